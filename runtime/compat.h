@@ -1,0 +1,31 @@
+/* compat.h: the first include of every forkband C file.
+ *
+ * One place for feature-test macros and the few portable helpers every layer uses,
+ * so that no file depends on which header happened to define _GNU_SOURCE first.
+ */
+#ifndef FORKBAND_COMPAT_H
+#define FORKBAND_COMPAT_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Cache line size on every machine forkband targets (x86-64, arm64); shared words that
+ * different processes write are placed on lines of their own to avoid false sharing. */
+#define FB_CACHE_LINE 64
+
+#if defined(__GNUC__)
+#define FB_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define FB_NORETURN __attribute__((noreturn))
+#else
+#define FB_PRINTF(f, a)
+#define FB_NORETURN
+#endif
+
+#endif

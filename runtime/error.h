@@ -1,0 +1,33 @@
+/* error.h: the one way code below app/ reports a failure.
+ *
+ * Functions that can fail return 0 on success and -1 on failure; before returning -1
+ * they call fb_error() once, with a message in the house style: lowercase, no full
+ * stop, the subject first (`cannot map 4096 bytes of shared memory: Cannot allocate
+ * memory`). Only main() decides the exit status.
+ *
+ * By default a message goes to stderr as one line, prefixed with the program name.
+ * A program (or a test) may install a sink to collect messages instead.
+ */
+#ifndef FORKBAND_ERROR_H
+#define FORKBAND_ERROR_H
+
+#include "compat.h"
+
+/* Formats and reports one message; always returns -1 so callers can `return fb_error(...)`. */
+int fb_error(const char *fmt, ...) FB_PRINTF(1, 2);
+
+/* Like fb_error(), with ": <strerror(errno)>" appended (errno is read on entry). */
+int fb_error_errno(const char *fmt, ...) FB_PRINTF(1, 2);
+
+/* The prefix printed before each message by the default sink ("forkband"). */
+void fb_error_set_program(const char *name);
+
+/* Replaces the default sink; msg has no trailing newline. NULL restores the default. */
+typedef void fb_error_sink(const char *msg, void *ctx);
+void fb_error_set_sink(fb_error_sink *sink, void *ctx);
+
+/* A programmer's mistake: prints "BUG: file:line: message" and aborts. */
+#define FB_BUG(...) fb_bug(__FILE__, __LINE__, __VA_ARGS__)
+FB_NORETURN void fb_bug(const char *file, int line, const char *fmt, ...) FB_PRINTF(3, 4);
+
+#endif

@@ -1,0 +1,88 @@
+/* pool.h: run one pass over the rows of a job on N fork()ed workers.
+ *
+ * The lecture's fork-compute-wait, made robust:
+ * - The parent maps a control block (lock, shared cursor, progress counter, one slot
+ *   per worker) with shared_malloc(), forks `workers` children and waits for them.
+ * - Each worker takes rows by the schedule. For every chunk [y0, y1) it calls
+ *   pass->compute() with a zeroed private `partial` buffer, then takes the spinlock once
+ *   and, inside, calls pass->fold() to add the partial into the caller's shared totals,
+ *   adds the rows to the progress counter and (dynamic, guided) claims its next chunk.
+ *   Then it _exit(0)s. The callbacks must only write shared memory the caller mapped
+ *   before the pass, plus the partial.
+ * - The parent sleeps in sigtimedwait() for SIGCHLD, waking at most every 100 ms to
+ *   call pass->progress() with the rows done so far. It reaps only its own workers.
+ * - A worker that exits non-zero or dies by a signal fails the pass: the parent
+ *   SIGKILLs the others, reaps every one (no zombies) and reports, through fb_error(),
+ *   `worker 3 (rows 512-639) killed by SIGSEGV`. Workers also die if the parent does
+ *   (PR_SET_PDEATHSIG), so none is left orphaned.
+ *
+ * This is the seam for other backends: the driver only asks "compute these rows with
+ * these callbacks", never calls fork() itself.
+ *
+ * The caller must not have SIGCHLD set to SIG_IGN (children would be reaped by the
+ * kernel and their status lost).
+ */
+#ifndef FORKBAND_POOL_H
+#define FORKBAND_POOL_H
+
+#include "compat.h"
+
+#include "schedule.h"
+
+#include <sys/types.h>
+
+/* Largest worker count accepted; far above any core count, small enough that the
+ * control block and per-worker bookkeeping stay a few hundred KiB. */
+#define FB_POOL_MAX_WORKERS 4096
+
+struct fb_pass {
+	const char *name;	/* "compute", "colour": shown by progress displays */
+	uint32_t rows;		/* rows [0, rows) are computed */
+	void *ctx;		/* passed to compute() and fold() */
+	size_t partial_size;	/* bytes of per-chunk partial totals (0: none) */
+	/* Computes rows [y0, y1) into shared memory; accumulates into partial. */
+	void (*compute)(void *ctx, uint32_t y0, uint32_t y1, void *partial);
+	/* Adds one chunk's partial into the shared totals; runs under the lock, so it
+	 * must be short. May be NULL. */
+	void (*fold)(void *ctx, const void *partial);
+	/* Called in the parent while it waits, at most every 100 ms, and once more with
+	 * done == rows when the pass has succeeded. May be NULL. */
+	void (*progress)(void *pctx, const struct fb_pass *pass, uint64_t done);
+	void *pctx;
+};
+
+struct fb_pool_options {
+	unsigned workers;		/* 1 .. FB_POOL_MAX_WORKERS */
+	enum fb_schedule schedule;
+	uint32_t chunk;			/* rows per chunk; 0: fb_schedule_default_chunk() */
+};
+
+struct fb_worker_stats {
+	pid_t pid;
+	uint64_t rows;
+	uint64_t chunks;
+	uint64_t busy_ns;	/* time spent inside pass->compute() */
+};
+
+struct fb_pass_stats {
+	double wall_s;		/* first fork to last reap */
+	uint32_t chunk;		/* the chunk actually used */
+	unsigned workers;
+	struct fb_worker_stats *worker;	/* [workers], malloc()ed; fb_pass_stats_free() */
+};
+
+/* Runs the pass. Returns 0, or -1 after reporting a worker failure, a fork failure or
+ * a mapping failure. On success *stats is filled (and must be freed); on failure it
+ * holds nothing to free. */
+int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
+		struct fb_pass_stats *stats);
+
+void fb_pass_stats_free(struct fb_pass_stats *stats);
+
+/* Number of online CPUs (at least 1): the default worker count. */
+unsigned fb_online_cpus(void);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t fb_now_ns(void);
+
+#endif
