@@ -1,0 +1,78 @@
+/* colormap.c: palette stops and the ramps over them. */
+#include "runtime/compat.h"
+
+#include "colormap.h"
+
+#include <math.h>
+
+struct palette {
+	unsigned n;
+	uint8_t stop[8][3];
+};
+
+const char *const fb_palette_names[] = { "classic", "fire", "ocean", "gray", NULL };
+
+static const struct palette palettes[] = {
+	/* Deep blue through white to orange and near-black: the usual fractal ramp. */
+	{ 5, { { 0, 7, 100 }, { 32, 107, 203 }, { 237, 255, 255 }, { 255, 170, 0 }, { 0, 2, 0 } } },
+	/* Black body: black, dark red, orange, yellow, white. */
+	{ 5, { { 0, 0, 0 }, { 128, 0, 0 }, { 255, 72, 0 }, { 255, 200, 0 }, { 255, 255, 255 } } },
+	/* Navy to teal to white. */
+	{ 5, { { 0, 0, 40 }, { 0, 64, 128 }, { 0, 160, 192 }, { 128, 224, 224 }, { 255, 255, 255 } } },
+	/* Grayscale. */
+	{ 5, { { 0, 0, 0 }, { 64, 64, 64 }, { 128, 128, 128 }, { 192, 192, 192 }, { 255, 255, 255 } } },
+};
+
+_Static_assert(FB_ARRAY_LEN(palettes) + 1 == FB_ARRAY_LEN(fb_palette_names),
+	       "every palette has a name");
+
+static void blend(const uint8_t a[3], const uint8_t b[3], double f, uint8_t rgb[3])
+{
+	for (int c = 0; c < 3; c++)
+		rgb[c] = (uint8_t)lround(a[c] + (b[c] - a[c]) * f);
+}
+
+void fb_palette_linear(int palette, double t, uint8_t rgb[3])
+{
+	const struct palette *p = &palettes[palette];
+	double pos;
+	unsigned i;
+
+	if (!(t > 0))	/* also catches NaN */
+		t = 0;
+	if (t > 1)
+		t = 1;
+	pos = t * (p->n - 1);
+	i = (unsigned)pos;
+	if (i >= p->n - 1) {
+		blend(p->stop[p->n - 1], p->stop[p->n - 1], 0, rgb);
+		return;
+	}
+	blend(p->stop[i], p->stop[i + 1], pos - i, rgb);
+}
+
+void fb_palette_cyclic(int palette, double t, uint8_t rgb[3])
+{
+	const struct palette *p = &palettes[palette];
+	double pos;
+	unsigned i;
+
+	if (!isfinite(t))
+		t = 0;
+	t -= floor(t);
+	pos = t * p->n;
+	i = (unsigned)pos;
+	if (i >= p->n)	/* t just below 1 can round up */
+		i = p->n - 1;
+	blend(p->stop[i], p->stop[(i + 1) % p->n], pos - i, rgb);
+}
+
+void fb_palette_band(int palette, uint64_t k, uint8_t rgb[3])
+{
+	const struct palette *p = &palettes[palette];
+	const uint8_t *s = p->stop[k % p->n];
+
+	rgb[0] = s[0];
+	rgb[1] = s[1];
+	rgb[2] = s[2];
+}

@@ -1,0 +1,29 @@
+/* colormap.h: the named palettes kernels colour with.
+ *
+ * A palette is a short list of colour stops, evenly spaced. Kernels use it three ways:
+ * a linear ramp over t in [0, 1] (first stop to last), a cyclic ramp (t wraps, the last
+ * stop blends back into the first), and as discrete bands (stop i mod count). All
+ * arithmetic is in double with one final rounding, so colours are the same on every
+ * run and every worker count.
+ */
+#ifndef FORKBAND_COLORMAP_H
+#define FORKBAND_COLORMAP_H
+
+#include "runtime/compat.h"
+
+/* NULL-terminated; an index into it is a palette id. One of them ("gray") is grayscale. */
+extern const char *const fb_palette_names[];
+
+/* The id of the default palette, "classic". */
+#define FB_PALETTE_DEFAULT 0
+
+/* Linear ramp: t <= 0 gives the first stop, t >= 1 the last. */
+void fb_palette_linear(int palette, double t, uint8_t rgb[3]);
+
+/* Cyclic ramp with period 1: t and t + 1 give the same colour. */
+void fb_palette_cyclic(int palette, double t, uint8_t rgb[3]);
+
+/* Discrete bands: stop (k mod number of stops). */
+void fb_palette_band(int palette, uint64_t k, uint8_t rgb[3]);
+
+#endif

@@ -1,0 +1,96 @@
+/* kernel.h: what every kernel exposes, and the registry that lists them.
+ *
+ * A kernel computes rows of an image or grid into shared memory. It never forks, never
+ * opens files and never parses JSON: io/config fills its typed parameter struct from
+ * the parameter table, the driver maps nothing itself but asks the kernel to, and the
+ * runtime pool calls the kernel's row functions from the workers.
+ *
+ * The life of a kernel in one job:
+ *   check()     cross-field rules the table cannot express (the table already checked
+ *               each field's type and range);
+ *   create()    allocate state and map shared buffers (the size of every buffer checked
+ *               for overflow; failures reported through fb_error());
+ *   pass(i)     for i = 0, 1, ... describe pass i (a struct fb_pass) until it returns
+ *               false; the driver runs each on the pool, then calls after_pass(i),
+ *               which runs in the parent between passes (it must stay cheap: anything
+ *               proportional to the pixels belongs in a pass);
+ *   output() / totals()  read the results;
+ *   destroy()   unmap and free.
+ * Results must not depend on the worker count or schedule: per-chunk partial totals
+ * are integers (order-free) or folded in a fixed order.
+ */
+#ifndef FORKBAND_KERNEL_H
+#define FORKBAND_KERNEL_H
+
+#include "runtime/compat.h"
+
+#include "runtime/pool.h"
+
+enum fb_param_type {
+	FB_PARAM_INT,		/* int64_t, min..max inclusive */
+	FB_PARAM_REAL,		/* double, finite, min..max (min exclusive if min_open) */
+	FB_PARAM_POINT,		/* double[2]: [re, im], both finite */
+	FB_PARAM_CHOICE,	/* int: index into choices */
+};
+
+/* One parameter: drives validation, `forkband kernels` and docs/config.md. */
+struct fb_param {
+	const char *name;
+	enum fb_param_type type;
+	size_t offset;			/* of the value in the kernel's params struct */
+	const char *help;		/* one line, lowercase, no full stop */
+	double min, max;		/* INT, REAL */
+	bool min_open;			/* REAL: value must be > min */
+	double def[2];			/* INT, REAL: def[0]; POINT: both */
+	const char *const *choices;	/* CHOICE: NULL-terminated */
+	int def_choice;
+};
+
+/* A total reported in the summary and the JSON report. */
+struct fb_total {
+	const char *name;
+	bool is_real;
+	uint64_t u;
+	double d;
+};
+
+/* What a job produces: an 8-bit RGB image, and optionally a raw grid. */
+struct fb_kernel_output {
+	const uint8_t *rgb;		/* width * height * 3, row-major */
+	const void *raw;		/* width * height values, row-major; NULL: none */
+	const char *raw_descr;		/* .npy dtype of raw ("<u4") */
+	size_t raw_elem_size;
+};
+
+struct fb_kernel {
+	const char *name;
+	const char *summary;			/* one line */
+	const struct fb_param *params;
+	size_t n_params;
+	size_t params_size;			/* sizeof the kernel's params struct */
+	const char *raw_output;			/* config key of the raw grid ("iterations") */
+	const char *raw_help;
+
+	/* Returns 0, or -1 with *field (a param name) and expected (a phrase such as
+	 * "at most 16777216 with histogram coloring") filled in. */
+	int (*check)(const void *params, uint32_t width, uint32_t height,
+		     const char **field, char *expected, size_t expected_len);
+	int (*create)(void **state, const void *params, uint32_t width, uint32_t height);
+	bool (*pass)(void *state, unsigned i, struct fb_pass *pass);
+	int (*after_pass)(void *state, unsigned i);
+	void (*output)(void *state, struct fb_kernel_output *out);
+	size_t (*totals)(void *state, struct fb_total *out, size_t max);
+	void (*destroy)(void *state);
+};
+
+/* The registry, in the order `forkband kernels` lists them. */
+extern const struct fb_kernel *const fb_kernels[];
+extern const size_t fb_kernel_count;
+
+/* The kernel called name, or NULL. */
+const struct fb_kernel *fb_kernel_find(const char *name);
+
+/* Fills a params struct with the table's defaults. */
+void fb_kernel_defaults(const struct fb_kernel *k, void *params);
+
+#endif
