@@ -1,0 +1,85 @@
+/* config.h: JSON job files -> validated, typed jobs.
+ *
+ * A file holds one job, or a batch `{"defaults": {...}, "jobs": [{...}, ...]}` in which
+ * each job is merged over the defaults (objects merge key by key; anything else is
+ * replaced). Overrides (`--set PATH=VALUE`, and -j/--schedule/--chunk/-o, which the
+ * command line turns into overrides) are applied to every job after that merge.
+ *
+ * Everything is checked before anything runs: every field of every job (type, range,
+ * unknown keys with a did-you-mean), duplicate keys, the kernel's cross-field rules,
+ * and every output path (its folder exists and is writable; no two outputs share a
+ * path). Each problem is reported through fb_error() as one line naming the source and
+ * the field: `configs/x.json: params.max_iter: expected an integer from 1 to
+ * 1000000000, got -5`. A field set from the command line is named by its option instead
+ * of the file (`--set params.max_iter: ...`, `-j: ...`).
+ *
+ * Relative output paths are relative to the current directory, not to the config file,
+ * like every other command-line tool's output options.
+ */
+#ifndef FORKBAND_CONFIG_H
+#define FORKBAND_CONFIG_H
+
+#include "runtime/compat.h"
+
+#include "kernels/kernel.h"
+#include "runtime/schedule.h"
+
+/* Picture size used when a job gives none. */
+#define FB_DEFAULT_WIDTH 1920
+#define FB_DEFAULT_HEIGHT 1080
+/* libpng's default limit on either dimension; also keeps width * height * 4 in range. */
+#define FB_MAX_DIMENSION 1000000
+#define FB_MAX_CHUNK 1000000000
+
+struct fb_override {
+	const char *path;	/* dotted field path: "params.max_iter" */
+	const char *value;	/* JSON text, or a bare string */
+	const char *label;	/* how errors name it: "--set params.max_iter", "-j" */
+	bool literal;		/* value is a plain string, never parsed as JSON */
+};
+
+struct fb_job {
+	char *label;		/* "configs/x.json" or "configs/b.json: jobs[2]" */
+	const struct fb_kernel *kernel;
+	uint32_t width, height;
+	void *params;		/* the kernel's params struct, every field set */
+	unsigned workers;	/* 0: not set (the caller picks the CPU count) */
+	enum fb_schedule schedule;
+	uint32_t chunk;		/* 0: the schedule's default */
+	char *png;		/* output paths; NULL when not asked for */
+	char *raw;
+	char *report;
+};
+
+struct fb_batch {
+	struct fb_job *job;
+	size_t n;
+};
+
+/* Parses and validates `text` (len bytes) as read from `source`. Returns 0 with *out
+ * filled, or -1 after reporting the first problem. */
+int fb_config_parse(const char *source, const char *text, size_t len,
+		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out);
+
+/* Reads the file at path, then as fb_config_parse(). */
+int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
+		   struct fb_batch *out);
+
+void fb_batch_free(struct fb_batch *b);
+
+/* Checks that path can be created: not a folder, in an existing writable folder.
+ * Returns 0, or -1 after reporting. */
+int fb_config_check_output(const char *path);
+
+/* True if two output paths name the same file (same real folder, same base name). */
+bool fb_same_file_path(const char *a, const char *b);
+
+/* The fields of a job that determine its pixels (kernel, width, height, every param) as
+ * compact JSON, the same for any run settings or output paths. malloc()ed. */
+char *fb_job_pixels_json(const struct fb_job *job);
+
+/* The whole resolved job (pixels plus run and output) as a cJSON object; the caller
+ * owns it. Returned as void * so that this header does not drag in cJSON. */
+void *fb_job_to_json(const struct fb_job *job);
+
+#endif

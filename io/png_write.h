@@ -1,0 +1,19 @@
+/* png_write.h: 8-bit RGB PNG output with libpng. */
+#ifndef FORKBAND_PNG_WRITE_H
+#define FORKBAND_PNG_WRITE_H
+
+#include "runtime/compat.h"
+
+/* A tEXt chunk. Keywords are 1-79 printable Latin-1 characters. */
+struct fb_png_text {
+	const char *key;
+	const char *text;
+};
+
+/* Writes width x height RGB pixels (row-major, 3 bytes each) to path, whole or not at
+ * all (io/outfile.h), with the given text chunks before the image data. The bytes
+ * depend only on the pixels and the texts. Returns 0, or -1 after reporting. */
+int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const uint8_t *rgb,
+		     const struct fb_png_text *text, size_t n_text);
+
+#endif

@@ -1,0 +1,96 @@
+/* report.c: build the report with cJSON and write it through io/outfile. */
+#include "runtime/compat.h"
+
+#include "report.h"
+
+#include "outfile.h"
+#include "runtime/error.h"
+#include "runtime/spinlock.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static cJSON *job_json(const struct fb_job_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *phases, *passes, *totals;
+
+	if (!o)
+		return NULL;
+	cJSON_AddItemToObject(o, "config", fb_job_to_json(r->job));
+	cJSON_AddNumberToObject(o, "workers", r->workers);
+	cJSON_AddStringToObject(o, "schedule", fb_schedule_name(r->schedule));
+	cJSON_AddNumberToObject(o, "chunk", r->n_passes ? r->pass[0].chunk : 0);
+	cJSON_AddNumberToObject(o, "wall_s", r->total_s);
+	phases = cJSON_AddObjectToObject(o, "phases_s");
+	for (size_t i = 0; phases && i < r->n_phases; i++)
+		cJSON_AddNumberToObject(phases, r->phase[i].name, r->phase[i].seconds);
+	passes = cJSON_AddArrayToObject(o, "passes");
+	for (size_t i = 0; passes && i < r->n_passes; i++) {
+		const struct fb_pass_stats *ps = &r->pass[i];
+		cJSON *p = cJSON_CreateObject(), *ws;
+
+		if (!p)
+			break;
+		cJSON_AddItemToArray(passes, p);
+		cJSON_AddStringToObject(p, "name", r->pass_name[i]);
+		cJSON_AddNumberToObject(p, "wall_s", ps->wall_s);
+		cJSON_AddNumberToObject(p, "chunk", ps->chunk);
+		ws = cJSON_AddArrayToObject(p, "workers");
+		for (unsigned w = 0; ws && w < ps->workers; w++) {
+			cJSON *wo = cJSON_CreateObject();
+
+			if (!wo)
+				break;
+			cJSON_AddItemToArray(ws, wo);
+			cJSON_AddNumberToObject(wo, "worker", w);
+			cJSON_AddNumberToObject(wo, "rows", (double)ps->worker[w].rows);
+			cJSON_AddNumberToObject(wo, "chunks", (double)ps->worker[w].chunks);
+			cJSON_AddNumberToObject(wo, "busy_s", (double)ps->worker[w].busy_ns / 1e9);
+		}
+	}
+	totals = cJSON_AddObjectToObject(o, "totals");
+	for (size_t i = 0; totals && i < r->n_totals; i++)
+		cJSON_AddNumberToObject(totals, r->total[i].name,
+					r->total[i].is_real ? r->total[i].d : (double)r->total[i].u);
+	return o;
+}
+
+int fb_report_write(const char *path, const struct fb_job_result *results, size_t n)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *host, *jobs;
+	char *text = NULL;
+	struct fb_outfile out;
+	int rc = -1;
+
+	if (!root)
+		return fb_error("out of memory");
+	cJSON_AddStringToObject(root, "forkband", FORKBAND_VERSION);
+	host = cJSON_AddObjectToObject(root, "host");
+	if (host) {
+		cJSON_AddNumberToObject(host, "cpus", fb_online_cpus());
+		cJSON_AddStringToObject(host, "lock", FB_LOCK_VARIANT);
+		cJSON_AddStringToObject(host, "compiler", __VERSION__);
+	}
+	jobs = cJSON_AddArrayToObject(root, "jobs");
+	for (size_t i = 0; jobs && i < n; i++) {
+		cJSON *j = job_json(&results[i]);
+
+		if (j)
+			cJSON_AddItemToArray(jobs, j);
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return fb_error("out of memory building the report");
+	if (fb_outfile_open(&out, path) == 0) {
+		fputs(text, out.f);
+		fputc('\n', out.f);
+		rc = fb_outfile_commit(&out);
+	}
+	cJSON_free(text);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* report.h: the JSON report of a run: what ran, where the time went, what it found. */
+#ifndef FORKBAND_REPORT_H
+#define FORKBAND_REPORT_H
+
+#include "runtime/compat.h"
+
+#include "config.h"
+#include "kernels/kernel.h"
+#include "runtime/pool.h"
+
+#define FB_MAX_PHASES 8
+#define FB_MAX_PASSES 4
+#define FB_MAX_TOTALS 16
+
+struct fb_phase {
+	const char *name;	/* "setup", "compute", "colour", "write" */
+	double seconds;
+};
+
+/* Everything known about one finished job. */
+struct fb_job_result {
+	const struct fb_job *job;
+	unsigned workers;
+	enum fb_schedule schedule;
+	double total_s;
+	struct fb_phase phase[FB_MAX_PHASES];
+	size_t n_phases;
+	const char *pass_name[FB_MAX_PASSES];
+	struct fb_pass_stats pass[FB_MAX_PASSES];
+	size_t n_passes;
+	struct fb_total total[FB_MAX_TOTALS];
+	size_t n_totals;
+};
+
+/* Writes {"forkband": version, "host": {...}, "jobs": [...]} for results[0..n), whole
+ * or not at all. Returns 0, or -1 after reporting. */
+int fb_report_write(const char *path, const struct fb_job_result *results, size_t n);
+
+#endif
