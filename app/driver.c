@@ -1,0 +1,140 @@
+/* driver.c: glue between the typed job, the kernel, the pool and the writers. */
+#include "runtime/compat.h"
+
+#include "driver.h"
+
+#include "io/npy.h"
+#include "io/png_write.h"
+#include "runtime/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double seconds_since(uint64_t t0)
+{
+	return (double)(fb_now_ns() - t0) / 1e9;
+}
+
+static void add_phase(struct fb_job_result *res, const char *name, double s)
+{
+	if (res->n_phases < FB_MAX_PHASES)
+		res->phase[res->n_phases++] = (struct fb_phase){ name, s };
+}
+
+static int write_outputs(const struct fb_job *job, void *state)
+{
+	struct fb_kernel_output out;
+
+	job->kernel->output(state, &out);
+	if (job->png) {
+		char *pixels = fb_job_pixels_json(job);
+		struct fb_png_text text[] = {
+			{ "forkband:config", pixels },
+			{ "Software", "forkband " FORKBAND_VERSION },
+		};
+		int rc;
+
+		if (!pixels)
+			return fb_error("out of memory");
+		rc = fb_png_write_rgb(job->png, job->width, job->height, out.rgb, text,
+				      FB_ARRAY_LEN(text));
+		free(pixels);
+		if (rc < 0)
+			return -1;
+	}
+	if (job->raw && out.raw &&
+	    fb_npy_write(job->raw, out.raw_descr, out.raw_elem_size, job->height, job->width,
+			 out.raw) < 0)
+		return -1;
+	return 0;
+}
+
+enum fb_drive_status fb_drive_job(const struct fb_job *job, struct fb_progress *prog,
+				  struct fb_job_result *res)
+{
+	const struct fb_kernel *k = job->kernel;
+	struct fb_pool_options opt = {
+		.workers = job->workers ? job->workers : fb_online_cpus(),
+		.schedule = job->schedule,
+		.chunk = job->chunk,
+	};
+	uint64_t start = fb_now_ns(), t;
+	void *state = NULL;
+	struct fb_pass pass;
+
+	memset(res, 0, sizeof(*res));
+	res->job = job;
+	res->workers = opt.workers;
+	res->schedule = opt.schedule;
+	if (k->create(&state, job->params, job->width, job->height) < 0)
+		return FB_DRIVE_SETUP_FAILED;
+	add_phase(res, "setup", seconds_since(start));
+
+	for (unsigned i = 0; k->pass(state, i, &pass); i++) {
+		if (i >= FB_MAX_PASSES)
+			FB_BUG("kernel %s has more than %d passes", k->name, FB_MAX_PASSES);
+		pass.progress = fb_progress_update;
+		pass.pctx = prog;
+		fb_progress_pass_start(prog);
+		t = fb_now_ns();
+		if (fb_pool_run(&opt, &pass, &res->pass[i]) < 0)
+			goto failed;
+		res->pass_name[i] = pass.name;
+		res->n_passes = i + 1;
+		if (k->after_pass && k->after_pass(state, i) < 0)
+			goto failed;
+		add_phase(res, pass.name, seconds_since(t));
+	}
+	fb_progress_clear(prog);
+
+	t = fb_now_ns();
+	if (write_outputs(job, state) < 0)
+		goto failed;
+	add_phase(res, "write", seconds_since(t));
+	res->n_totals = k->totals(state, res->total, FB_MAX_TOTALS);
+	if (res->n_totals > FB_MAX_TOTALS)
+		res->n_totals = FB_MAX_TOTALS;
+	res->total_s = seconds_since(start);
+	k->destroy(state);
+	return FB_DRIVE_OK;
+failed:
+	fb_progress_clear(prog);
+	k->destroy(state);
+	fb_job_result_free(res);
+	return FB_DRIVE_RUN_FAILED;
+}
+
+void fb_job_result_free(struct fb_job_result *res)
+{
+	for (size_t i = 0; i < res->n_passes; i++)
+		fb_pass_stats_free(&res->pass[i]);
+	res->n_passes = 0;
+}
+
+void fb_print_summary(const struct fb_job_result *res)
+{
+	const struct fb_job *job = res->job;
+	char line[1024];
+	size_t n = 0;
+
+#define ADD(...) \
+	n += (size_t)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, __VA_ARGS__)
+	if (job->png)
+		ADD("wrote %s: ", job->png);
+	else
+		ADD("%s: ", job->label);
+	ADD("%ux%u %s in %.2f s (", job->width, job->height, job->kernel->name, res->total_s);
+	for (size_t i = 0; i < res->n_phases; i++)
+		ADD("%s%s %.2f", i ? ", " : "", res->phase[i].name, res->phase[i].seconds);
+	ADD("), %u worker%s, %s chunk %u;", res->workers, res->workers == 1 ? "" : "s",
+	    fb_schedule_name(res->schedule), res->n_passes ? res->pass[0].chunk : 0);
+	for (size_t i = 0; i < res->n_totals; i++) {
+		if (res->total[i].is_real)
+			ADD(" %s %.6g", res->total[i].name, res->total[i].d);
+		else
+			ADD(" %s %llu", res->total[i].name, (unsigned long long)res->total[i].u);
+	}
+#undef ADD
+	fprintf(stderr, "%s\n", line);
+}

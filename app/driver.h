@@ -1,0 +1,27 @@
+/* driver.h: one job, end to end: kernel -> pool passes -> outputs. */
+#ifndef FORKBAND_DRIVER_H
+#define FORKBAND_DRIVER_H
+
+#include "runtime/compat.h"
+
+#include "io/config.h"
+#include "io/report.h"
+#include "progress.h"
+
+enum fb_drive_status {
+	FB_DRIVE_OK,
+	FB_DRIVE_SETUP_FAILED,	/* nothing ran: buffers too large or unmappable */
+	FB_DRIVE_RUN_FAILED,	/* a worker failed, or an output could not be written */
+};
+
+/* Runs job with its run settings (workers 0 means the online CPU count) and writes its
+ * outputs. Fills *res (free with fb_job_result_free()) on FB_DRIVE_OK. */
+enum fb_drive_status fb_drive_job(const struct fb_job *job, struct fb_progress *prog,
+				  struct fb_job_result *res);
+
+void fb_job_result_free(struct fb_job_result *res);
+
+/* The one-line summary of a finished job, as printed on stderr. */
+void fb_print_summary(const struct fb_job_result *res);
+
+#endif

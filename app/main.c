@@ -1,0 +1,387 @@
+/* main.c: the forkband command line; the only place that decides exit statuses.
+ *
+ * Exit status: 0 success, 1 a run failed (a worker died, an output could not be
+ * written), 2 usage or config error (nothing was run or written).
+ */
+#include "runtime/compat.h"
+
+#include "driver.h"
+#include "io/config.h"
+#include "io/report.h"
+#include "kernels/kernel.h"
+#include "runtime/error.h"
+#include "runtime/spinlock.h"
+
+#include "default_config.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2 };
+
+static const char main_usage[] =
+	"usage: forkband <command> [options]\n"
+	"\n"
+	"Splits image and matrix computations into bands of rows and computes them on\n"
+	"fork()ed worker processes that share memory, one per core by default.\n"
+	"\n"
+	"commands:\n"
+	"  run [CONFIG]   run the job(s) in a JSON config file (default: the built-in\n"
+	"                 Mandelbrot job, the same as configs/mandelbrot.json)\n"
+	"  kernels        list the kernels and every parameter they take\n"
+	"\n"
+	"options:\n"
+	"  -h, --help     show this help (`forkband run --help` for the run options)\n"
+	"  --version      show the version, the lock variant and the compiler\n"
+	"\n"
+	"exit status: 0 success, 1 a run failed, 2 usage or config error\n";
+
+static const char run_usage[] =
+	"usage: forkband run [CONFIG] [options]\n"
+	"\n"
+	"Runs every job in CONFIG (a job, or a batch {\"defaults\", \"jobs\"}); with no\n"
+	"CONFIG, the built-in default job, which writes mandelbrot.png here.\n"
+	"\n"
+	"options:\n"
+	"  -j, --workers N     worker processes (default: the online CPU count)\n"
+	"  --schedule S        static, cyclic, dynamic (default) or guided\n"
+	"  --chunk R           rows per chunk (default: 16+ chunks per worker; cyclic: 1)\n"
+	"  -o, --output FILE   write the PNG to FILE (a single job only)\n"
+	"  --set PATH=VALUE    override a config field, e.g. --set params.max_iter=5000;\n"
+	"                      VALUE is JSON, or else a string; repeatable; applies to\n"
+	"                      every job of a batch\n"
+	"  --report FILE       write a JSON report of the whole run\n"
+	"  -q, --quiet         no progress bar and no summary\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Command-line options override the config file. See docs/config.md.\n";
+
+static void print_version(void)
+{
+	printf("forkband %s\nlock: %s\ncompiler: gcc-compatible %s\nbuild: %s\n",
+	       FORKBAND_VERSION, FB_LOCK_VARIANT, __VERSION__, FORKBAND_BUILD_TYPE);
+}
+
+static int usage_error(const char *cmd, const char *msg)
+{
+	fb_error("%s", msg);
+	fprintf(stderr, "Try 'forkband %s--help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* ---- forkband run ---- */
+
+struct run_args {
+	const char *config;
+	const char *report;
+	bool quiet;
+	struct fb_override *ov;
+	size_t n_ov;
+	bool have_output;
+};
+
+static int add_override(struct run_args *a, const char *path, const char *value,
+			const char *label)
+{
+	struct fb_override *bigger = realloc(a->ov, (a->n_ov + 1) * sizeof(*a->ov));
+
+	if (!bigger)
+		return fb_error("out of memory");
+	a->ov = bigger;
+	a->ov[a->n_ov++] = (struct fb_override){ .path = path, .value = value, .label = label };
+	return 0;
+}
+
+/* --set PATH=VALUE: the path and value point into argv (split in place), and the
+ * label "--set PATH" is allocated and kept for the run. */
+static int add_set(struct run_args *a, char *arg, char **labels, size_t *n_labels)
+{
+	char *eq = strchr(arg, '=');
+	char *label;
+
+	if (!eq || eq == arg)
+		return fb_error("--set: expected PATH=VALUE, got '%s'", arg);
+	*eq = '\0';
+	label = malloc(strlen(arg) + 8);
+	if (!label)
+		return fb_error("out of memory");
+	sprintf(label, "--set %s", arg);
+	labels[(*n_labels)++] = label;
+	return add_override(a, arg, eq + 1, label);
+}
+
+static int parse_run_args(int argc, char **argv, struct run_args *a, char **labels,
+			  size_t *n_labels)
+{
+	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT };
+	static const struct option opts[] = {
+		{ "workers", required_argument, NULL, 'j' },
+		{ "schedule", required_argument, NULL, OPT_SCHEDULE },
+		{ "chunk", required_argument, NULL, OPT_CHUNK },
+		{ "output", required_argument, NULL, 'o' },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":j:o:qh", opts, NULL)) != -1) {
+		int rc = 0;
+
+		switch (c) {
+		case 'j':
+			rc = add_override(a, "run.workers", optarg, "-j");
+			break;
+		case OPT_SCHEDULE:
+			rc = add_override(a, "run.schedule", optarg, "--schedule");
+			break;
+		case OPT_CHUNK:
+			rc = add_override(a, "run.chunk", optarg, "--chunk");
+			break;
+		case 'o':
+			rc = add_override(a, "output.png", optarg, "-o");
+			/* A path, never JSON: a file called "5" stays a path. */
+			if (rc == 0)
+				a->ov[a->n_ov - 1].literal = true;
+			a->have_output = true;
+			break;
+		case OPT_SET:
+			rc = add_set(a, optarg, labels, n_labels);
+			break;
+		case OPT_REPORT:
+			a->report = optarg;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			exit(EXIT_OK);
+		case ':':
+			return usage_error("run ", "run: an option needs a value");
+		default:
+			fb_error("run: unknown option '%s'", argv[optind - 1]);
+			fprintf(stderr, "Try 'forkband run --help'.\n");
+			return -1;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (optind < argc)
+		a->config = argv[optind++];
+	if (optind < argc) {
+		fb_error("run: one config file at a time, got '%s' too", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	char *labels[256];
+	size_t n_labels = 0;
+	struct fb_batch batch = { 0 };
+	struct fb_job_result *results = NULL;
+	struct fb_progress prog;
+	int status = EXIT_USAGE, rc;
+
+	if (argc > 1 + 255) {
+		fb_error("run: too many arguments");
+		return EXIT_USAGE;
+	}
+	if (parse_run_args(argc, argv, &a, labels, &n_labels) < 0)
+		goto out;
+	if (a.config)
+		rc = fb_config_load(a.config, a.ov, a.n_ov, &batch);
+	else
+		rc = fb_config_parse("configs/mandelbrot.json (built in)", fb_default_config,
+				     strlen(fb_default_config), a.ov, a.n_ov, &batch);
+	if (rc < 0)
+		goto out;
+	if (a.have_output && batch.n > 1) {
+		fb_error("-o: the config holds %zu jobs; give each its output.png instead", batch.n);
+		goto out;
+	}
+	if (a.report) {
+		if (fb_config_check_output(a.report) < 0)
+			goto out;
+		for (size_t j = 0; j < batch.n; j++) {
+			const char *outs[] = { batch.job[j].png, batch.job[j].raw, batch.job[j].report };
+
+			for (size_t k = 0; k < FB_ARRAY_LEN(outs); k++)
+				if (outs[k] && fb_same_file_path(outs[k], a.report)) {
+					fb_error("--report: '%s' is also an output of %s", a.report,
+						 batch.job[j].label);
+					goto out;
+				}
+		}
+	}
+	results = calloc(batch.n, sizeof(*results));
+	if (!results) {
+		fb_error("out of memory");
+		status = EXIT_RUN;
+		goto out;
+	}
+	fb_progress_init(&prog, a.quiet);
+	status = EXIT_OK;
+	for (size_t j = 0; j < batch.n; j++) {
+		enum fb_drive_status ds;
+
+		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
+		ds = fb_drive_job(&batch.job[j], &prog, &results[j]);
+		if (ds != FB_DRIVE_OK) {
+			status = ds == FB_DRIVE_SETUP_FAILED ? EXIT_USAGE : EXIT_RUN;
+			break;
+		}
+		if (!a.quiet)
+			fb_print_summary(&results[j]);
+		if (batch.job[j].report && fb_report_write(batch.job[j].report, &results[j], 1) < 0) {
+			status = EXIT_RUN;
+			break;
+		}
+	}
+	if (status == EXIT_OK && a.report && fb_report_write(a.report, results, batch.n) < 0)
+		status = EXIT_RUN;
+out:
+	for (size_t j = 0; results && j < batch.n; j++)
+		fb_job_result_free(&results[j]);
+	free(results);
+	fb_batch_free(&batch);
+	for (size_t i = 0; i < n_labels; i++)
+		free(labels[i]);
+	free(a.ov);
+	return status;
+}
+
+/* ---- forkband kernels ---- */
+
+static void param_range(const struct fb_param *p, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	switch (p->type) {
+	case FB_PARAM_INT:
+		snprintf(buf, len, "%.0f to %.0f", p->min, p->max);
+		break;
+	case FB_PARAM_REAL:
+		if (isinf(p->max))
+			snprintf(buf, len, "%s %g", p->min_open ? ">" : ">=", p->min);
+		else
+			snprintf(buf, len, "%g to %g", p->min, p->max);
+		break;
+	case FB_PARAM_POINT:
+		snprintf(buf, len, "[re, im]");
+		break;
+	case FB_PARAM_CHOICE:
+		buf[0] = '\0';
+		for (size_t i = 0; p->choices[i]; i++)
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
+					      p->choices[i]);
+		break;
+	}
+}
+
+static void param_default(const struct fb_param *p, char *buf, size_t len)
+{
+	switch (p->type) {
+	case FB_PARAM_INT:
+		snprintf(buf, len, "%.0f", p->def[0]);
+		break;
+	case FB_PARAM_REAL:
+		snprintf(buf, len, "%g", p->def[0]);
+		break;
+	case FB_PARAM_POINT:
+		snprintf(buf, len, "[%g, %g]", p->def[0], p->def[1]);
+		break;
+	case FB_PARAM_CHOICE:
+		snprintf(buf, len, "%s", p->choices[p->def_choice]);
+		break;
+	}
+}
+
+static const char *const type_names[] = {
+	[FB_PARAM_INT] = "integer",
+	[FB_PARAM_REAL] = "number",
+	[FB_PARAM_POINT] = "point",
+	[FB_PARAM_CHOICE] = "choice",
+};
+
+/* Plain listing, or the Markdown that docs/config.md embeds (a test keeps them equal). */
+static int cmd_kernels(int argc, char **argv)
+{
+	bool md = argc > 1 && strcmp(argv[1], "--markdown") == 0;
+	char range[256], def[64];
+
+	if (argc > 1 && !md) {
+		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+			puts("usage: forkband kernels [--markdown]\n\n"
+			     "Lists every kernel with its parameters: type, range, default.");
+			return EXIT_OK;
+		}
+		return usage_error("kernels ", "kernels: unknown option");
+	}
+	for (size_t i = 0; i < fb_kernel_count; i++) {
+		const struct fb_kernel *k = fb_kernels[i];
+
+		if (md)
+			printf("### `%s`\n\n%s.\n\n| param | type | range | default | meaning |\n"
+			       "| --- | --- | --- | --- | --- |\n", k->name, k->summary);
+		else
+			printf("%s: %s\n", k->name, k->summary);
+		for (size_t j = 0; j < k->n_params; j++) {
+			const struct fb_param *p = &k->params[j];
+
+			param_range(p, range, sizeof(range));
+			param_default(p, def, sizeof(def));
+			if (md)
+				printf("| `%s` | %s | %s | `%s` | %s |\n", p->name, type_names[p->type],
+				       range, def, p->help);
+			else
+				printf("  %-10s %-8s %-28s default %-10s %s\n", p->name,
+				       type_names[p->type], range, def, p->help);
+		}
+		if (k->raw_output) {
+			if (md)
+				printf("\nRaw output: `output.%s`, %s.\n", k->raw_output, k->raw_help);
+			else
+				printf("  output.%s: %s\n", k->raw_output, k->raw_help);
+		}
+		if (md || i + 1 < fb_kernel_count)
+			putchar('\n');
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	fb_error_set_program("forkband");
+	if (!cmd) {
+		fputs(main_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(main_usage, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		print_version();
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "kernels") == 0)
+		return cmd_kernels(argc - 1, argv + 1);
+	fb_error("'%s' is not a command", cmd);
+	fprintf(stderr, "Try 'forkband --help'.\n");
+	return EXIT_USAGE;
+}
