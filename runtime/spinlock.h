@@ -1,12 +1,14 @@
 /* spinlock.h: the lock that guards forkband's shared counters across processes.
  *
  * The lecture's lock, with its flaws fixed. The lock is one 32-bit word in shared
- * memory: 0 when free, otherwise the owner id of the holder (the pool passes the
- * worker's pid, so a later reader can tell who holds it). It is taken once per chunk
- * of rows, never per pixel, and held for a few instructions.
+ * memory, 0 when free and 1 when held, taken with the lecture's `xchg`. Next to it, the
+ * holder writes its owner id (the pool passes the worker's pid) inside the critical
+ * section, so that a reader can tell who holds it. (The id cannot live in the word
+ * itself: a waiter's failed `xchg` writes the word too.) The lock is taken once per
+ * chunk of rows, never per pixel, and held for a few instructions.
  *
  * Algorithm (test-and-test-and-set, as in Concurrency Kit's fas lock):
- *   1. one atomic exchange of the owner id into the word; if it returned 0 we own it;
+ *   1. one atomic exchange of 1 into the word; if it returned 0 we own it;
  *   2. otherwise spin on plain loads, with `pause`, until the word reads 0, then go
  *      back to 1. Spinning on loads keeps the cache line shared among the waiters
  *      instead of bouncing it with a locked write per iteration;
@@ -58,21 +60,23 @@
 
 struct fb_spinlock {
 	_Alignas(FB_CACHE_LINE) fb_lock_word word;
-	char pad_[FB_CACHE_LINE - sizeof(fb_lock_word)];
+	volatile uint32_t owner;	/* the holder's id while held, else 0 */
+	char pad_[FB_CACHE_LINE - sizeof(fb_lock_word) - sizeof(uint32_t)];
 };
 
 /* Sets the lock free. Call before any process may use it. */
 static inline void fb_spin_init(struct fb_spinlock *l)
 {
+	l->owner = 0;
 	fb_lock_store_release(&l->word, 0);
 }
 
-/* Takes the lock; owner must be nonzero (the pool passes the caller's pid). */
+/* Takes the lock and records owner (nonzero; the pool passes the caller's pid). */
 static inline void fb_spin_lock(struct fb_spinlock *l, uint32_t owner)
 {
 	unsigned spins = 0;
 
-	while (fb_lock_exchange_acquire(&l->word, owner) != 0) {
+	while (fb_lock_exchange_acquire(&l->word, 1) != 0) {
 		do {
 			if (++spins < FB_SPIN_LIMIT) {
 				fb_lock_pause();
@@ -82,18 +86,21 @@ static inline void fb_spin_lock(struct fb_spinlock *l, uint32_t owner)
 			}
 		} while (fb_lock_load_relaxed(&l->word) != 0);
 	}
+	l->owner = owner;
 }
 
 /* Releases a lock taken with fb_spin_lock(). */
 static inline void fb_spin_unlock(struct fb_spinlock *l)
 {
+	l->owner = 0;
 	fb_lock_store_release(&l->word, 0);
 }
 
-/* The owner id currently in the word (0: free). A snapshot, for diagnostics. */
-static inline uint32_t fb_spin_holder(struct fb_spinlock *l)
+/* The holder's owner id, 0 when free (or in the instant between taking the word and
+ * recording the id). A snapshot, for diagnostics and recovery. */
+static inline uint32_t fb_spin_holder(const struct fb_spinlock *l)
 {
-	return fb_lock_load_relaxed(&l->word);
+	return l->owner;
 }
 
 #endif
