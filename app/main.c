@@ -7,6 +7,7 @@
 
 #include "driver.h"
 #include "io/config.h"
+#include "io/png_read.h"
 #include "io/report.h"
 #include "kernels/kernel.h"
 #include "runtime/error.h"
@@ -43,7 +44,8 @@ static const char run_usage[] =
 	"usage: forkband run [CONFIG] [options]\n"
 	"\n"
 	"Runs every job in CONFIG (a job, or a batch {\"defaults\", \"jobs\"}); with no\n"
-	"CONFIG, the built-in default job, which writes mandelbrot.png here.\n"
+	"CONFIG, the built-in default job, which writes mandelbrot.png here. CONFIG may\n"
+	"also be a PNG written by forkband: its job is run again (give -o to save it).\n"
 	"\n"
 	"options:\n"
 	"  -j, --workers N     worker processes (default: the online CPU count)\n"
@@ -183,6 +185,27 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 	return 0;
 }
 
+/* A PNG that forkband wrote carries the job that made its pixels: run that again. */
+static int load_from_png(const char *path, const struct fb_override *ov, size_t n_ov,
+			 struct fb_batch *batch)
+{
+	char *text, *source;
+	int rc;
+
+	if (fb_png_read_text(path, "forkband:config", &text) < 0)
+		return -1;
+	source = malloc(strlen(path) + 32);
+	if (!source) {
+		free(text);
+		return fb_error("out of memory");
+	}
+	sprintf(source, "%s (forkband:config)", path);
+	rc = fb_config_parse(source, text, strlen(text), ov, n_ov, batch);
+	free(source);
+	free(text);
+	return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };
@@ -199,7 +222,9 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (parse_run_args(argc, argv, &a, labels, &n_labels) < 0)
 		goto out;
-	if (a.config)
+	if (a.config && fb_is_png_file(a.config))
+		rc = load_from_png(a.config, a.ov, a.n_ov, &batch);
+	else if (a.config)
 		rc = fb_config_load(a.config, a.ov, a.n_ov, &batch);
 	else
 		rc = fb_config_parse("configs/mandelbrot.json (built in)", fb_default_config,

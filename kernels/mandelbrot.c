@@ -37,7 +37,7 @@ static const struct fb_param params[] = {
 	  "iterations before a point counts as inside the set", .min = 1, .max = 1000000000,
 	  .def = { 1000 } },
 	{ "bailout", FB_PARAM_REAL, offsetof(struct mandelbrot_params, bailout),
-	  "escape radius R: a point escapes once |z| > R", .min = 0, .max = HUGE_VAL,
+	  "escape radius R: a point escapes once the magnitude of z exceeds R", .min = 0, .max = HUGE_VAL,
 	  .min_open = true, .def = { 2.0 } },
 	{ "coloring", FB_PARAM_CHOICE, offsetof(struct mandelbrot_params, coloring),
 	  "smooth: continuous potential; histogram: equalised over all counts; "
