@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# cli.sh: the command line as a user meets it: help, version, the default job, batches,
+# reproducing a PNG from its own tEXt chunk, outputs left alone on errors, the progress
+# bar on a terminal, and docs/config.md agreeing with the parameter tables.
+# usage: cli.sh FORKBAND SOURCE_DIR
+set -u
+bin=$1
+src=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail=0
+
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+# expect STATUS DESCRIPTION -- COMMAND...: runs it, checks the exit status.
+expect() {
+	local want=$1 what=$2
+	shift 3
+	"$@" >"$dir/stdout" 2>"$dir/stderr"
+	local got=$?
+	if [ "$got" = "$want" ]; then ok "$what (exit $got)"; else
+		bad "$what: exit $got, expected $want; stderr: $(head -c 300 "$dir/stderr")"; fi
+}
+
+expect 0 "--help" -- "$bin" --help
+grep -q "usage: forkband" "$dir/stdout" || bad "--help does not print usage"
+expect 0 "run --help" -- "$bin" run --help
+grep -q -- "--schedule" "$dir/stdout" || bad "run --help does not list --schedule"
+expect 0 "--version" -- "$bin" --version
+grep -q "^lock: " "$dir/stdout" || bad "--version does not name the lock variant"
+grep -q "^compiler: " "$dir/stdout" || bad "--version does not name the compiler"
+expect 2 "no command" -- "$bin"
+expect 2 "unknown command" -- "$bin" bogus
+expect 0 "kernels" -- "$bin" kernels
+grep -q "max_iter" "$dir/stdout" || bad "kernels does not list max_iter"
+
+# docs/config.md embeds `forkband kernels --markdown` between two markers.
+"$bin" kernels --markdown >"$dir/kernels.md"
+sed -n '/<!-- kernels:begin -->/,/<!-- kernels:end -->/p' "$src/docs/config.md" |
+	sed '1d;$d' >"$dir/doc-kernels.md"
+if diff -u "$dir/doc-kernels.md" "$dir/kernels.md" >"$dir/diff"; then
+	ok "docs/config.md matches the parameter tables"
+else
+	bad "docs/config.md is out of date (regenerate with forkband kernels --markdown):"
+	head -20 "$dir/diff"
+fi
+
+# The default job is configs/mandelbrot.json, built in: same bytes either way.
+mkdir "$dir/default" "$dir/file"
+(cd "$dir/default" && "$bin" run -q) || bad "default run failed"
+(cd "$dir/file" && "$bin" run -q "$src/configs/mandelbrot.json") || bad "config run failed"
+if cmp -s "$dir/default/mandelbrot.png" "$dir/file/mandelbrot.png"; then
+	ok "built-in default job equals configs/mandelbrot.json"
+else
+	bad "built-in default differs from configs/mandelbrot.json"
+fi
+if ls -A "$dir/default" | grep -q '^\.'; then bad "temporary file left behind"; fi
+
+# A PNG carries its job: running the PNG reproduces it byte for byte.
+"$bin" run -q "$dir/default/mandelbrot.png" -o "$dir/again.png" -j 3 --schedule guided ||
+	bad "run on a PNG failed"
+cmp -s "$dir/default/mandelbrot.png" "$dir/again.png" && ok "PNG reproduces itself from its tEXt chunk" ||
+	bad "PNG rerun from its tEXt chunk differs"
+
+# Summary on stderr when it is not a terminal; -q silences it.
+small=(--set width=64 --set height=36)
+"$bin" run "${small[@]}" -o "$dir/s.png" 2>"$dir/stderr" >/dev/null
+grep -q "^wrote $dir/s.png: 64x36 mandelbrot" "$dir/stderr" && ok "summary line" ||
+	bad "no summary line: $(cat "$dir/stderr")"
+[ "$(wc -l <"$dir/stderr")" = 1 ] || bad "more than the summary on a non-terminal"
+"$bin" run -q "${small[@]}" -o "$dir/s.png" 2>"$dir/stderr"
+[ -s "$dir/stderr" ] && bad "-q still printed: $(cat "$dir/stderr")" || ok "-q is quiet"
+
+# On a terminal, a progress bar (drawn with \r) precedes the summary.
+if command -v script >/dev/null; then
+	script -qec "'$bin' run '${small[0]}' '${small[1]}' '${small[2]}' '${small[3]}' -o '$dir/t.png'" \
+		/dev/null >"$dir/tty" 2>&1
+	if grep -q "rows/s" "$dir/tty" && grep -q "ETA" "$dir/tty"; then ok "progress bar on a terminal"; else
+		bad "no progress bar on a terminal: $(head -c 300 "$dir/tty")"; fi
+else
+	echo "skip: no 'script' command to give forkband a terminal"
+fi
+
+# A batch runs every job; the whole-run report lists them all.
+mkdir "$dir/batch"
+(cd "$dir/batch" && "$bin" run -q "$src/configs/batch.json" --set width=96 --set height=54 \
+	--report "$dir/batch/all.json") || bad "batch run failed"
+n=$(ls "$dir/batch"/*.png 2>/dev/null | wc -l)
+[ "$n" = 3 ] && ok "batch wrote 3 PNGs" || bad "batch wrote $n PNGs, expected 3"
+[ "$(grep -c '"kernel":' "$dir/batch/all.json")" = 3 ] && ok "report lists 3 jobs" ||
+	bad "report does not list 3 jobs"
+
+# A config error leaves an existing output as it was.
+echo "precious" >"$dir/keep.png"
+expect 2 "bad config with an existing output" -- "$bin" run -q --set params.max_iter=0 -o "$dir/keep.png"
+[ "$(cat "$dir/keep.png")" = precious ] && ok "existing output untouched" || bad "existing output was changed"
+
+exit $fail

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# identical_bytes.sh: the PNG and .npy bytes do not depend on the worker count, the
+# schedule or the chunk. usage: identical_bytes.sh FORKBAND
+set -u
+bin=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail=0
+
+cat >"$dir/job.json" <<'JSON'
+{"kernel": "mandelbrot", "width": 241, "height": 135,
+ "params": {"center": [-0.74, 0.12], "scale": 0.9, "max_iter": 400}}
+JSON
+
+for coloring in smooth histogram bands; do
+	first=""
+	for j in 1 2 3 7 16 64; do
+		for s in static cyclic dynamic guided; do
+			for chunk in default 1 1000; do
+				args=(-j "$j" --schedule "$s")
+				[ "$chunk" = default ] || args+=(--chunk "$chunk")
+				# Two chunk variants on every schedule would be slow under a sanitizer
+				# build; cover them at a few worker counts only.
+				[ "$chunk" != default ] && [ "$j" != 3 ] && [ "$j" != 16 ] && continue
+				out="$dir/$coloring-$j-$s-$chunk"
+				if ! "$bin" run "$dir/job.json" -q "${args[@]}" --set params.coloring="$coloring" \
+					-o "$out.png" --set output.iterations="$out.npy"; then
+					echo "FAIL: forkband failed for $coloring ${args[*]}"
+					fail=1
+					continue
+				fi
+				if [ -z "$first" ]; then
+					first=$out
+				elif ! cmp -s "$first.png" "$out.png" || ! cmp -s "$first.npy" "$out.npy"; then
+					echo "FAIL: $coloring ${args[*]}: output differs from $(basename "$first")"
+					fail=1
+				fi
+			done
+		done
+	done
+	echo "$coloring: every worker count, schedule and chunk gave the same bytes as $(basename "$first")"
+done
+exit $fail
