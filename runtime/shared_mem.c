@@ -28,9 +28,19 @@ void shared_free(void *p, size_t size)
 
 void *shared_malloc_or_error(size_t size)
 {
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	void *p = shared_malloc(size);
+	double human = (double)size;
+	unsigned u = 0;
 
-	if (!p)
+	if (p)
+		return p;
+	if (size < 1024) {
 		fb_error_errno("cannot map %zu bytes of shared memory", size);
-	return p;
+		return NULL;
+	}
+	for (human /= 1024; human >= 1024 && u + 1 < FB_ARRAY_LEN(units); u++)
+		human /= 1024;
+	fb_error_errno("cannot map %zu bytes (%.1f %s) of shared memory", size, human, units[u]);
+	return NULL;
 }
