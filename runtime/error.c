@@ -21,6 +21,26 @@ void fb_error_set_sink(fb_error_sink *s, void *ctx)
 	sink_ctx = ctx;
 }
 
+static void capture(const char *msg, void *ctx)
+{
+	struct fb_error_capture *c = ctx;
+
+	snprintf(c->msg, sizeof(c->msg), "%s", msg);
+}
+
+void fb_error_capture_begin(struct fb_error_capture *c)
+{
+	c->msg[0] = '\0';
+	c->saved = sink;
+	c->saved_ctx = sink_ctx;
+	fb_error_set_sink(capture, c);
+}
+
+void fb_error_capture_end(struct fb_error_capture *c)
+{
+	fb_error_set_sink(c->saved, c->saved_ctx);
+}
+
 static void emit(const char *msg)
 {
 	if (sink)

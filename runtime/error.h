@@ -26,6 +26,17 @@ void fb_error_set_program(const char *name);
 typedef void fb_error_sink(const char *msg, void *ctx);
 void fb_error_set_sink(fb_error_sink *sink, void *ctx);
 
+/* Holds back the messages reported between begin and end, keeping the last, so that
+ * a caller can put it into context ("--report: <msg>"). Captures nest: end restores
+ * whatever sink was installed before begin. */
+struct fb_error_capture {
+	char msg[512];
+	fb_error_sink *saved;
+	void *saved_ctx;
+};
+void fb_error_capture_begin(struct fb_error_capture *c);
+void fb_error_capture_end(struct fb_error_capture *c);
+
 /* A programmer's mistake: prints "BUG: file:line: message" and aborts. */
 #define FB_BUG(...) fb_bug(__FILE__, __LINE__, __VA_ARGS__)
 FB_NORETURN void fb_bug(const char *file, int line, const char *fmt, ...) FB_PRINTF(3, 4);
