@@ -67,10 +67,10 @@ static void print_version(void)
 	       FORKBAND_VERSION, FB_LOCK_VARIANT, __VERSION__, FORKBAND_BUILD_TYPE);
 }
 
+/* One line, like every other error: the hint goes in parentheses. */
 static int usage_error(const char *cmd, const char *msg)
 {
-	fb_error("%s", msg);
-	fprintf(stderr, "Try 'forkband %s--help'.\n", cmd);
+	fb_error("%s (try 'forkband %s--help')", msg, cmd);
 	return EXIT_USAGE;
 }
 
@@ -82,7 +82,6 @@ struct run_args {
 	bool quiet;
 	struct fb_override *ov;
 	size_t n_ov;
-	bool have_output;
 };
 
 static int add_override(struct run_args *a, const char *path, const char *value,
@@ -115,6 +114,21 @@ static int add_set(struct run_args *a, char *arg, char **labels, size_t *n_label
 	return add_override(a, arg, eq + 1, label);
 }
 
+/* The option getopt_long() stopped at, as typed. optopt is the letter of a short one;
+ * argv may still point at an earlier word then, while getopt walks a group like -xq. A
+ * long one has been stepped over, so it is the last word read ("--chunk=5": --chunk);
+ * optopt is then 0 (unknown) or its value, a letter for --workers or --quiet. */
+static void option_name(char **argv, char *buf, size_t len)
+{
+	const char *arg = argv[optind - 1];
+	bool is_long = strncmp(arg, "--", 2) == 0;
+
+	if (optopt > 0 && optopt < 256 && !(is_long && strchr("jqho", optopt)))
+		snprintf(buf, len, "-%c", optopt);
+	else
+		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
+}
+
 static int parse_run_args(int argc, char **argv, struct run_args *a, char **labels,
 			  size_t *n_labels)
 {
@@ -130,6 +144,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char name[64], msg[128];
 	int c;
 
 	opterr = 0;
@@ -149,10 +164,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 			break;
 		case 'o':
 			rc = add_override(a, "output.png", optarg, "-o");
-			/* A path, never JSON: a file called "5" stays a path. */
-			if (rc == 0)
+			/* A path, never JSON: a file called "5" stays a path. One file cannot
+			 * hold the pictures of several jobs: the config refuses it for a batch,
+			 * before a single job is built. */
+			if (rc == 0) {
 				a->ov[a->n_ov - 1].literal = true;
-			a->have_output = true;
+				a->ov[a->n_ov - 1].single_job = true;
+			}
 			break;
 		case OPT_SET:
 			rc = add_set(a, optarg, labels, n_labels);
@@ -167,10 +185,20 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 			fputs(run_usage, stdout);
 			exit(EXIT_OK);
 		case ':':
-			return usage_error("run ", "run: an option needs a value");
+			/* -1, not usage_error()'s status: the caller must stop here, not run
+			 * the built-in job without the option. */
+			option_name(argv, name, sizeof(name));
+			snprintf(msg, sizeof(msg), "run: %s needs a value", name);
+			usage_error("run ", msg);
+			return -1;
 		default:
-			fb_error("run: unknown option '%s'", argv[optind - 1]);
-			fprintf(stderr, "Try 'forkband run --help'.\n");
+			option_name(argv, name, sizeof(name));
+			/* getopt_long() answers '?' for --quiet=x too, with optopt 'q'. */
+			if (optopt && strchr("qh", optopt))
+				snprintf(msg, sizeof(msg), "run: %s takes no value", name);
+			else
+				snprintf(msg, sizeof(msg), "run: unknown option '%s'", name);
+			usage_error("run ", msg);
 			return -1;
 		}
 		if (rc < 0)
@@ -231,13 +259,17 @@ static int cmd_run(int argc, char **argv)
 				     strlen(fb_default_config), a.ov, a.n_ov, &batch);
 	if (rc < 0)
 		goto out;
-	if (a.have_output && batch.n > 1) {
-		fb_error("-o: the config holds %zu jobs; give each its output.png instead", batch.n);
-		goto out;
-	}
 	if (a.report) {
-		if (fb_config_check_output(a.report) < 0)
+		struct fb_error_capture cap;
+
+		/* Checked like the outputs in the config, and named by its option. */
+		fb_error_capture_begin(&cap);
+		rc = fb_config_check_output(a.report);
+		fb_error_capture_end(&cap);
+		if (rc < 0) {
+			fb_error("--report: %s", cap.msg);
 			goto out;
+		}
 		for (size_t j = 0; j < batch.n; j++) {
 			const char *outs[] = { batch.job[j].png, batch.job[j].raw, batch.job[j].report };
 

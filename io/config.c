@@ -5,6 +5,7 @@
 
 #include "runtime/error.h"
 #include "runtime/pool.h"
+#include "runtime/shared_mem.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -17,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/sysinfo.h>
+#endif
 #include <unistd.h>
 
 /* Config files are small; a bigger "config" is almost certainly the wrong file. */
@@ -82,6 +86,20 @@ FB_PRINTF(3, 4) static int cfg_error(const struct ctx *c, const char *path, cons
 	return fb_error("%s: jobs[%d].%s: %s", c->source, c->index, path, msg);
 }
 
+/* True if v is or holds a number that is not finite: cJSON reads 1e999 as infinity,
+ * and would print it as null. */
+static bool has_nonfinite(const cJSON *v)
+{
+	if (cJSON_IsNumber(v))
+		return !isfinite(v->valuedouble);
+	if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+		return false;
+	for (const cJSON *it = v->child; it; it = it->next)
+		if (has_nonfinite(it))
+			return true;
+	return false;
+}
+
 /* A short rendering of a JSON value for "got ..." (static buffer). */
 static const char *show(const cJSON *v)
 {
@@ -90,6 +108,10 @@ static const char *show(const cJSON *v)
 
 	if (!v)
 		return "nothing";
+	if (has_nonfinite(v))
+		return cJSON_IsNumber(v) ? "a number too large for a double" :
+		       cJSON_IsArray(v) ? "an array holding a number too large for a double" :
+		       "an object holding a number too large for a double";
 	s = cJSON_PrintUnformatted(v);
 	if (!s)
 		return "a value";
@@ -147,6 +169,8 @@ static void join(char *buf, size_t len, const char *prefix, const char *key)
 		snprintf(buf, len, "%s", key);
 }
 
+static const char *const batch_keys[] = { "defaults", "jobs" };
+
 /* Checks that obj is an object with no keys outside names. */
 static int check_object(const struct ctx *c, const cJSON *obj, const char *path,
 			const char *const *names, size_t n)
@@ -165,6 +189,9 @@ static int check_object(const struct ctx *c, const cJSON *obj, const char *path,
 			continue;
 		join(sub, sizeof(sub), path, it->string);
 		hint = suggest(it->string, names, n);
+		/* The top level of a lone job may be a batch with a misspelt key ("defalts"). */
+		if (!hint && !*path && c->index < 0)
+			hint = suggest(it->string, batch_keys, FB_ARRAY_LEN(batch_keys));
 		if (hint)
 			return cfg_error(c, sub, "unknown key (did you mean '%s'?)", hint);
 		return cfg_error(c, sub, "unknown key");
@@ -213,45 +240,57 @@ static int get_choice(const struct ctx *c, const cJSON *v, const char *path,
 
 int fb_config_check_output(const char *path)
 {
+	size_t len = strlen(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char *copy, *dir;
 	struct stat st;
-	int rc = 0;
+	int rc = 0, err;
 
+	if (len == 0)
+		return fb_error("expected a file path, got an empty string");
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return fb_error("'%s' is a folder, expected a file path", path);
+	/* "x/" names a folder even when there is none: dirname() would check ".", and the
+	 * rename into place would fail only after the whole run. */
+	if (path[len - 1] == '/')
+		return fb_error("'%s' ends in '/', expected a file path", path);
+	/* The output is written to ".<name>.XXXXXX" first: that name must fit too. */
+	if (strlen(base) > NAME_MAX - 8)
+		return fb_error("cannot write '%s': file name longer than %d bytes", path,
+				NAME_MAX - 8);
 	copy = strdup(path);
 	if (!copy)
 		return fb_error("out of memory");
 	dir = dirname(copy);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	err = stat(dir, &st) < 0 ? errno : 0;
+	if (err == ENOENT)
 		rc = fb_error("cannot write '%s': folder '%s' does not exist", path, dir);
-	else if (access(dir, W_OK | X_OK) < 0)
+	else if (!err && !S_ISDIR(st.st_mode))
+		rc = fb_error("cannot write '%s': '%s' is not a folder", path, dir);
+	else if (err || access(dir, W_OK | X_OK) < 0) {
+		if (err)
+			errno = err;
 		rc = fb_error_errno("cannot write '%s'", path);
+	}
 	free(copy);
 	return rc;
-}
-
-/* Collects one message from fb_config_check_output() so it can be given a location. */
-static void keep_message(const char *msg, void *ctx)
-{
-	snprintf(ctx, 512, "%s", msg);
 }
 
 /* An output path: a non-empty string naming a file in a writable folder. */
 static int get_path(const struct ctx *c, const cJSON *v, const char *path, char **out)
 {
-	char msg[512];
+	struct fb_error_capture cap;
 	int rc;
 
 	if (!v)
 		return 0;
 	if (!cJSON_IsString(v) || !*v->valuestring)
 		return cfg_error(c, path, "expected a file path, got %s", show(v));
-	fb_error_set_sink(keep_message, msg);
+	fb_error_capture_begin(&cap);
 	rc = fb_config_check_output(v->valuestring);
-	fb_error_set_sink(NULL, NULL);
+	fb_error_capture_end(&cap);
 	if (rc < 0)
-		return cfg_error(c, path, "%s", msg);
+		return cfg_error(c, path, "%s", cap.msg);
 	if (!(*out = strdup(v->valuestring)))
 		return fb_error("out of memory");
 	return 0;
@@ -336,7 +375,11 @@ static int validate_params(const struct ctx *c, const cJSON *obj, struct fb_job 
 	}
 	if (k->check && k->check(job->params, job->width, job->height, &field, expected,
 				 sizeof(expected)) < 0) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
+
 		join(path, sizeof(path), "params", field);
+		if (v)	/* else it was left at its default: nothing to show */
+			return cfg_error(c, path, "expected %s, got %s", expected, show(v));
 		return cfg_error(c, path, "expected %s", expected);
 	}
 	return 0;
@@ -358,6 +401,48 @@ static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job 
 		if (get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[2]), path, &job->raw) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* Memory plus swap in bytes, or SIZE_MAX when unknown. */
+static size_t memory_bytes(void)
+{
+#ifdef __linux__
+	struct sysinfo si;
+	size_t ram, swap, sum;
+
+	if (sysinfo(&si) == 0 && fb_size_mul(si.totalram, si.mem_unit, &ram) &&
+	    fb_size_mul(si.totalswap, si.mem_unit, &swap) && fb_size_add(ram, swap, &sum))
+		return sum;
+#endif
+	return SIZE_MAX;
+}
+
+/* Creates the kernel's state and destroys it at once, so that a size whose buffers
+ * cannot be mapped is a config error, found before the first job of a batch runs and
+ * writes its outputs, not a failure halfway through the batch. Mapping pages that
+ * nothing touches costs next to nothing. */
+static int check_size(const struct ctx *c, const struct fb_job *job)
+{
+	const char *field = job->height > job->width ? "height" : "width";
+	struct fb_error_capture cap;
+	void *state = NULL;
+	size_t rgb, mem;
+	int rc;
+
+	fb_error_capture_begin(&cap);
+	rc = job->kernel->create(&state, job->params, job->width, job->height);
+	fb_error_capture_end(&cap);
+	if (rc < 0)
+		return cfg_error(c, field, "expected a size whose buffers can be mapped, got %ux%u (%s)",
+				 job->width, job->height, cap.msg);
+	job->kernel->destroy(state);
+	/* Where the system overcommits memory even 4 TB maps, and the run could only end
+	 * in the OOM killer: the RGB image, which every kernel keeps, must fit at least. */
+	mem = memory_bytes();
+	if (!fb_size_mul3(job->width, job->height, 3, &rgb) || rgb > mem)
+		return cfg_error(c, field, "expected a size whose RGB image fits in memory and swap "
+				 "(%zu bytes), got %ux%u", mem, job->width, job->height);
 	return 0;
 }
 
@@ -430,8 +515,10 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 	v = cJSON_GetObjectItemCaseSensitive(obj, "output");
 	if (v && validate_output(c, v, job) < 0)
 		return -1;
-	return 0;
+	return check_size(c, job);
 }
+
+static int check_duplicates(const char *source, const cJSON *v, const char *path);
 
 /* Sets the value at a dotted path, creating objects on the way. */
 static int apply_override(const struct fb_override *o, cJSON *job)
@@ -440,11 +527,16 @@ static int apply_override(const struct fb_override *o, cJSON *job)
 	const char *path = o->path;
 	cJSON *obj = job, *value;
 
-	value = o->literal ? NULL : cJSON_Parse(o->value);
+	/* The whole value must be JSON: "5x" is the string "5x", not 5 and some junk. */
+	value = o->literal ? NULL : cJSON_ParseWithOpts(o->value, NULL, true);
 	if (!value)	/* not JSON: take it as a string, so --set x=histogram works */
 		value = cJSON_CreateString(o->value);
 	if (!value)
 		return fb_error("out of memory");
+	if (check_duplicates(o->label, value, "") < 0) {
+		cJSON_Delete(value);
+		return -1;
+	}
 	for (;;) {
 		size_t n = strcspn(path, ".");
 		cJSON *next;
@@ -523,32 +615,66 @@ static int check_duplicates(const char *source, const cJSON *v, const char *path
 	return 0;
 }
 
+/* cJSON reports running out of input at the last byte, where it cannot be told from an
+ * error at that byte. Parse again with a byte appended that no JSON text may hold
+ * there: if the parser now stops at that byte, the text merely ended too soon. */
+static bool ends_too_soon(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+	cJSON *doc;
+	bool eof;
+
+	if (!copy)
+		return false;
+	memcpy(copy, text, len);
+	copy[len] = '\x01';
+	doc = cJSON_ParseWithLengthOpts(copy, len + 1, NULL, false);
+	eof = !doc && cJSON_GetErrorPtr() == copy + len;
+	cJSON_Delete(doc);
+	free(copy);
+	return eof;
+}
+
 static int syntax_error(const char *source, const char *text, size_t len, const char *at)
 {
-	size_t line = 1, col = 1;
+	size_t line = 1, col = 1, n = 0;
+	char near[16];
 
 	if (!at || at < text || at > text + len)
+		at = text + len;
+	if (len > 0 && at == text + len - 1 && *at != '\0' && ends_too_soon(text, len))
 		at = text + len;
 	for (const char *p = text; p < at; p++) {
 		if (*p == '\n') {
 			line++;
 			col = 1;
-		} else {
+		} else if ((*p & 0xc0) != 0x80) {	/* a character, not inside one */
 			col++;
 		}
 	}
 	if (at == text + len)
 		return fb_error("%s:%zu:%zu: invalid JSON: unexpected end of file", source, line, col);
-	return fb_error("%s:%zu:%zu: invalid JSON near '%.12s'", source, line, col, at);
+	if (*at == '\0')
+		return fb_error("%s:%zu:%zu: invalid JSON: a NUL byte", source, line, col);
+	/* Quote the rest of the line, up to 12 bytes: the message must stay one line. */
+	for (const char *p = at; p < text + len && n < 12 && *p != '\n' && *p != '\r'; p++)
+		near[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	near[n] = '\0';
+	if (n == 0)
+		return fb_error("%s:%zu:%zu: invalid JSON at the end of the line", source, line, col);
+	return fb_error("%s:%zu:%zu: invalid JSON near '%s'", source, line, col, near);
 }
 
-/* Two outputs of the run must not be one file: the second would overwrite the first. */
-static int check_collisions(const struct fb_batch *b, const char *source)
+/* Two outputs of the run must not be one file: the second would overwrite the first.
+ * The later output is named as its field (so, in a batch, as the job or the defaults
+ * that set it); jobs is the batch's array, or NULL for a lone job (doc). */
+static int check_collisions(const struct fb_batch *b, const struct ctx *base,
+			    const cJSON *doc, const cJSON *jobs)
 {
 	struct out {
 		const char *path;
 		size_t job;
-		const char *what;
+		const char *key;	/* in "output" */
 	} *all;
 	size_t n = 0;
 	int rc = 0;
@@ -560,22 +686,28 @@ static int check_collisions(const struct fb_batch *b, const char *source)
 		const struct fb_job *job = &b->job[j];
 
 		if (job->png)
-			all[n++] = (struct out){ job->png, j, "output.png" };
+			all[n++] = (struct out){ job->png, j, "png" };
 		if (job->raw)
 			all[n++] = (struct out){ job->raw, j, job->kernel->raw_output };
 		if (job->report)
-			all[n++] = (struct out){ job->report, j, "output.report" };
+			all[n++] = (struct out){ job->report, j, "report" };
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		for (size_t k = 0; k < i; k++) {
+			struct ctx c = *base;
+			char field[256], first[300];
+
 			if (!fb_same_file_path(all[i].path, all[k].path))
 				continue;
-			if (b->n == 1)
-				rc = fb_error("%s: %s and %s are the same file '%s'", source,
-					      all[k].what, all[i].what, all[i].path);
+			c.index = jobs ? (int)all[i].job : -1;
+			c.job = jobs ? cJSON_GetArrayItem(jobs, (int)all[i].job) : doc;
+			join(field, sizeof(field), "output", all[i].key);
+			if (jobs)
+				snprintf(first, sizeof(first), "jobs[%zu].output.%s", all[k].job,
+					 all[k].key);
 			else
-				rc = fb_error("%s: jobs[%zu] and jobs[%zu] both write '%s'", source,
-					      all[k].job, all[i].job, all[i].path);
+				snprintf(first, sizeof(first), "output.%s", all[k].key);
+			rc = cfg_error(&c, field, "'%s' is also written by %s", all[i].path, first);
 			break;
 		}
 	}
@@ -648,17 +780,22 @@ out:
 int fb_config_parse(const char *source, const char *text, size_t len,
 		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out)
 {
-	const char *end = NULL;
-	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
-	const cJSON *jobs, *defaults = NULL;
+	const char *end = NULL, *nul = memchr(text, '\0', len);
+	cJSON *doc;
+	const cJSON *jobs, *defaults;
 	struct ctx c = { .source = source, .index = -1, .ov = ov, .n_ov = n_ov };
+	size_t n;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	/* cJSON would end a string at a NUL byte and read on after it. */
+	if (nul)
+		return syntax_error(source, text, len, nul);
+	doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!doc)
 		return syntax_error(source, text, len, cJSON_GetErrorPtr());
 	/* Anything after the value but white space is an error too. */
-	while (end && end < text + len && strchr(" \t\r\n", *end))
+	while (end && end < text + len && memchr(" \t\r\n", *end, 4))
 		end++;
 	if (end && end < text + len) {
 		cJSON_Delete(doc);
@@ -672,20 +809,21 @@ int fb_config_parse(const char *source, const char *text, size_t len,
 	if (check_duplicates(source, doc, "") < 0)
 		goto out;
 
+	/* Either key makes a batch: {"defaults": ..., "jbos": ...} is a misspelt batch,
+	 * not a job with two unknown keys. */
 	jobs = cJSON_GetObjectItemCaseSensitive(doc, "jobs");
-	if (jobs) {
-		static const char *const batch_keys[] = { "defaults", "jobs" };
-
+	defaults = cJSON_GetObjectItemCaseSensitive(doc, "defaults");
+	if (jobs || defaults) {
 		for (const cJSON *it = doc->child; it; it = it->next)
 			if (strcmp(it->string, "defaults") && strcmp(it->string, "jobs")) {
-				const char *hint = suggest(it->string, batch_keys, 2);
+				const char *hint = suggest(it->string, batch_keys,
+							   FB_ARRAY_LEN(batch_keys));
 
 				rc = fb_error("%s: %s: unknown key in a batch (expected defaults and jobs)%s%s%s",
 					      source, it->string, hint ? " (did you mean '" : "",
 					      hint ? hint : "", hint ? "'?)" : "");
 				goto out;
 			}
-		defaults = cJSON_GetObjectItemCaseSensitive(doc, "defaults");
 		if (defaults && !cJSON_IsObject(defaults)) {
 			rc = fb_error("%s: defaults: expected an object, got %s", source, show(defaults));
 			goto out;
@@ -696,13 +834,20 @@ int fb_config_parse(const char *source, const char *text, size_t len,
 			goto out;
 		}
 	}
-	out->n = jobs ? (size_t)cJSON_GetArraySize(jobs) : 1;
-	out->job = calloc(out->n, sizeof(*out->job));
+	n = jobs ? (size_t)cJSON_GetArraySize(jobs) : 1;
+	for (size_t i = 0; i < n_ov; i++) {
+		if (ov[i].single_job && n > 1) {
+			rc = fb_error("%s: the config holds %zu jobs; give each its %s instead",
+				      ov[i].label, n, ov[i].path);
+			goto out;
+		}
+	}
+	out->job = calloc(n, sizeof(*out->job));
 	if (!out->job) {
-		out->n = 0;
 		rc = fb_error("out of memory");
 		goto out;
 	}
+	out->n = n;
 	for (size_t i = 0; i < out->n; i++) {
 		struct fb_job *job = &out->job[i];
 		const cJSON *obj = jobs ? cJSON_GetArrayItem(jobs, (int)i) : doc;
@@ -727,7 +872,7 @@ int fb_config_parse(const char *source, const char *text, size_t len,
 		if (build_job(&c, defaults, obj, job) < 0)
 			goto out;
 	}
-	rc = check_collisions(out, source);
+	rc = check_collisions(out, &c, doc, jobs);
 out:
 	cJSON_Delete(doc);
 	if (rc < 0)

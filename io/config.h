@@ -7,11 +7,12 @@
  *
  * Everything is checked before anything runs: every field of every job (type, range,
  * unknown keys with a did-you-mean), duplicate keys, the kernel's cross-field rules,
- * and every output path (its folder exists and is writable; no two outputs share a
- * path). Each problem is reported through fb_error() as one line naming the source and
- * the field: `configs/x.json: params.max_iter: expected an integer from 1 to
- * 1000000000, got -5`. A field set from the command line is named by its option instead
- * of the file (`--set params.max_iter: ...`, `-j: ...`).
+ * that each job's buffers can be mapped (the kernel creates and destroys its state
+ * once, touching no page), and every output path (its folder exists and is writable;
+ * no two outputs share a path). Each problem is reported through fb_error() as one
+ * line naming the source and the field: `configs/x.json: params.max_iter: expected an
+ * integer from 1 to 1000000000, got -5`. A field set from the command line is named
+ * by its option instead of the file (`--set params.max_iter: ...`, `-j: ...`).
  *
  * Relative output paths are relative to the current directory, not to the config file,
  * like every other command-line tool's output options.
@@ -36,6 +37,8 @@ struct fb_override {
 	const char *value;	/* JSON text, or a bare string */
 	const char *label;	/* how errors name it: "--set params.max_iter", "-j" */
 	bool literal;		/* value is a plain string, never parsed as JSON */
+	bool single_job;	/* refused for a batch of more than one job (-o: one file
+				 * cannot hold every job's picture) */
 };
 
 struct fb_job {
@@ -67,7 +70,8 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 
 void fb_batch_free(struct fb_batch *b);
 
-/* Checks that path can be created: not a folder, in an existing writable folder.
+/* Checks that path can be created: not a folder (nor "x/"), a name that leaves room
+ * for the temporary file's, in an existing writable folder.
  * Returns 0, or -1 after reporting. */
 int fb_config_check_output(const char *path);
 

@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# config_errors.sh: bad configs and bad command lines, one table row each. A row writes
+# its config to bad.json in a fresh folder, runs `forkband run bad.json ARGS` there and
+# checks what docs/config.md promises for every error: exit status 2, exactly one line
+# on stderr, matching the row's pattern, nothing on stdout, and no new file in the
+# folder (no PNG, no .npy, no report, no hidden temporary file).
+#
+# usage: config_errors.sh FORKBAND
+# CONFIG_ERRORS_WRAP, if set, is put before the command: for example
+#   CONFIG_ERRORS_WRAP="valgrind -q --leak-check=full --error-exitcode=9" config_errors.sh ...
+# (a leak then shows as exit 9 and extra lines on stderr).
+set -u
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 FORKBAND" >&2
+	exit 2
+fi
+case $1 in
+/*) bin=$1 ;;
+*) bin=$PWD/$1 ;;
+esac
+if [ ! -x "$bin" ]; then
+	echo "$0: '$1' is not an executable" >&2
+	exit 2
+fi
+read -r -a wrap <<<"${CONFIG_ERRORS_WRAP:-}"
+
+top=$(mktemp -d)
+trap 'chmod -R u+rwx "$top" 2>/dev/null; rm -rf "$top"' EXIT
+n=0 failed=0 skipped=0
+
+# Every file and folder under $1, hidden ones too, one path a line, sorted.
+list_files() {
+	(cd "$1" && shopt -s globstar dotglob nullglob && printf '%s\n' **) | LC_ALL=C sort
+}
+
+# t NAME PATTERN [ARG...] <<'EOF' CONFIG EOF
+# Runs `forkband run bad.json ARG...` with CONFIG (stdin) in bad.json. PATTERN is a
+# fixed string the stderr line must contain, or, after a leading '~', an extended
+# regular expression it must match. Variables set on the call:
+#   SETUP=CMD    shell code run in the folder after bad.json is written
+#   NOCONF=1     pass no config path (the arguments give one, or none)
+#   SKIP=WHY     skip the case, saying why
+t() {
+	local name=$1 pattern=$2
+	shift 2
+	local dir=$top/$((n + 1)) got lines new line why=""
+	local -a args=("$@")
+
+	n=$((n + 1))
+	if [ -n "${SKIP:-}" ]; then
+		cat >/dev/null
+		skipped=$((skipped + 1))
+		echo "skip $name: $SKIP"
+		return
+	fi
+	mkdir "$dir" "$dir.out"
+	cat >"$dir/bad.json"
+	if [ -n "${SETUP:-}" ] && ! (cd "$dir" && eval "$SETUP"); then
+		failed=$((failed + 1))
+		echo "FAIL $name: setup failed: $SETUP"
+		return
+	fi
+	[ -n "${NOCONF:-}" ] || args=(bad.json "${args[@]}")
+	list_files "$dir" >"$dir.out/before"
+	(cd "$dir" && exec timeout 60 "${wrap[@]}" "$bin" run "${args[@]}") \
+		>"$dir.out/stdout" 2>"$dir.out/stderr" </dev/null
+	got=$?
+	list_files "$dir" >"$dir.out/after"
+
+	lines=$(wc -l <"$dir.out/stderr")
+	new=$(LC_ALL=C comm -13 "$dir.out/before" "$dir.out/after" | tr '\n' ' ')
+	if [ "$got" = 124 ]; then
+		why="timed out after 60 s"
+	elif [ "$got" != 2 ]; then
+		why="exit status $got, expected 2"
+	fi
+	if [ "$lines" != 1 ] || [ -n "$(tail -c 1 "$dir.out/stderr")" ]; then
+		why="${why:+$why; }stderr has $lines lines, expected exactly one"
+	elif [ "${pattern:0:1}" = "~" ]; then
+		grep -Eq -- "${pattern:1}" "$dir.out/stderr" ||
+			why="${why:+$why; }stderr does not match /${pattern:1}/"
+	else
+		grep -Fq -- "$pattern" "$dir.out/stderr" ||
+			why="${why:+$why; }stderr does not contain '$pattern'"
+	fi
+	[ -s "$dir.out/stdout" ] && why="${why:+$why; }stdout is not empty"
+	[ -n "$new" ] && why="${why:+$why; }new files: $new"
+	if [ -z "$why" ]; then
+		echo "ok   $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: $why"
+		head -5 "$dir.out/stderr" | while IFS= read -r line; do echo "     stderr: $line"; done
+	fi
+}
+
+# A small valid job: every case below breaks one thing in it or around it.
+J='"kernel": "mandelbrot", "width": 8, "height": 8'
+
+# ---- JSON syntax: line and column ----
+t syntax-bad-token "bad.json:3:14: invalid JSON near ']'" <<EOF
+{
+  $J,
+  "params": 5]
+}
+EOF
+t syntax-missing-value '~^forkband: bad\.json:3:[0-9]+: invalid JSON' <<EOF
+{
+  $J,
+  "params": ,
+}
+EOF
+t syntax-end-of-file 'bad.json:3:1: invalid JSON: unexpected end of file' <<EOF
+{
+  $J,
+EOF
+t syntax-comment-one-line '~^forkband: bad\.json:1:1: invalid JSON near .//' <<EOF
+// a comment, then the job on the next line
+{ $J }
+EOF
+t syntax-trailing-garbage "bad.json:1:53: invalid JSON near 'x'" <<EOF
+{ $J } x
+EOF
+t syntax-two-values 'bad.json:2:1: invalid JSON' <<EOF
+{ $J }
+{ $J }
+EOF
+t syntax-empty-file 'bad.json:1:1: invalid JSON: unexpected end of file' </dev/null
+SETUP='printf "{\"kernel\": \"mandelbrot\", \"width\": 8, \"height\": 8}\\0" >bad.json' \
+	t syntax-nul-byte 'bad.json:1:50: invalid JSON: a NUL byte' </dev/null
+t top-level-array 'bad.json: expected a JSON object' <<EOF
+[{ $J }]
+EOF
+t top-level-string 'bad.json: expected a JSON object' <<<'"mandelbrot"'
+
+# ---- keys ----
+t kernel-missing 'bad.json: kernel: expected one of mandelbrot, got nothing' <<<'{ "width": 8 }'
+t kernel-unknown "bad.json: kernel: expected one of mandelbrot, got \"mandelbrott\" (did you mean 'mandelbrot'?)" <<<'{ "kernel": "mandelbrott" }'
+t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, got 5' <<<'{ "kernel": 5 }'
+t unknown-key "bad.json: widht: unknown key (did you mean 'width'?)" <<EOF
+{ "kernel": "mandelbrot", "widht": 8, "height": 8 }
+EOF
+t unknown-param "bad.json: params.max_iters: unknown key (did you mean 'max_iter'?)" <<EOF
+{ $J, "params": { "max_iters": 100 } }
+EOF
+t unknown-run-key "bad.json: run.worker: unknown key (did you mean 'workers'?)" <<EOF
+{ $J, "run": { "worker": 2 } }
+EOF
+t unknown-output-key "bad.json: output.pgn: unknown key (did you mean 'png'?)" <<EOF
+{ $J, "output": { "pgn": "x.png" } }
+EOF
+t misspelt-batch-key "bad.json: defalts: unknown key (did you mean 'defaults'?)" <<EOF
+{ $J, "defalts": {} }
+EOF
+t duplicate-key 'bad.json: width: duplicate key' <<EOF
+{ $J, "width": 16 }
+EOF
+t duplicate-nested-key 'bad.json: params.scale: duplicate key' <<EOF
+{ $J, "params": { "scale": 1, "scale": 2 } }
+EOF
+
+# ---- types, one per param type ----
+t int-as-string 'bad.json: params.max_iter: expected an integer from 1 to 1000000000, got "1000"' <<EOF
+{ $J, "params": { "max_iter": "1000" } }
+EOF
+t real-as-string 'bad.json: params.scale: expected a finite number greater than 0, got "big"' <<EOF
+{ $J, "params": { "scale": "big" } }
+EOF
+t point-one-number 'bad.json: params.center: expected [re, im], two finite numbers, got [1]' <<EOF
+{ $J, "params": { "center": [1] } }
+EOF
+t point-as-string 'bad.json: params.center: expected [re, im], two finite numbers, got "0,0"' <<EOF
+{ $J, "params": { "center": "0,0" } }
+EOF
+t point-string-inside 'bad.json: params.center: expected [re, im], two finite numbers, got [0,"1"]' <<EOF
+{ $J, "params": { "center": [0, "1"] } }
+EOF
+t choice-as-number 'bad.json: params.coloring: expected one of smooth, histogram, bands, got 1' <<EOF
+{ $J, "params": { "coloring": 1 } }
+EOF
+t choice-typo "bad.json: params.palette: expected one of classic, fire, ocean, gray, got \"grey\" (did you mean 'gray'?)" <<EOF
+{ $J, "params": { "palette": "grey" } }
+EOF
+t params-not-object 'bad.json: params: expected an object, got []' <<EOF
+{ $J, "params": [] }
+EOF
+t width-as-string 'bad.json: width: expected an integer from 1 to 1000000, got "8"' <<EOF
+{ "kernel": "mandelbrot", "width": "8", "height": 8 }
+EOF
+
+# ---- ranges ----
+for v in 0 -5 2.5 1e10; do
+	shown=$v
+	[ "$v" = 1e10 ] && shown=10000000000
+	t "max-iter-$v" "bad.json: params.max_iter: expected an integer from 1 to 1000000000, got $shown" <<EOF
+{ $J, "params": { "max_iter": $v } }
+EOF
+done
+t scale-0 'bad.json: params.scale: expected a finite number greater than 0, got 0' <<EOF
+{ $J, "params": { "scale": 0 } }
+EOF
+t scale-negative 'bad.json: params.scale: expected a finite number greater than 0, got -1' <<EOF
+{ $J, "params": { "scale": -1 } }
+EOF
+t bailout-0 'bad.json: params.bailout: expected a finite number greater than 0, got 0' <<EOF
+{ $J, "params": { "bailout": 0 } }
+EOF
+t width-0 'bad.json: width: expected an integer from 1 to 1000000, got 0' <<EOF
+{ "kernel": "mandelbrot", "width": 0, "height": 8 }
+EOF
+t height-too-big 'bad.json: height: expected an integer from 1 to 1000000, got 1000001' <<EOF
+{ "kernel": "mandelbrot", "width": 8, "height": 1000001 }
+EOF
+t scale-1e999 'bad.json: params.scale: expected a finite number greater than 0, got a number too large' <<EOF
+{ $J, "params": { "scale": 1e999 } }
+EOF
+t max-iter-1e999 'bad.json: params.max_iter: expected an integer from 1 to 1000000000, got a number too large' <<EOF
+{ $J, "params": { "max_iter": 1e999 } }
+EOF
+t center-minus-1e999 'bad.json: params.center: expected [re, im], two finite numbers, got an array holding a number too large' <<EOF
+{ $J, "params": { "center": [-1e999, 0] } }
+EOF
+t histogram-max-iter 'bad.json: params.max_iter: expected at most 16777216 with histogram coloring, got 16777217' <<EOF
+{ $J, "params": { "coloring": "histogram", "max_iter": 16777217 } }
+EOF
+t workers-0 'bad.json: run.workers: expected an integer from 1 to 4096, got 0' <<EOF
+{ $J, "run": { "workers": 0 } }
+EOF
+t workers-5000 'bad.json: run.workers: expected an integer from 1 to 4096, got 5000' <<EOF
+{ $J, "run": { "workers": 5000 } }
+EOF
+t schedule-typo "bad.json: run.schedule: expected one of static, cyclic, dynamic, guided, got \"dynamc\" (did you mean 'dynamic'?)" <<EOF
+{ $J, "run": { "schedule": "dynamc" } }
+EOF
+t chunk-0 'bad.json: run.chunk: expected an integer from 1 to 1000000000, got 0' <<EOF
+{ $J, "run": { "chunk": 0 } }
+EOF
+
+# ---- sizes that cannot be mapped: refused at once, not after a hang or a crash ----
+t huge-image '~^forkband: bad\.json: width: expected a size whose (buffers can be mapped|RGB image fits).* got 1000000x1000000' <<'EOF'
+{ "kernel": "mandelbrot", "width": 1000000, "height": 1000000, "output": { "png": "huge.png" } }
+EOF
+t huge-image-in-batch '~^forkband: bad\.json: jobs\[1\]\.width: expected a size whose .* got 1000000x1000000' <<EOF
+{ "defaults": { $J },
+  "jobs": [ { "output": { "png": "a.png" } },
+            { "width": 1000000, "height": 1000000, "output": { "png": "b.png" } } ] }
+EOF
+
+# ---- output paths ----
+t output-missing-folder "bad.json: output.png: cannot write 'nosuch/x.png': folder 'nosuch' does not exist" <<EOF
+{ $J, "output": { "png": "nosuch/x.png" } }
+EOF
+SETUP='mkdir pic.png' t output-is-folder "bad.json: output.png: 'pic.png' is a folder, expected a file path" <<EOF
+{ $J, "output": { "png": "pic.png" } }
+EOF
+t output-trailing-slash "bad.json: output.png: 'nosuch/' ends in '/', expected a file path" <<EOF
+{ $J, "output": { "png": "nosuch/" } }
+EOF
+t output-under-a-file "bad.json: output.png: cannot write 'bad.json/x.png': 'bad.json' is not a folder" <<EOF
+{ $J, "output": { "png": "bad.json/x.png" } }
+EOF
+t output-empty 'bad.json: output.png: expected a file path, got ""' <<EOF
+{ $J, "output": { "png": "" } }
+EOF
+unwritable_skip=""
+[ "$(id -u)" = 0 ] && unwritable_skip="running as root, for whom access() allows writing anywhere"
+SKIP=$unwritable_skip SETUP='mkdir ro && chmod 555 ro' \
+	t output-unwritable-folder "bad.json: output.png: cannot write 'ro/x.png': Permission denied" <<EOF
+{ $J, "output": { "png": "ro/x.png" } }
+EOF
+t output-same-path-in-job "bad.json: output.iterations: './x.png' is also written by output.png" <<EOF
+{ $J, "output": { "png": "x.png", "iterations": "./x.png" } }
+EOF
+t output-same-path-across-jobs "bad.json: jobs[1].output.png: 'a.png' is also written by jobs[0].output.png" <<EOF
+{ "defaults": { $J },
+  "jobs": [ { "output": { "png": "a.png" } }, { "output": { "png": "a.png" } } ] }
+EOF
+t output-same-path-from-defaults "bad.json: defaults.output.png: 'a.png' is also written by jobs[0].output.png (in jobs[1])" <<EOF
+{ "defaults": { $J, "output": { "png": "a.png" } }, "jobs": [ {}, {} ] }
+EOF
+
+# ---- batches: every job is checked before the first one runs ----
+t batch-empty-jobs 'bad.json: jobs: expected a non-empty array of jobs, got []' <<EOF
+{ "defaults": { $J }, "jobs": [] }
+EOF
+t batch-jobs-not-array 'bad.json: jobs: expected a non-empty array of jobs, got {}' <<EOF
+{ "defaults": { $J }, "jobs": {} }
+EOF
+t batch-no-jobs 'bad.json: jobs: expected a non-empty array of jobs, got nothing' <<EOF
+{ "defaults": { $J } }
+EOF
+t batch-misspelt-jobs "bad.json: jbos: unknown key in a batch (expected defaults and jobs) (did you mean 'jobs'?)" <<EOF
+{ "defaults": { $J }, "jbos": [ {} ] }
+EOF
+t batch-job-not-object 'bad.json: jobs[1]: expected an object, got 5' <<EOF
+{ "defaults": { $J }, "jobs": [ {}, 5 ] }
+EOF
+# jobs[0] and jobs[1] are fine and write a PNG each: neither may appear.
+t batch-bad-third-job 'bad.json: jobs[2].params.scale: expected a finite number greater than 0, got 0' <<EOF
+{ "defaults": { $J },
+  "jobs": [ { "output": { "png": "a.png" } },
+            { "output": { "png": "b.png", "report": "b.json" } },
+            { "params": { "scale": 0 }, "output": { "png": "c.png" } } ] }
+EOF
+t batch-error-in-defaults 'bad.json: defaults.params.max_iter: expected an integer from 1 to 1000000000, got 0 (in jobs[0])' <<EOF
+{ "defaults": { $J, "params": { "max_iter": 0 } },
+  "jobs": [ { "output": { "png": "a.png" } } ] }
+EOF
+t batch-unknown-key-in-defaults "bad.json: defaults.widht: unknown key (did you mean 'width'?) (in jobs[0])" <<EOF
+{ "defaults": { $J, "widht": 8 }, "jobs": [ { "output": { "png": "a.png" } } ] }
+EOF
+
+# ---- the command line: errors name the option ----
+t set-bad-value '--set params.max_iter: expected an integer from 1 to 1000000000, got 0' \
+	--set params.max_iter=0 <<<"{ $J }"
+t set-not-all-json '--set params.max_iter: expected an integer from 1 to 1000000000, got "5x"' \
+	--set params.max_iter=5x <<<"{ $J }"
+t set-without-equals "--set: expected PATH=VALUE, got 'params.max_iter'" \
+	--set params.max_iter <<<"{ $J }"
+t set-unknown-field "--set params.maxiter: unknown key (did you mean 'max_iter'?)" \
+	--set params.maxiter=5 <<<"{ $J }"
+t set-duplicate-key '--set params: max_iter: duplicate key' \
+	--set 'params={"max_iter": 5, "max_iter": 6}' <<<"{ $J }"
+t set-in-batch '--set params.scale: expected a finite number greater than 0, got -1' \
+	--set params.scale=-1 <<EOF
+{ "defaults": { $J }, "jobs": [ { "output": { "png": "a.png" } }, {} ] }
+EOF
+t workers-option-0 '-j: expected an integer from 1 to 4096, got 0' -j 0 <<<"{ $J }"
+t workers-option-abc '-j: expected an integer from 1 to 4096, got "abc"' -j abc <<<"{ $J }"
+t workers-option-1e999 '-j: expected an integer from 1 to 4096, got a number too large' -j 1e999 <<<"{ $J }"
+t schedule-option-bogus '--schedule: expected one of static, cyclic, dynamic, guided, got "bogus"' \
+	--schedule bogus <<<"{ $J }"
+t chunk-option-0 '--chunk: expected an integer from 1 to 1000000000, got 0' --chunk 0 <<<"{ $J }"
+t output-option-missing-folder "-o: cannot write 'nosuch/x.png': folder 'nosuch' does not exist" \
+	-o nosuch/x.png <<<"{ $J }"
+t output-option-batch '-o: the config holds 2 jobs; give each its output.png instead' -o x.png <<EOF
+{ "defaults": { $J }, "jobs": [ {}, {} ] }
+EOF
+t report-option-missing-folder "--report: cannot write 'nosuch/r.json': folder 'nosuch' does not exist" \
+	--report nosuch/r.json <<<"{ $J }"
+t report-option-is-output "--report: 'x.png' is also an output of bad.json" \
+	--report x.png <<<"{ $J, \"output\": { \"png\": \"x.png\" } }"
+# Without a value, -j must stop the run, not run the built-in job (mandelbrot.png here).
+t option-without-value 'run: -j needs a value' -j <<<"{ $J }"
+t unknown-option "run: unknown option '--bogus'" --bogus <<<"{ $J }"
+t unknown-short-option "run: unknown option '-x'" -x <<<"{ $J }"
+t two-configs "run: one config file at a time, got 'other.json' too" other.json <<<"{ $J }"
+NOCONF=1 t config-missing "cannot open 'missing.json': No such file or directory" \
+	missing.json </dev/null
+NOCONF=1 SETUP='mkdir folder.json' \
+	t config-is-folder "cannot read 'folder.json': it is a folder, expected a JSON file" \
+	folder.json </dev/null
+
+echo "$n cases: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
