@@ -63,8 +63,8 @@ static const char run_usage[] =
 
 static void print_version(void)
 {
-	printf("forkband %s\nlock: %s\ncompiler: gcc-compatible %s\nbuild: %s\n",
-	       FORKBAND_VERSION, FB_LOCK_VARIANT, __VERSION__, FORKBAND_BUILD_TYPE);
+	printf("forkband %s\nlock: %s\ncompiler: %s\nbuild: %s\n", FORKBAND_VERSION,
+	       FB_LOCK_VARIANT, FB_COMPILER, FORKBAND_BUILD_TYPE);
 }
 
 /* One line, like every other error: the hint goes in parentheses. */

@@ -73,7 +73,7 @@ int fb_report_write(const char *path, const struct fb_job_result *results, size_
 	if (host) {
 		cJSON_AddNumberToObject(host, "cpus", fb_online_cpus());
 		cJSON_AddStringToObject(host, "lock", FB_LOCK_VARIANT);
-		cJSON_AddStringToObject(host, "compiler", __VERSION__);
+		cJSON_AddStringToObject(host, "compiler", FB_COMPILER);
 	}
 	jobs = cJSON_AddArrayToObject(root, "jobs");
 	for (size_t i = 0; jobs && i < n; i++) {

@@ -28,4 +28,13 @@
 #define FB_NORETURN
 #endif
 
+/* The compiler this was built with, for --version and reports. */
+#if defined(__clang__)
+#define FB_COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define FB_COMPILER "gcc " __VERSION__
+#else
+#define FB_COMPILER "unknown compiler"
+#endif
+
 #endif
