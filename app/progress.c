@@ -53,8 +53,8 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	else
 		snprintf(eta, sizeof(eta), "?");
 	/* \r and erase-to-end-of-line redraw the one line in place. */
-	fprintf(stderr, "\r%s %-7s [%s] %3.0f%%  %llu/%u rows  %.0f rows/s  %s  ETA %s\033[K",
-		p->job ? p->job : "", pass->name, bar, frac * 100, (unsigned long long)done,
+	fprintf(stderr, "\r%s%s%-7s [%s] %3.0f%%  %llu/%u rows  %.0f rows/s  %s  ETA %s\033[K",
+		p->job ? p->job : "", p->job ? " " : "", pass->name, bar, frac * 100, (unsigned long long)done,
 		pass->rows, rate, el, eta);
 	fflush(stderr);
 	p->drawn = true;
