@@ -272,7 +272,7 @@ static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 			case MB_SMOOTH: {
 				/* Cycle the palette once per doubling of the potential:
 				 * evenly spaced bands near the set and far from it. */
-				double mu = k - s->frac[base + x];
+				double mu = (double)k - s->frac[base + x];
 
 				fb_palette_cyclic(s->p.palette, log2(mu + 1) * 0.5, px);
 				break;

@@ -49,25 +49,29 @@
 #include "spinlock_x86_64.h"
 #endif
 
-/* Loads of a held lock word before a waiter yields its CPU. With `pause` costing
- * roughly 40-140 cycles, 1024 loads is some tens of microseconds: far longer than
- * forkband's critical sections (under a microsecond), so a waiter whose holder is
- * running never yields, and one whose holder was preempted gives its CPU away quickly.
- * bench/lock_bench.c measures the choice. */
+/* Loads of a held lock word before a waiter yields its CPU. `pause` measured 25 ns on
+ * the development machine, so 1024 loads is about 25 us: far longer than forkband's
+ * critical sections (under a microsecond), so a waiter whose holder is running does not
+ * give its CPU to another program, while one whose holder was preempted yields within a
+ * small part of a time slice. bench/run_lock_bench.sh (docs/performance.md): 16384
+ * starves processes when they outnumber cores (2-4x slower); 16 to 1024 lie within 1.6x
+ * of each other in that synthetic worst case, and forkband's own runs cannot tell any
+ * of them apart. */
 #ifndef FB_SPIN_LIMIT
 #define FB_SPIN_LIMIT 1024
 #endif
 
 struct fb_spinlock {
 	_Alignas(FB_CACHE_LINE) fb_lock_word word;
-	volatile uint32_t owner;	/* the holder's id while held, else 0 */
+	uint32_t owner;		/* the holder's id while held, else 0; relaxed atomics, since
+				 * fb_spin_holder() reads it without the lock */
 	char pad_[FB_CACHE_LINE - sizeof(fb_lock_word) - sizeof(uint32_t)];
 };
 
 /* Sets the lock free. Call before any process may use it. */
 static inline void fb_spin_init(struct fb_spinlock *l)
 {
-	l->owner = 0;
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
 	fb_lock_store_release(&l->word, 0);
 }
 
@@ -86,13 +90,13 @@ static inline void fb_spin_lock(struct fb_spinlock *l, uint32_t owner)
 			}
 		} while (fb_lock_load_relaxed(&l->word) != 0);
 	}
-	l->owner = owner;
+	__atomic_store_n(&l->owner, owner, __ATOMIC_RELAXED);
 }
 
 /* Releases a lock taken with fb_spin_lock(). */
 static inline void fb_spin_unlock(struct fb_spinlock *l)
 {
-	l->owner = 0;
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
 	fb_lock_store_release(&l->word, 0);
 }
 
@@ -100,7 +104,7 @@ static inline void fb_spin_unlock(struct fb_spinlock *l)
  * recording the id). A snapshot, for diagnostics and recovery. */
 static inline uint32_t fb_spin_holder(const struct fb_spinlock *l)
 {
-	return l->owner;
+	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
 }
 
 #endif
