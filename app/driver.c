@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static double seconds_since(uint64_t t0)
 {
@@ -22,42 +23,80 @@ static void add_phase(struct fb_job_result *res, const char *name, double s)
 		res->phase[res->n_phases++] = (struct fb_phase){ name, s };
 }
 
-static int write_outputs(const struct fb_job *job, void *state)
+/* CRC-32 of any length (zlib's crc32() takes at most UINT_MAX bytes at a time). */
+static uint32_t crc32_of(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	while (len > 0) {
+		uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+
+		crc = crc32(crc, p, n);
+		p += n;
+		len -= n;
+	}
+	return (uint32_t)crc;
+}
+
+static int write_outputs(const struct fb_job *job, const struct fb_drive_options *opt,
+			 void *state, struct fb_job_result *res)
 {
 	struct fb_kernel_output out;
+	size_t raw_size = (size_t)job->width * job->height;	/* mapped: cannot overflow */
 
 	job->kernel->output(state, &out);
+	raw_size *= out.raw_elem_size;
+	if (opt->corrupt && out.raw)
+		((uint8_t *)out.raw)[0] ^= 1;
+	if (opt->hash && out.raw) {
+		res->raw_hash = crc32_of(out.raw, raw_size);
+		res->has_raw_hash = true;
+	}
 	if (job->png) {
 		char *pixels = fb_job_pixels_json(job);
 		struct fb_png_text text[] = {
 			{ "forkband:config", pixels },
 			{ "Software", "forkband " FORKBAND_VERSION },
 		};
+		struct fb_bytes png;
+		char what[600];
 		int rc;
 
 		if (!pixels)
 			return fb_error("out of memory");
-		rc = fb_png_write_rgb(job->png, job->width, job->height, out.rgb, text,
-				      FB_ARRAY_LEN(text));
+		snprintf(what, sizeof(what), "'%s'", job->png);
+		rc = fb_png_encode_rgb(what, job->width, job->height, out.rgb, text,
+				       FB_ARRAY_LEN(text), &png);
 		free(pixels);
 		if (rc < 0)
 			return -1;
+		if (opt->hash) {
+			res->png_hash = crc32_of(png.data, png.len);
+			res->has_png_hash = true;
+		}
+		rc = opt->no_files ? 0 : fb_write_bytes(job->png, &png);
+		free(png.data);
+		if (rc < 0)
+			return -1;
 	}
-	if (job->raw && out.raw &&
+	if (job->raw && out.raw && !opt->no_files &&
 	    fb_npy_write(job->raw, out.raw_descr, out.raw_elem_size, job->height, job->width,
 			 out.raw) < 0)
 		return -1;
 	return 0;
 }
 
-enum fb_drive_status fb_drive_job(const struct fb_job *job, struct fb_progress *prog,
-				  struct fb_job_result *res)
+enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_drive_options *dopt,
+				  struct fb_progress *prog, struct fb_job_result *res)
 {
+	static const struct fb_drive_options defaults = { 0 };
 	const struct fb_kernel *k = job->kernel;
 	struct fb_pool_options opt = {
 		.workers = job->workers ? job->workers : fb_online_cpus(),
 		.schedule = job->schedule,
 		.chunk = job->chunk,
+		.pin = dopt && dopt->pin,
 	};
 	uint64_t start = fb_now_ns(), t;
 	void *state = NULL;
@@ -89,7 +128,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, struct fb_progress *
 	fb_progress_clear(prog);
 
 	t = fb_now_ns();
-	if (write_outputs(job, state) < 0)
+	if (write_outputs(job, dopt ? dopt : &defaults, state, res) < 0)
 		goto failed;
 	add_phase(res, "write", seconds_since(t));
 	res->n_totals = k->totals(state, res->total, FB_MAX_TOTALS);

@@ -14,10 +14,24 @@ enum fb_drive_status {
 	FB_DRIVE_RUN_FAILED,	/* a worker failed, or an output could not be written */
 };
 
+struct fb_drive_options {
+	/* Encode the PNG in memory but write no file (scaling studies: the encode is
+	 * still timed, as the "write" phase). */
+	bool no_files;
+	/* Fill res->raw_hash and res->png_hash. */
+	bool hash;
+	/* Pin workers to CPUs (struct fb_pool_options.pin). */
+	bool pin;
+	/* A test-only fault: flip one bit of the raw grid before hashing and encoding,
+	 * to prove that a study's output check fails. */
+	bool corrupt;
+};
+
 /* Runs job with its run settings (workers 0 means the online CPU count) and writes its
- * outputs. Fills *res (free with fb_job_result_free()) on FB_DRIVE_OK. */
-enum fb_drive_status fb_drive_job(const struct fb_job *job, struct fb_progress *prog,
-				  struct fb_job_result *res);
+ * outputs. opt may be NULL (write files, no hashes). Fills *res (free with
+ * fb_job_result_free()) on FB_DRIVE_OK. */
+enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_drive_options *opt,
+				  struct fb_progress *prog, struct fb_job_result *res);
 
 void fb_job_result_free(struct fb_job_result *res);
 

@@ -293,7 +293,7 @@ static int cmd_run(int argc, char **argv)
 		enum fb_drive_status ds;
 
 		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
-		ds = fb_drive_job(&batch.job[j], &prog, &results[j]);
+		ds = fb_drive_job(&batch.job[j], NULL, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
 			status = ds == FB_DRIVE_SETUP_FAILED ? EXIT_USAGE : EXIT_RUN;
 			break;

@@ -1,4 +1,4 @@
-/* png_write.c: libpng writer; libpng errors become one-line messages. */
+/* png_write.c: libpng encoder into memory; libpng errors become one-line messages. */
 #include "runtime/compat.h"
 
 #include "png_write.h"
@@ -11,53 +11,80 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct errctx {
-	const char *path;
+struct sink {
+	struct fb_bytes *out;
 	char msg[256];
 };
 
 static void on_error(png_structp png, png_const_charp msg)
 {
-	struct errctx *e = png_get_error_ptr(png);
+	struct sink *s = png_get_error_ptr(png);
 
-	snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	snprintf(s->msg, sizeof(s->msg), "%s", msg);
 	png_longjmp(png, 1);
 }
 
 static void on_warning(png_structp png, png_const_charp msg)
 {
 	(void)png;
-	(void)msg;	/* writing our own well-formed data: nothing a user can act on */
+	(void)msg;	/* encoding our own well-formed data: nothing a user can act on */
 }
 
-int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const uint8_t *rgb,
-		     const struct fb_png_text *text, size_t n_text)
+static void on_write(png_structp png, png_bytep data, size_t len)
 {
-	struct fb_outfile out;
-	struct errctx err = { .path = path };
+	struct sink *s = png_get_error_ptr(png);
+	struct fb_bytes *b = s->out;
+
+	if (len > b->cap - b->len) {
+		size_t cap = b->cap ? b->cap : 1 << 16;
+		uint8_t *bigger;
+
+		while (len > cap - b->len) {
+			if (cap > SIZE_MAX / 2)
+				png_error(png, "image too large");
+			cap *= 2;
+		}
+		bigger = realloc(b->data, cap);
+		if (!bigger)
+			png_error(png, "out of memory");
+		b->data = bigger;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+}
+
+static void on_flush(png_structp png)
+{
+	(void)png;
+}
+
+int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const uint8_t *rgb,
+		      const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
+{
+	struct sink s = { .out = out };
 	png_structp png;
 	png_infop info = NULL;
-	png_textp chunks = NULL;
+	png_textp chunks;
 
-	if (fb_outfile_open(&out, path) < 0)
-		return -1;
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err, on_error, on_warning);
+	memset(out, 0, sizeof(*out));
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &s, on_error, on_warning);
 	if (png)
 		info = png_create_info_struct(png);
 	chunks = calloc(n_text ? n_text : 1, sizeof(*chunks));
 	if (!png || !info || !chunks) {
 		png_destroy_write_struct(&png, &info);
 		free(chunks);
-		fb_outfile_abort(&out);
-		return fb_error("out of memory writing '%s'", path);
+		return fb_error("out of memory encoding %s", what);
 	}
 	if (setjmp(png_jmpbuf(png))) {
 		png_destroy_write_struct(&png, &info);
 		free(chunks);
-		fb_outfile_abort(&out);
-		return fb_error("cannot write '%s': %s", path, err.msg);
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+		return fb_error("cannot encode %s: %s", what, s.msg);
 	}
-	png_init_io(png, out.f);
+	png_set_write_fn(png, &s, on_write, on_flush);
 	png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	for (size_t i = 0; i < n_text; i++) {
@@ -72,5 +99,34 @@ int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const ui
 	png_write_end(png, NULL);
 	png_destroy_write_struct(&png, &info);
 	free(chunks);
+	return 0;
+}
+
+int fb_write_bytes(const char *path, const struct fb_bytes *bytes)
+{
+	struct fb_outfile out;
+
+	if (fb_outfile_open(&out, path) < 0)
+		return -1;
+	if (bytes->len && fwrite(bytes->data, 1, bytes->len, out.f) != bytes->len) {
+		fb_error_errno("cannot write '%s'", path);
+		fb_outfile_abort(&out);
+		return -1;
+	}
 	return fb_outfile_commit(&out);
+}
+
+int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const uint8_t *rgb,
+		     const struct fb_png_text *text, size_t n_text)
+{
+	struct fb_bytes png;
+	char what[600];
+	int rc;
+
+	snprintf(what, sizeof(what), "'%s'", path);
+	if (fb_png_encode_rgb(what, width, height, rgb, text, n_text, &png) < 0)
+		return -1;
+	rc = fb_write_bytes(path, &png);
+	free(png.data);
+	return rc;
 }

@@ -30,6 +30,9 @@ struct fb_job_result {
 	size_t n_passes;
 	struct fb_total total[FB_MAX_TOTALS];
 	size_t n_totals;
+	/* CRC-32s of the raw grid and the PNG bytes, when the driver was asked for them. */
+	bool has_raw_hash, has_png_hash;
+	uint32_t raw_hash, png_hash;
 };
 
 /* Writes {"forkband": version, "host": {...}, "jobs": [...]} for results[0..n), whole

@@ -8,6 +8,7 @@
 #include "spinlock.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,24 @@ static bool claim_shared(struct run *r, uint32_t *y0, uint32_t *y1)
 {
 	return fb_schedule_next_shared(r->schedule, r->pass->rows, r->workers, r->chunk,
 				       &r->ctl->cursor, y0, y1);
+}
+
+/* Pins the calling worker w to the (w mod n)-th CPU of the set the parent may use
+ * (allowed), so that pinned runs follow taskset and cgroup limits. Best effort: a
+ * failure leaves the worker unpinned, as the scheduler would have it anyway. */
+static void pin_worker(unsigned w, const cpu_set_t *allowed)
+{
+	int n = CPU_COUNT(allowed), k = (int)(w % (unsigned)n);
+	cpu_set_t one;
+
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, allowed) || k-- > 0)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		return;
+	}
 }
 
 /* The body of worker w; never returns. */
@@ -205,6 +224,7 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	pid_t *forked = NULL;	/* [w]: every worker's pid, for the stats */
 	pid_t parent = getpid();
 	sigset_t chld, old_mask;
+	cpu_set_t allowed;
 	unsigned alive = 0;
 	uint64_t start, last_progress = 0;
 	int rc = -1;
@@ -218,6 +238,10 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	if (!fb_size_mul(sizeof(struct worker_slot), opt->workers, &ctl_size) ||
 	    !fb_size_add(ctl_size, sizeof(struct control), &ctl_size))
 		return fb_error("control block for %u workers is too large", opt->workers);
+	CPU_ZERO(&allowed);
+	if (opt->pin && (sched_getaffinity(0, sizeof(allowed), &allowed) < 0 ||
+			 CPU_COUNT(&allowed) == 0))
+		return fb_error_errno("cannot read the CPUs this process may run on");
 	r.ctl = shared_malloc_or_error(ctl_size);
 	if (!r.ctl)
 		return -1;
@@ -251,6 +275,8 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (getppid() != parent)
 				_exit(1);
+			if (opt->pin)
+				pin_worker(w, &allowed);
 			worker_main(&r, w, (uint32_t)getpid());
 		}
 		if (p < 0) {

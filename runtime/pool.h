@@ -55,6 +55,8 @@ struct fb_pool_options {
 	unsigned workers;		/* 1 .. FB_POOL_MAX_WORKERS */
 	enum fb_schedule schedule;
 	uint32_t chunk;			/* rows per chunk; 0: fb_schedule_default_chunk() */
+	bool pin;			/* pin worker i to the i-th CPU this process may use,
+					 * modulo their number (sched_setaffinity) */
 };
 
 struct fb_worker_stats {
