@@ -5,15 +5,14 @@
  */
 #include "runtime/compat.h"
 
+#include "cli.h"
 #include "driver.h"
 #include "io/config.h"
-#include "io/png_read.h"
 #include "io/report.h"
 #include "kernels/kernel.h"
 #include "runtime/error.h"
 #include "runtime/spinlock.h"
-
-#include "default_config.h"
+#include "scale.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -21,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2 };
 
 static const char main_usage[] =
 	"usage: forkband <command> [options]\n"
@@ -32,10 +30,12 @@ static const char main_usage[] =
 	"commands:\n"
 	"  run [CONFIG]   run the job(s) in a JSON config file (default: the built-in\n"
 	"                 Mandelbrot job, the same as configs/mandelbrot.json)\n"
+	"  scale [CONFIG] a scaling study: one job across worker counts and schedules,\n"
+	"                 with statistics, an output check, CSV/JSON and an SVG plot\n"
 	"  kernels        list the kernels and every parameter they take\n"
 	"\n"
 	"options:\n"
-	"  -h, --help     show this help (`forkband run --help` for the run options)\n"
+	"  -h, --help     show this help (`forkband COMMAND --help` for a command's)\n"
 	"  --version      show the version, the lock variant and the compiler\n"
 	"\n"
 	"exit status: 0 success, 1 a run failed, 2 usage or config error\n";
@@ -68,69 +68,16 @@ static void print_version(void)
 }
 
 /* One line, like every other error: the hint goes in parentheses. */
-static int usage_error(const char *cmd, const char *msg)
-{
-	fb_error("%s (try 'forkband %s--help')", msg, cmd);
-	return EXIT_USAGE;
-}
-
 /* ---- forkband run ---- */
 
 struct run_args {
 	const char *config;
 	const char *report;
 	bool quiet;
-	struct fb_override *ov;
-	size_t n_ov;
+	struct fb_overrides ov;
 };
 
-static int add_override(struct run_args *a, const char *path, const char *value,
-			const char *label)
-{
-	struct fb_override *bigger = realloc(a->ov, (a->n_ov + 1) * sizeof(*a->ov));
-
-	if (!bigger)
-		return fb_error("out of memory");
-	a->ov = bigger;
-	a->ov[a->n_ov++] = (struct fb_override){ .path = path, .value = value, .label = label };
-	return 0;
-}
-
-/* --set PATH=VALUE: the path and value point into argv (split in place), and the
- * label "--set PATH" is allocated and kept for the run. */
-static int add_set(struct run_args *a, char *arg, char **labels, size_t *n_labels)
-{
-	char *eq = strchr(arg, '=');
-	char *label;
-
-	if (!eq || eq == arg)
-		return fb_error("--set: expected PATH=VALUE, got '%s'", arg);
-	*eq = '\0';
-	label = malloc(strlen(arg) + 8);
-	if (!label)
-		return fb_error("out of memory");
-	sprintf(label, "--set %s", arg);
-	labels[(*n_labels)++] = label;
-	return add_override(a, arg, eq + 1, label);
-}
-
-/* The option getopt_long() stopped at, as typed. optopt is the letter of a short one;
- * argv may still point at an earlier word then, while getopt walks a group like -xq. A
- * long one has been stepped over, so it is the last word read ("--chunk=5": --chunk);
- * optopt is then 0 (unknown) or its value, a letter for --workers or --quiet. */
-static void option_name(char **argv, char *buf, size_t len)
-{
-	const char *arg = argv[optind - 1];
-	bool is_long = strncmp(arg, "--", 2) == 0;
-
-	if (optopt > 0 && optopt < 256 && !(is_long && strchr("jqho", optopt)))
-		snprintf(buf, len, "-%c", optopt);
-	else
-		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
-}
-
-static int parse_run_args(int argc, char **argv, struct run_args *a, char **labels,
-			  size_t *n_labels)
+static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
 	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT };
 	static const struct option opts[] = {
@@ -144,7 +91,6 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char name[64], msg[128];
 	int c;
 
 	opterr = 0;
@@ -154,26 +100,26 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 
 		switch (c) {
 		case 'j':
-			rc = add_override(a, "run.workers", optarg, "-j");
+			rc = fb_overrides_add(&a->ov, "run.workers", optarg, "-j");
 			break;
 		case OPT_SCHEDULE:
-			rc = add_override(a, "run.schedule", optarg, "--schedule");
+			rc = fb_overrides_add(&a->ov, "run.schedule", optarg, "--schedule");
 			break;
 		case OPT_CHUNK:
-			rc = add_override(a, "run.chunk", optarg, "--chunk");
+			rc = fb_overrides_add(&a->ov, "run.chunk", optarg, "--chunk");
 			break;
 		case 'o':
-			rc = add_override(a, "output.png", optarg, "-o");
+			rc = fb_overrides_add(&a->ov, "output.png", optarg, "-o");
 			/* A path, never JSON: a file called "5" stays a path. One file cannot
 			 * hold the pictures of several jobs: the config refuses it for a batch,
 			 * before a single job is built. */
 			if (rc == 0) {
-				a->ov[a->n_ov - 1].literal = true;
-				a->ov[a->n_ov - 1].single_job = true;
+				a->ov.ov[a->ov.n - 1].literal = true;
+				a->ov.ov[a->ov.n - 1].single_job = true;
 			}
 			break;
 		case OPT_SET:
-			rc = add_set(a, optarg, labels, n_labels);
+			rc = fb_overrides_add_set(&a->ov, optarg);
 			break;
 		case OPT_REPORT:
 			a->report = optarg;
@@ -183,23 +129,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
-			exit(EXIT_OK);
-		case ':':
-			/* -1, not usage_error()'s status: the caller must stop here, not run
-			 * the built-in job without the option. */
-			option_name(argv, name, sizeof(name));
-			snprintf(msg, sizeof(msg), "run: %s needs a value", name);
-			usage_error("run ", msg);
-			return -1;
+			exit(FB_EXIT_OK);
 		default:
-			option_name(argv, name, sizeof(name));
-			/* getopt_long() answers '?' for --quiet=x too, with optopt 'q'. */
-			if (optopt && strchr("qh", optopt))
-				snprintf(msg, sizeof(msg), "run: %s takes no value", name);
-			else
-				snprintf(msg, sizeof(msg), "run: unknown option '%s'", name);
-			usage_error("run ", msg);
-			return -1;
+			return fb_cli_bad_option("run", argv, c, "jqho", "qh");
 		}
 		if (rc < 0)
 			return -1;
@@ -213,108 +145,49 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, char **labe
 	return 0;
 }
 
-/* A PNG that forkband wrote carries the job that made its pixels: run that again. */
-static int load_from_png(const char *path, const struct fb_override *ov, size_t n_ov,
-			 struct fb_batch *batch)
-{
-	char *text, *source;
-	int rc;
-
-	if (fb_png_read_text(path, "forkband:config", &text) < 0)
-		return -1;
-	source = malloc(strlen(path) + 32);
-	if (!source) {
-		free(text);
-		return fb_error("out of memory");
-	}
-	sprintf(source, "%s (forkband:config)", path);
-	rc = fb_config_parse(source, text, strlen(text), ov, n_ov, batch);
-	free(source);
-	free(text);
-	return rc;
-}
-
 static int cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };
-	char *labels[256];
-	size_t n_labels = 0;
 	struct fb_batch batch = { 0 };
 	struct fb_job_result *results = NULL;
 	struct fb_progress prog;
-	int status = EXIT_USAGE, rc;
+	int status = FB_EXIT_USAGE;
 
-	if (argc > 1 + 255) {
-		fb_error("run: too many arguments");
-		return EXIT_USAGE;
-	}
-	if (parse_run_args(argc, argv, &a, labels, &n_labels) < 0)
+	if (parse_run_args(argc, argv, &a) < 0 || fb_cli_load(a.config, &a.ov, &batch) < 0 ||
+	    (a.report && fb_cli_check_output("--report", a.report, &batch) < 0))
 		goto out;
-	if (a.config && fb_is_png_file(a.config))
-		rc = load_from_png(a.config, a.ov, a.n_ov, &batch);
-	else if (a.config)
-		rc = fb_config_load(a.config, a.ov, a.n_ov, &batch);
-	else
-		rc = fb_config_parse("configs/mandelbrot.json (built in)", fb_default_config,
-				     strlen(fb_default_config), a.ov, a.n_ov, &batch);
-	if (rc < 0)
-		goto out;
-	if (a.report) {
-		struct fb_error_capture cap;
-
-		/* Checked like the outputs in the config, and named by its option. */
-		fb_error_capture_begin(&cap);
-		rc = fb_config_check_output(a.report);
-		fb_error_capture_end(&cap);
-		if (rc < 0) {
-			fb_error("--report: %s", cap.msg);
-			goto out;
-		}
-		for (size_t j = 0; j < batch.n; j++) {
-			const char *outs[] = { batch.job[j].png, batch.job[j].raw, batch.job[j].report };
-
-			for (size_t k = 0; k < FB_ARRAY_LEN(outs); k++)
-				if (outs[k] && fb_same_file_path(outs[k], a.report)) {
-					fb_error("--report: '%s' is also an output of %s", a.report,
-						 batch.job[j].label);
-					goto out;
-				}
-		}
-	}
 	results = calloc(batch.n, sizeof(*results));
 	if (!results) {
 		fb_error("out of memory");
-		status = EXIT_RUN;
+		status = FB_EXIT_RUN;
 		goto out;
 	}
 	fb_progress_init(&prog, a.quiet);
-	status = EXIT_OK;
+	status = FB_EXIT_OK;
 	for (size_t j = 0; j < batch.n; j++) {
 		enum fb_drive_status ds;
 
 		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
 		ds = fb_drive_job(&batch.job[j], NULL, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
-			status = ds == FB_DRIVE_SETUP_FAILED ? EXIT_USAGE : EXIT_RUN;
+			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
 			break;
 		}
 		if (!a.quiet)
 			fb_print_summary(&results[j]);
 		if (batch.job[j].report && fb_report_write(batch.job[j].report, &results[j], 1) < 0) {
-			status = EXIT_RUN;
+			status = FB_EXIT_RUN;
 			break;
 		}
 	}
-	if (status == EXIT_OK && a.report && fb_report_write(a.report, results, batch.n) < 0)
-		status = EXIT_RUN;
+	if (status == FB_EXIT_OK && a.report && fb_report_write(a.report, results, batch.n) < 0)
+		status = FB_EXIT_RUN;
 out:
 	for (size_t j = 0; results && j < batch.n; j++)
 		fb_job_result_free(&results[j]);
 	free(results);
 	fb_batch_free(&batch);
-	for (size_t i = 0; i < n_labels; i++)
-		free(labels[i]);
-	free(a.ov);
+	fb_overrides_free(&a.ov);
 	return status;
 }
 
@@ -381,9 +254,10 @@ static int cmd_kernels(int argc, char **argv)
 		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 			puts("usage: forkband kernels [--markdown]\n\n"
 			     "Lists every kernel with its parameters: type, range, default.");
-			return EXIT_OK;
+			return FB_EXIT_OK;
 		}
-		return usage_error("kernels ", "kernels: unknown option");
+		fb_cli_usage_error("kernels", "kernels: unknown option");
+		return FB_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < fb_kernel_count; i++) {
 		const struct fb_kernel *k = fb_kernels[i];
@@ -414,7 +288,7 @@ static int cmd_kernels(int argc, char **argv)
 		if (md || i + 1 < fb_kernel_count)
 			putchar('\n');
 	}
-	return EXIT_OK;
+	return FB_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -424,21 +298,23 @@ int main(int argc, char **argv)
 	fb_error_set_program("forkband");
 	if (!cmd) {
 		fputs(main_usage, stderr);
-		return EXIT_USAGE;
+		return FB_EXIT_USAGE;
 	}
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(main_usage, stdout);
-		return EXIT_OK;
+		return FB_EXIT_OK;
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
 		print_version();
-		return EXIT_OK;
+		return FB_EXIT_OK;
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "scale") == 0)
+		return fb_cmd_scale(argc - 1, argv + 1);
 	if (strcmp(cmd, "kernels") == 0)
 		return cmd_kernels(argc - 1, argv + 1);
 	fb_error("'%s' is not a command", cmd);
 	fprintf(stderr, "Try 'forkband --help'.\n");
-	return EXIT_USAGE;
+	return FB_EXIT_USAGE;
 }

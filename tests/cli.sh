@@ -4,7 +4,7 @@
 # bar on a terminal, and docs/config.md agreeing with the parameter tables.
 # usage: cli.sh FORKBAND SOURCE_DIR
 set -u
-bin=$1
+bin=$(realpath "$1")
 src=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -2,7 +2,7 @@
 # identical_bytes.sh: the PNG and .npy bytes do not depend on the worker count, the
 # schedule or the chunk. usage: identical_bytes.sh FORKBAND
 set -u
-bin=$1
+bin=$(realpath "$1")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail=0

@@ -1,0 +1,148 @@
+/* cli.c: helpers shared by `forkband run` and `forkband scale`. */
+#include "runtime/compat.h"
+
+#include "cli.h"
+
+#include "io/png_read.h"
+#include "runtime/error.h"
+
+#include "default_config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fb_overrides_add(struct fb_overrides *o, const char *path, const char *value,
+		     const char *label)
+{
+	struct fb_override *bigger = realloc(o->ov, (o->n + 1) * sizeof(*o->ov));
+
+	if (!bigger)
+		return fb_error("out of memory");
+	o->ov = bigger;
+	o->ov[o->n++] = (struct fb_override){ .path = path, .value = value, .label = label };
+	return 0;
+}
+
+int fb_overrides_add_set(struct fb_overrides *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	char **bigger;
+	char *label;
+
+	if (!eq || eq == arg)
+		return fb_error("--set: expected PATH=VALUE, got '%s'", arg);
+	*eq = '\0';
+	bigger = realloc(o->owned, (o->n_owned + 1) * sizeof(*o->owned));
+	label = malloc(strlen(arg) + 8);
+	if (bigger)
+		o->owned = bigger;
+	if (!bigger || !label) {
+		free(label);
+		return fb_error("out of memory");
+	}
+	sprintf(label, "--set %s", arg);
+	o->owned[o->n_owned++] = label;
+	return fb_overrides_add(o, arg, eq + 1, label);
+}
+
+void fb_overrides_free(struct fb_overrides *o)
+{
+	for (size_t i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	free(o->ov);
+	memset(o, 0, sizeof(*o));
+}
+
+/* A PNG that forkband wrote carries the job that made its pixels: run that again. */
+static int load_from_png(const char *path, const struct fb_overrides *o,
+			 struct fb_batch *batch)
+{
+	char *text, *source;
+	int rc;
+
+	if (fb_png_read_text(path, "forkband:config", &text) < 0)
+		return -1;
+	source = malloc(strlen(path) + 32);
+	if (!source) {
+		free(text);
+		return fb_error("out of memory");
+	}
+	sprintf(source, "%s (forkband:config)", path);
+	rc = fb_config_parse(source, text, strlen(text), o->ov, o->n, batch);
+	free(source);
+	free(text);
+	return rc;
+}
+
+int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batch *batch)
+{
+	if (config && fb_is_png_file(config))
+		return load_from_png(config, o, batch);
+	if (config)
+		return fb_config_load(config, o->ov, o->n, batch);
+	return fb_config_parse("configs/mandelbrot.json (built in)", fb_default_config,
+			       strlen(fb_default_config), o->ov, o->n, batch);
+}
+
+int fb_cli_check_output(const char *option, const char *path, const struct fb_batch *batch)
+{
+	struct fb_error_capture cap;
+	int rc;
+
+	/* Checked like the outputs in the config, and named by its option. */
+	fb_error_capture_begin(&cap);
+	rc = fb_config_check_output(path);
+	fb_error_capture_end(&cap);
+	if (rc < 0)
+		return fb_error("%s: %s", option, cap.msg);
+	for (size_t j = 0; j < batch->n; j++) {
+		const struct fb_job *job = &batch->job[j];
+		const char *outs[] = { job->png, job->raw, job->report };
+
+		for (size_t k = 0; k < FB_ARRAY_LEN(outs); k++)
+			if (outs[k] && fb_same_file_path(outs[k], path))
+				return fb_error("%s: '%s' is also an output of %s", option, path,
+						job->label);
+	}
+	return 0;
+}
+
+/* One line, like every other error: the hint goes in parentheses. */
+int fb_cli_usage_error(const char *cmd, const char *msg)
+{
+	return fb_error("%s (try 'forkband %s --help')", msg, cmd);
+}
+
+/* The option getopt_long() stopped at, as typed. optopt is the letter of a short one;
+ * argv may still point at an earlier word then, while getopt walks a group like -xq. A
+ * long one has been stepped over, so it is the last word read ("--chunk=5": --chunk);
+ * optopt is then 0 (unknown) or its value, a letter for a long option with a short
+ * twin (one of twins). */
+static void option_name(char **argv, const char *twins, char *buf, size_t len)
+{
+	const char *arg = argv[optind - 1];
+	bool is_long = strncmp(arg, "--", 2) == 0;
+
+	if (optopt > 0 && optopt < 256 && !(is_long && strchr(twins, optopt)))
+		snprintf(buf, len, "-%c", optopt);
+	else
+		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
+}
+
+int fb_cli_bad_option(const char *cmd, char **argv, int c, const char *twins,
+		      const char *no_value)
+{
+	char name[64], msg[160];
+
+	option_name(argv, twins, name, sizeof(name));
+	if (c == ':')
+		snprintf(msg, sizeof(msg), "%s: %s needs a value", cmd, name);
+	else if (optopt && strchr(no_value, optopt))	/* --quiet=x answers '?' too */
+		snprintf(msg, sizeof(msg), "%s: %s takes no value", cmd, name);
+	else
+		snprintf(msg, sizeof(msg), "%s: unknown option '%s'", cmd, name);
+	return fb_cli_usage_error(cmd, msg);
+}

@@ -1,0 +1,47 @@
+/* cli.h: what the sub-commands share: config overrides from the command line, loading
+ * the job(s), checking extra output paths, and wording usage errors. */
+#ifndef FORKBAND_CLI_H
+#define FORKBAND_CLI_H
+
+#include "runtime/compat.h"
+
+#include "io/config.h"
+
+enum { FB_EXIT_OK = 0, FB_EXIT_RUN = 1, FB_EXIT_USAGE = 2 };
+
+/* Overrides gathered from options, with the strings made for their labels. */
+struct fb_overrides {
+	struct fb_override *ov;
+	size_t n;
+	char **owned;
+	size_t n_owned;
+};
+
+/* Adds an override; path, value and label must outlive the list (argv, literals). */
+int fb_overrides_add(struct fb_overrides *o, const char *path, const char *value,
+		     const char *label);
+
+/* Adds `--set PATH=VALUE` (arg is split in place at the '='). */
+int fb_overrides_add_set(struct fb_overrides *o, char *arg);
+
+void fb_overrides_free(struct fb_overrides *o);
+
+/* Loads the jobs: from a JSON config, from the forkband:config chunk of a PNG that
+ * forkband wrote, or (config NULL) the built-in default job. 0, or -1 after reporting. */
+int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batch *batch);
+
+/* Checks a path given by an option (`--report`, `--csv`): writable, and not also an
+ * output of a job. 0, or -1 after reporting as "OPTION: ...". */
+int fb_cli_check_output(const char *option, const char *path, const struct fb_batch *batch);
+
+/* Reports a usage error of `forkband CMD` as one line with a pointer to --help;
+ * returns -1. */
+int fb_cli_usage_error(const char *cmd, const char *msg);
+
+/* After getopt_long() returned c, ':' or '?': reports the missing value, the unwanted
+ * value or the unknown option, naming it as typed. twins lists the short options that
+ * have a long form, no_value those that take no value. Returns -1. */
+int fb_cli_bad_option(const char *cmd, char **argv, int c, const char *twins,
+		      const char *no_value);
+
+#endif
