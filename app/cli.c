@@ -25,26 +25,36 @@ int fb_overrides_add(struct fb_overrides *o, const char *path, const char *value
 	return 0;
 }
 
-int fb_overrides_add_set(struct fb_overrides *o, char *arg)
+/* Keeps s until fb_overrides_free(); returns it, or NULL after reporting. */
+static char *keep(struct fb_overrides *o, char *s)
 {
-	char *eq = strchr(arg, '=');
-	char **bigger;
-	char *label;
+	char **bigger = s ? realloc(o->owned, (o->n_owned + 1) * sizeof(*o->owned)) : NULL;
+
+	if (!bigger) {
+		free(s);
+		fb_error("out of memory");
+		return NULL;
+	}
+	o->owned = bigger;
+	o->owned[o->n_owned++] = s;
+	return s;
+}
+
+int fb_overrides_add_set(struct fb_overrides *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *path, *label;
 
 	if (!eq || eq == arg)
 		return fb_error("--set: expected PATH=VALUE, got '%s'", arg);
-	*eq = '\0';
-	bigger = realloc(o->owned, (o->n_owned + 1) * sizeof(*o->owned));
-	label = malloc(strlen(arg) + 8);
-	if (bigger)
-		o->owned = bigger;
-	if (!bigger || !label) {
-		free(label);
-		return fb_error("out of memory");
-	}
-	sprintf(label, "--set %s", arg);
-	o->owned[o->n_owned++] = label;
-	return fb_overrides_add(o, arg, eq + 1, label);
+	/* Copies, so that argv (and what ps shows) stays as typed. */
+	path = keep(o, strndup(arg, (size_t)(eq - arg)));
+	label = path ? malloc(strlen(path) + 8) : NULL;
+	if (label)
+		sprintf(label, "--set %s", path);
+	if (!path || !keep(o, label))
+		return -1;
+	return fb_overrides_add(o, path, eq + 1, label);
 }
 
 void fb_overrides_free(struct fb_overrides *o)
@@ -71,7 +81,7 @@ static int load_from_png(const char *path, const struct fb_overrides *o,
 		return fb_error("out of memory");
 	}
 	sprintf(source, "%s (forkband:config)", path);
-	rc = fb_config_parse(source, text, strlen(text), o->ov, o->n, batch);
+	rc = fb_config_parse_pixels(source, text, strlen(text), o->ov, o->n, batch);
 	free(source);
 	free(text);
 	return rc;
@@ -79,6 +89,8 @@ static int load_from_png(const char *path, const struct fb_overrides *o,
 
 int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batch *batch)
 {
+	/* fb_is_png_file() reads the first bytes: only of a regular file, so that a pipe
+	 * (forkband run <(...), /dev/stdin) still holds its config for the JSON reader. */
 	if (config && fb_is_png_file(config))
 		return load_from_png(config, o, batch);
 	if (config)

@@ -21,8 +21,8 @@ struct fb_overrides {
 int fb_overrides_add(struct fb_overrides *o, const char *path, const char *value,
 		     const char *label);
 
-/* Adds `--set PATH=VALUE` (arg is split in place at the '='). */
-int fb_overrides_add_set(struct fb_overrides *o, char *arg);
+/* Adds `--set PATH=VALUE`; arg must outlive the list (the value points into it). */
+int fb_overrides_add_set(struct fb_overrides *o, const char *arg);
 
 void fb_overrides_free(struct fb_overrides *o);
 

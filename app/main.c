@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "driver.h"
 #include "io/config.h"
+#include "io/outfile.h"
 #include "io/report.h"
 #include "kernels/kernel.h"
 #include "runtime/error.h"
@@ -16,6 +17,7 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +206,8 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 	case FB_PARAM_REAL:
 		if (isinf(p->max))
 			snprintf(buf, len, "%s %g", p->min_open ? ">" : ">=", p->min);
+		else if (p->min_open)
+			snprintf(buf, len, "> %g, <= %g", p->min, p->max);
 		else
 			snprintf(buf, len, "%g to %g", p->min, p->max);
 		break;
@@ -291,11 +295,39 @@ static int cmd_kernels(int argc, char **argv)
 	return FB_EXIT_OK;
 }
 
+/* SIGINT, SIGTERM, SIGHUP: remove the output being written, then die of the signal as
+ * if there were no handler (so the shell sees 130, 143, 129). Workers inherit this and
+ * have no output of their own, so they just die; the parent's death takes any others
+ * with it (PR_SET_PDEATHSIG in the pool). */
+static void on_terminate(int sig)
+{
+	fb_outfile_remove_active();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_signal_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_terminate };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++) {
+		struct sigaction old;
+
+		/* A signal the caller ignores (nohup) stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	fb_error_set_program("forkband");
+	install_signal_handlers();
 	if (!cmd) {
 		fputs(main_usage, stderr);
 		return FB_EXIT_USAGE;

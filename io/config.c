@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "outfile.h"
 #include "runtime/error.h"
 #include "runtime/pool.h"
 #include "runtime/shared_mem.h"
@@ -242,14 +243,19 @@ int fb_config_check_output(const char *path)
 {
 	size_t len = strlen(path);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char *copy, *dir;
-	struct stat st;
+	char *target, *copy, *dir;
+	struct stat st, dst;
+	bool exists;
 	int rc = 0, err;
 
 	if (len == 0)
 		return fb_error("expected a file path, got an empty string");
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return fb_error("'%s' is a folder, expected a file path", path);
+	/* A newline in a name would also break every one-line message that quotes it. */
+	for (const char *p = path; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return fb_error("expected a file path without control characters, got one "
+					"with byte 0x%02x at offset %zu", (unsigned char)*p,
+					(size_t)(p - path));
 	/* "x/" names a folder even when there is none: dirname() would check ".", and the
 	 * rename into place would fail only after the whole run. */
 	if (path[len - 1] == '/')
@@ -258,21 +264,39 @@ int fb_config_check_output(const char *path)
 	if (strlen(base) > NAME_MAX - 8)
 		return fb_error("cannot write '%s': file name longer than %d bytes", path,
 				NAME_MAX - 8);
-	copy = strdup(path);
-	if (!copy)
-		return fb_error("out of memory");
-	dir = dirname(copy);
-	err = stat(dir, &st) < 0 ? errno : 0;
-	if (err == ENOENT)
-		rc = fb_error("cannot write '%s': folder '%s' does not exist", path, dir);
-	else if (!err && !S_ISDIR(st.st_mode))
-		rc = fb_error("cannot write '%s': '%s' is not a folder", path, dir);
-	else if (err || access(dir, W_OK | X_OK) < 0) {
-		if (err)
-			errno = err;
-		rc = fb_error_errno("cannot write '%s'", path);
+	target = fb_output_target(path);
+	if (!target)
+		return -1;
+	exists = stat(target, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode))
+		rc = fb_error("'%s' is a folder, expected a file path", path);
+	else if (exists && !S_ISREG(st.st_mode))
+		rc = fb_error("'%s' is not a regular file: outputs are written whole and renamed "
+			      "into place, which would replace it", path);
+	copy = strdup(target);
+	if (rc == 0 && !copy)
+		rc = fb_error("out of memory");
+	if (rc == 0) {
+		dir = dirname(copy);
+		err = stat(dir, &dst) < 0 ? errno : 0;
+		if (err == ENOENT)
+			rc = fb_error("cannot write '%s': folder '%s' does not exist", path, dir);
+		else if (!err && !S_ISDIR(dst.st_mode))
+			rc = fb_error("cannot write '%s': '%s' is not a folder", path, dir);
+		else if (err || access(dir, W_OK | X_OK) < 0) {
+			if (err)
+				errno = err;
+			rc = fb_error_errno("cannot write '%s'", path);
+		} else if (exists && (dst.st_mode & S_ISVTX) && geteuid() != 0 &&
+			   st.st_uid != geteuid() && dst.st_uid != geteuid()) {
+			/* In /tmp and the like, only a file's owner may replace it: the final
+			 * rename would fail after the whole run. */
+			rc = fb_error("cannot replace '%s': another user owns it, in a folder where "
+				      "only owners may replace files", path);
+		}
 	}
 	free(copy);
+	free(target);
 	return rc;
 }
 
@@ -320,6 +344,9 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 				return cfg_error(c, path, "expected a finite number %s %.15g, got %s",
 						 p->min_open ? "greater than" : "of at least",
 						 p->min, show(v));
+			if (p->min_open)
+				return cfg_error(c, path, "expected a number greater than %.15g and at "
+						 "most %.15g, got %s", p->min, p->max, show(v));
 			return cfg_error(c, path, "expected a number from %.15g to %.15g, got %s",
 					 p->min, p->max, show(v));
 		}
@@ -427,7 +454,7 @@ static int check_size(const struct ctx *c, const struct fb_job *job)
 	const char *field = job->height > job->width ? "height" : "width";
 	struct fb_error_capture cap;
 	void *state = NULL;
-	size_t rgb, mem;
+	size_t need, mem;
 	int rc;
 
 	fb_error_capture_begin(&cap);
@@ -436,13 +463,17 @@ static int check_size(const struct ctx *c, const struct fb_job *job)
 	if (rc < 0)
 		return cfg_error(c, field, "expected a size whose buffers can be mapped, got %ux%u (%s)",
 				 job->width, job->height, cap.msg);
+	need = job->kernel->footprint(state);
 	job->kernel->destroy(state);
-	/* Where the system overcommits memory even 4 TB maps, and the run could only end
-	 * in the OOM killer: the RGB image, which every kernel keeps, must fit at least. */
+	/* The kernel commits to mappings that are each accepted on their own, and where
+	 * the system overcommits memory even 4 TB maps: a job whose buffers together
+	 * exceed memory and swap could only end in the OOM killer, after a long wait. */
 	mem = memory_bytes();
-	if (!fb_size_mul3(job->width, job->height, 3, &rgb) || rgb > mem)
-		return cfg_error(c, field, "expected a size whose RGB image fits in memory and swap "
-				 "(%zu bytes), got %ux%u", mem, job->width, job->height);
+	if (need > mem)
+		return cfg_error(c, field, "expected a size whose buffers fit in memory and swap "
+				 "(%.1f GiB), got %ux%u, which needs %.1f GiB",
+				 (double)mem / (1 << 30), job->width, job->height,
+				 (double)need / (1 << 30));
 	return 0;
 }
 
@@ -777,8 +808,8 @@ out:
 	return rc;
 }
 
-int fb_config_parse(const char *source, const char *text, size_t len,
-		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out)
+static int parse(const char *source, const char *text, size_t len,
+		 const struct fb_override *ov, size_t n_ov, bool pixels_only, struct fb_batch *out)
 {
 	const char *end = NULL, *nul = memchr(text, '\0', len);
 	cJSON *doc;
@@ -808,6 +839,21 @@ int fb_config_parse(const char *source, const char *text, size_t len,
 	}
 	if (check_duplicates(source, doc, "") < 0)
 		goto out;
+	if (pixels_only) {
+		static const char *const pixel_keys[] = { "kernel", "width", "height", "params" };
+
+		for (const cJSON *it = doc->child; it; it = it->next) {
+			bool ok = false;
+
+			for (size_t i = 0; i < FB_ARRAY_LEN(pixel_keys); i++)
+				ok |= strcmp(it->string, pixel_keys[i]) == 0;
+			if (!ok) {
+				rc = fb_error("%s: %s: a stored job may hold only kernel, width, height "
+					      "and params", source, it->string);
+				goto out;
+			}
+		}
+	}
 
 	/* Either key makes a batch: {"defaults": ..., "jbos": ...} is a misspelt batch,
 	 * not a job with two unknown keys. */
@@ -878,6 +924,18 @@ out:
 	if (rc < 0)
 		fb_batch_free(out);
 	return rc;
+}
+
+int fb_config_parse(const char *source, const char *text, size_t len,
+		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out)
+{
+	return parse(source, text, len, ov, n_ov, false, out);
+}
+
+int fb_config_parse_pixels(const char *source, const char *text, size_t len,
+			   const struct fb_override *ov, size_t n_ov, struct fb_batch *out)
+{
+	return parse(source, text, len, ov, n_ov, true, out);
 }
 
 int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,

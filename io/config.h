@@ -64,6 +64,12 @@ struct fb_batch {
 int fb_config_parse(const char *source, const char *text, size_t len,
 		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out);
 
+/* As fb_config_parse(), for a job read back from a PNG's forkband:config chunk: it may
+ * hold only the fields that determine pixels (kernel, width, height, params), so that
+ * a PNG from elsewhere cannot choose output paths or run settings. */
+int fb_config_parse_pixels(const char *source, const char *text, size_t len,
+			   const struct fb_override *ov, size_t n_ov, struct fb_batch *out);
+
 /* Reads the file at path, then as fb_config_parse(). */
 int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 		   struct fb_batch *out);

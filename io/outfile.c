@@ -7,13 +7,70 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The temporary file being written, for fb_outfile_remove_active(). One at a time:
+ * forkband writes its outputs one after another. */
+static char *volatile active;
+
+char *fb_output_target(const char *path)
+{
+	char *cur = strdup(path);
+
+	if (!cur)
+		return fb_error("out of memory"), NULL;
+	/* Follow the chain of links by hand, a bounded number of steps, so that a link to a
+	 * file that does not exist yet names where to create it (realpath() would fail). */
+	for (int hops = 0; hops < 16; hops++) {
+		char link[PATH_MAX], *next, *dcopy;
+		struct stat st;
+		ssize_t n;
+
+		if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode))
+			return cur;
+		n = readlink(cur, link, sizeof(link) - 1);
+		if (n < 0) {
+			fb_error_errno("cannot follow the symbolic link '%s'", path);
+			free(cur);
+			return NULL;
+		}
+		link[n] = '\0';
+		dcopy = strdup(cur);
+		next = dcopy ? malloc(strlen(dcopy) + (size_t)n + 2) : NULL;
+		if (!next) {
+			free(dcopy);
+			free(cur);
+			return fb_error("out of memory"), NULL;
+		}
+		if (link[0] == '/')
+			strcpy(next, link);
+		else
+			sprintf(next, "%s/%s", dirname(dcopy), link);
+		free(dcopy);
+		free(cur);
+		cur = next;
+	}
+	fb_error("'%s': too many levels of symbolic links", path);
+	free(cur);
+	return NULL;
+}
+
+void fb_outfile_remove_active(void)
+{
+	char *tmp = active;
+
+	if (tmp)
+		unlink(tmp);
+}
+
 static void release(struct fb_outfile *o)
 {
+	active = NULL;
 	free(o->path);
 	free(o->tmp);
 	o->path = o->tmp = NULL;
@@ -22,15 +79,18 @@ static void release(struct fb_outfile *o)
 
 int fb_outfile_open(struct fb_outfile *o, const char *path)
 {
-	char *dcopy = strdup(path), *bcopy = strdup(path);
-	size_t len = strlen(path) + 32;
+	char *target = fb_output_target(path);
+	char *dcopy = target ? strdup(target) : NULL, *bcopy = target ? strdup(target) : NULL;
+	size_t len = (target ? strlen(target) : 0) + 32;
 	mode_t mask;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
-	o->path = strdup(path);
+	if (!target)
+		return -1;
+	o->path = target;
 	o->tmp = malloc(len);
-	if (!dcopy || !bcopy || !o->path || !o->tmp) {
+	if (!dcopy || !bcopy || !o->tmp) {
 		free(dcopy);
 		free(bcopy);
 		release(o);
@@ -45,6 +105,7 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 		release(o);
 		return -1;
 	}
+	active = o->tmp;
 	/* mkstemp makes 0600; give the file the mode a plain open() would have. */
 	mask = umask(0);
 	umask(mask);

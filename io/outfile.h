@@ -18,6 +18,15 @@ struct fb_outfile {
 	char *tmp;		/* the temporary file */
 };
 
+/* Where an output at path really goes: path itself, or, when path is a symbolic link,
+ * the file it names, so that the temporary file and the rename land beside the real
+ * file and the link survives. malloc()ed; NULL after reporting (a link to nothing). */
+char *fb_output_target(const char *path);
+
+/* Removes the temporary file of the output being written, if any. Async-signal-safe:
+ * for a handler of SIGINT and the like, before it ends the process. */
+void fb_outfile_remove_active(void);
+
 /* Creates the temporary file. Returns 0, or -1 after reporting. */
 int fb_outfile_open(struct fb_outfile *o, const char *path);
 

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 bool fb_is_png_file(const char *path)
 {
 	unsigned char sig[8];
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	FILE *f = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? fopen(path, "rb") : NULL;
 	bool is = f && fread(sig, 1, 8, f) == 8 && png_sig_cmp(sig, 0, 8) == 0;
 
 	if (f)

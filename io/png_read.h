@@ -4,7 +4,8 @@
 
 #include "runtime/compat.h"
 
-/* True if the file at path starts with the PNG signature (false if unreadable). */
+/* True if path is a regular file that starts with the PNG signature (false if
+ * unreadable, and for pipes and devices, which are not read at all). */
 bool fb_is_png_file(const char *path);
 
 /* The text of the first tEXt/zTXt/iTXt chunk called key, read from the chunks before

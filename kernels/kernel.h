@@ -14,7 +14,8 @@
  *               false; the driver runs each on the pool, then calls after_pass(i),
  *               which runs in the parent between passes (it must stay cheap: anything
  *               proportional to the pixels belongs in a pass);
- *   output() / totals()  read the results;
+ *   output() / totals()  read the results; footprint() says how much memory a run
+ *               will touch (config validation refuses jobs that cannot fit);
  *   destroy()   unmap and free.
  * Results must not depend on the worker count or schedule: per-chunk partial totals
  * are integers (order-free) or folded in a fixed order.
@@ -80,6 +81,8 @@ struct fb_kernel {
 	int (*after_pass)(void *state, unsigned i);
 	void (*output)(void *state, struct fb_kernel_output *out);
 	size_t (*totals)(void *state, struct fb_total *out, size_t max);
+	/* Bytes of memory the job will touch: every buffer, shared or private. */
+	size_t (*footprint)(void *state);
 	void (*destroy)(void *state);
 };
 

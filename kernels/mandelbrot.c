@@ -36,9 +36,11 @@ static const struct fb_param params[] = {
 	{ "max_iter", FB_PARAM_INT, offsetof(struct mandelbrot_params, max_iter),
 	  "iterations before a point counts as inside the set", .min = 1, .max = 1000000000,
 	  .def = { 1000 } },
+	/* At most 1e64: |z|^2 at escape can reach about R^4, which must stay finite for the
+	 * smooth colouring's logarithms (R^4 overflows a double from about 1e77). */
 	{ "bailout", FB_PARAM_REAL, offsetof(struct mandelbrot_params, bailout),
-	  "escape radius R: a point escapes once the magnitude of z exceeds R", .min = 0, .max = HUGE_VAL,
-	  .min_open = true, .def = { 2.0 } },
+	  "escape radius R: a point escapes once the magnitude of z exceeds R", .min = 0,
+	  .max = 1e64, .min_open = true, .def = { 2.0 } },
 	{ "coloring", FB_PARAM_CHOICE, offsetof(struct mandelbrot_params, coloring),
 	  "smooth: continuous potential; histogram: equalised over all counts; "
 	  "bands: count modulo the palette",
@@ -46,6 +48,8 @@ static const struct fb_param params[] = {
 	{ "palette", FB_PARAM_CHOICE, offsetof(struct mandelbrot_params, palette),
 	  "colour palette", .choices = fb_palette_names, .def_choice = FB_PALETTE_DEFAULT },
 };
+
+_Static_assert(sizeof(float) == sizeof(uint32_t), "frac is sized like counts");
 
 struct partial {
 	uint64_t inside, escaped, iterations;
@@ -71,7 +75,7 @@ struct state {
 	uint64_t *hist;		/* histogram only: [max_iter + 1] */
 
 	/* Private to each process (copied on fork). */
-	uint32_t *chunk_hist;	/* histogram only: one chunk's counts, zero between chunks */
+	uint64_t *chunk_hist;	/* histogram only: one chunk's counts, zero between chunks */
 	uint64_t *cum;		/* histogram only: prefix sums of hist, built between passes */
 
 	size_t counts_size, frac_size, rgb_size, hist_size;
@@ -90,9 +94,10 @@ static int check(const void *vp, uint32_t w, uint32_t h, const char **field,
 			 MB_HISTOGRAM_MAX_ITER);
 		return -1;
 	}
-	if (!(d > 0) || !isfinite(p->bailout * p->bailout)) {
-		*field = !(d > 0) ? "scale" : "bailout";
-		snprintf(expected, len, "a value whose pixel size and square are finite and nonzero");
+	if (!(d > 0)) {
+		/* scale / width underflowed to 0: every pixel would be the same point. */
+		*field = "scale";
+		snprintf(expected, len, "a scale whose pixel size (scale / width) is above 0");
 		return -1;
 	}
 	return 0;
@@ -139,15 +144,15 @@ static int create(void **out, const void *vp, uint32_t w, uint32_t h)
 	if (!s->totals)
 		goto fail;
 	if (s->p.coloring == MB_SMOOTH) {
-		s->frac_size = s->pixels * sizeof(float);	/* <= counts_size: no overflow */
+		s->frac_size = s->counts_size;	/* a float per pixel, as a uint32_t count */
 		if (!(s->frac = shared_malloc_or_error(s->frac_size)))
 			goto fail;
 	}
 	if (s->p.coloring == MB_HISTOGRAM) {
-		bins = (size_t)s->p.max_iter + 1;	/* capped by check() */
+		bins = (size_t)s->p.max_iter + 1;	/* capped by check(): no overflow */
 		s->hist_size = bins * sizeof(uint64_t);
 		s->hist = shared_malloc_or_error(s->hist_size);
-		s->chunk_hist = calloc(bins, sizeof(uint32_t));
+		s->chunk_hist = calloc(bins, sizeof(*s->chunk_hist));
 		s->cum = calloc(bins, sizeof(uint64_t));
 		if (!s->hist)
 			goto fail;
@@ -348,6 +353,17 @@ static size_t totals(void *vs, struct fb_total *out, size_t max)
 	return FB_ARRAY_LEN(all);
 }
 
+/* Shared buffers, plus the private histogram arrays (each worker may touch its own
+ * chunk histogram: counted once, as the parent's, since bins are touched sparsely). */
+static size_t footprint(void *vs)
+{
+	const struct state *s = vs;
+	size_t bins = s->hist ? (size_t)s->p.max_iter + 1 : 0;
+
+	return s->counts_size + s->frac_size + s->rgb_size + s->hist_size +
+	       bins * (sizeof(*s->chunk_hist) + sizeof(*s->cum));
+}
+
 const struct fb_kernel fb_kernel_mandelbrot = {
 	.name = "mandelbrot",
 	.summary = "escape-time Mandelbrot set, coloured smooth, by histogram or in bands",
@@ -362,5 +378,6 @@ const struct fb_kernel fb_kernel_mandelbrot = {
 	.after_pass = after_pass,
 	.output = output,
 	.totals = totals,
+	.footprint = footprint,
 	.destroy = destroy,
 };

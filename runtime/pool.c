@@ -224,6 +224,7 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	pid_t *forked = NULL;	/* [w]: every worker's pid, for the stats */
 	pid_t parent = getpid();
 	sigset_t chld, old_mask;
+	struct sigaction dfl = { 0 }, old_chld;
 	cpu_set_t allowed;
 	unsigned alive = 0;
 	uint64_t start, last_progress = 0;
@@ -257,10 +258,15 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	}
 
 	/* SIGCHLD stays pending while blocked, so sigtimedwait() below wakes the moment a
-	 * worker exits instead of polling. Children restore the old mask. */
+	 * worker exits instead of polling. Children restore the old mask. An inherited
+	 * SIG_IGN would have the kernel reap the workers and lose their exit status, so
+	 * the default disposition is set for the pass and restored after. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &old_mask);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &old_chld);
 
 	/* Buffered output would otherwise be inherited and could be flushed twice. */
 	fflush(stdout);
@@ -347,6 +353,7 @@ restore:
 		while (sigtimedwait(&chld, NULL, &zero) > 0)
 			;
 	}
+	sigaction(SIGCHLD, &old_chld, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 out:
 	free(r.partial);

@@ -9,7 +9,7 @@
  *   adds the rows to the progress counter and (dynamic, guided) claims its next chunk.
  *   Then it _exit(0)s. The callbacks must only write shared memory the caller mapped
  *   before the pass, plus the partial.
- * - The parent sleeps in sigtimedwait() for SIGCHLD, waking at most every 100 ms to
+ * - The parent sleeps in sigtimedwait() for SIGCHLD, and wakes at least every 100 ms to
  *   call pass->progress() with the rows done so far. It reaps only its own workers.
  * - A worker that exits non-zero or dies by a signal fails the pass: the parent
  *   SIGKILLs the others, reaps every one (no zombies) and reports, through fb_error(),
@@ -19,8 +19,9 @@
  * This is the seam for other backends: the driver only asks "compute these rows with
  * these callbacks", never calls fork() itself.
  *
- * The caller must not have SIGCHLD set to SIG_IGN (children would be reaped by the
- * kernel and their status lost).
+ * For the pass, SIGCHLD is blocked and its disposition set to the default (an inherited
+ * SIG_IGN would have the kernel reap the workers and lose their status); both are
+ * restored afterwards, and a SIGCHLD left pending by the workers is consumed.
  */
 #ifndef FORKBAND_POOL_H
 #define FORKBAND_POOL_H

@@ -5,7 +5,7 @@
 # usage: cli.sh FORKBAND SOURCE_DIR
 set -u
 bin=$(realpath "$1")
-src=$2
+src=$(realpath "$2")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail=0
@@ -61,6 +61,31 @@ if ls -A "$dir/default" | grep -q '^\.'; then bad "temporary file left behind"; 
 	bad "run on a PNG failed"
 cmp -s "$dir/default/mandelbrot.png" "$dir/again.png" && ok "PNG reproduces itself from its tEXt chunk" ||
 	bad "PNG rerun from its tEXt chunk differs"
+
+# The image in the README is what the current code renders from its own tEXt chunk.
+"$bin" run -q "$src/docs/mandelbrot.png" -o "$dir/doc.png" || bad "rerun of docs/mandelbrot.png failed"
+cmp -s "$src/docs/mandelbrot.png" "$dir/doc.png" && ok "docs/mandelbrot.png is up to date" ||
+	bad "docs/mandelbrot.png differs from a rerun: regenerate it with forkband run docs/mandelbrot.png -o docs/mandelbrot.png"
+
+# A config can come through a pipe.
+echo '{"kernel": "mandelbrot", "width": 16, "height": 8}' |
+	"$bin" run -q /dev/stdin -o "$dir/pipe.png" && [ -s "$dir/pipe.png" ] && ok "config from a pipe" ||
+	bad "config from a pipe failed"
+
+# SIGTERM mid-run: exit 143, nothing written, no temporary file, no process left.
+mkdir "$dir/term"
+(cd "$dir/term" && exec "$bin" run -q --set width=3000 --set height=3000 \
+	--set params.max_iter=3000 -o t.png) &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+sleep 0.2
+[ "$rc" = 143 ] && ok "SIGTERM exits 143" || bad "SIGTERM: exit $rc"
+[ -z "$(ls -A "$dir/term")" ] && ok "SIGTERM leaves no file" || bad "SIGTERM left: $(ls -A "$dir/term")"
+pgrep -f "width=3000 --set height=3000" >/dev/null && bad "workers survived SIGTERM" ||
+	ok "no worker survives SIGTERM"
 
 # Summary on stderr when it is not a terminal; -q silences it.
 small=(--set width=64 --set height=36)

@@ -203,7 +203,7 @@ EOF
 t scale-negative 'bad.json: params.scale: expected a finite number greater than 0, got -1' <<EOF
 { $J, "params": { "scale": -1 } }
 EOF
-t bailout-0 'bad.json: params.bailout: expected a finite number greater than 0, got 0' <<EOF
+t bailout-0 'bad.json: params.bailout: expected a number greater than 0 and at most 1e+64, got 0' <<EOF
 { $J, "params": { "bailout": 0 } }
 EOF
 t width-0 'bad.json: width: expected an integer from 1 to 1000000, got 0' <<EOF
@@ -238,7 +238,7 @@ t chunk-0 'bad.json: run.chunk: expected an integer from 1 to 1000000000, got 0'
 EOF
 
 # ---- sizes that cannot be mapped: refused at once, not after a hang or a crash ----
-t huge-image '~^forkband: bad\.json: width: expected a size whose (buffers can be mapped|RGB image fits).* got 1000000x1000000' <<'EOF'
+t huge-image '~^forkband: bad\.json: width: expected a size whose (buffers can be mapped|buffers fit in memory).* got 1000000x1000000' <<'EOF'
 { "kernel": "mandelbrot", "width": 1000000, "height": 1000000, "output": { "png": "huge.png" } }
 EOF
 t huge-image-in-batch '~^forkband: bad\.json: jobs\[1\]\.width: expected a size whose .* got 1000000x1000000' <<EOF
@@ -268,6 +268,15 @@ unwritable_skip=""
 SKIP=$unwritable_skip SETUP='mkdir ro && chmod 555 ro' \
 	t output-unwritable-folder "bad.json: output.png: cannot write 'ro/x.png': Permission denied" <<EOF
 { $J, "output": { "png": "ro/x.png" } }
+EOF
+t output-device "bad.json: output.png: '/dev/null' is not a regular file" <<EOF
+{ $J, "output": { "png": "/dev/null" } }
+EOF
+t output-control-character "bad.json: output.png: expected a file path without control characters, got one with byte 0x0a at offset 1" <<EOF
+{ $J, "output": { "png": "a\\nb.png" } }
+EOF
+t bailout-overflows 'bad.json: params.bailout: expected a number greater than 0 and at most 1e+64, got 1e+70' <<EOF
+{ $J, "params": { "bailout": 1e70 } }
 EOF
 t output-same-path-in-job "bad.json: output.iterations: './x.png' is also written by output.png" <<EOF
 { $J, "output": { "png": "x.png", "iterations": "./x.png" } }
