@@ -93,7 +93,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	static const struct fb_drive_options defaults = { 0 };
 	const struct fb_kernel *k = job->kernel;
 	struct fb_pool_options opt = {
-		.workers = job->workers ? job->workers : fb_online_cpus(),
+		.workers = job->workers ? job->workers : fb_usable_cpus(),
 		.schedule = job->schedule,
 		.chunk = job->chunk,
 		.pin = dopt && dopt->pin,
@@ -174,6 +174,8 @@ void fb_print_summary(const struct fb_job_result *res)
 		else
 			ADD(" %s %llu", res->total[i].name, (unsigned long long)res->total[i].u);
 	}
+	if (!job->png && !job->raw)
+		ADD(" (no output asked for: -o FILE writes the PNG)");
 #undef ADD
 	fprintf(stderr, "%s\n", line);
 }

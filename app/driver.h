@@ -27,7 +27,7 @@ struct fb_drive_options {
 	bool corrupt;
 };
 
-/* Runs job with its run settings (workers 0 means the online CPU count) and writes its
+/* Runs job with its run settings (workers 0: the CPUs this process may use) and writes its
  * outputs. opt may be NULL (write files, no hashes). Fills *res (free with
  * fb_job_result_free()) on FB_DRIVE_OK. */
 enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_drive_options *opt,

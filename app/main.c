@@ -50,7 +50,7 @@ static const char run_usage[] =
 	"also be a PNG written by forkband: its job is run again (give -o to save it).\n"
 	"\n"
 	"options:\n"
-	"  -j, --workers N     worker processes (default: the online CPU count)\n"
+	"  -j, --workers N     worker processes (default: the CPUs it may use)\n"
 	"  --schedule S        static, cyclic, dynamic (default) or guided\n"
 	"  --chunk R           rows per chunk (default: 16+ chunks per worker; cyclic: 1)\n"
 	"  -o, --output FILE   write the PNG to FILE (a single job only)\n"
@@ -260,7 +260,10 @@ static int cmd_kernels(int argc, char **argv)
 			     "Lists every kernel with its parameters: type, range, default.");
 			return FB_EXIT_OK;
 		}
-		fb_cli_usage_error("kernels", "kernels: unknown option");
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "kernels: unknown option '%s'", argv[1]);
+		fb_cli_usage_error("kernels", msg);
 		return FB_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < fb_kernel_count; i++) {
@@ -322,6 +325,17 @@ static void install_signal_handlers(void)
 	}
 }
 
+/* A table or listing that could not be written (a full disk, a closed pipe) is a
+ * failed run, not a success. */
+static int finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fb_error_errno("cannot write to standard output");
+		return status == FB_EXIT_OK ? FB_EXIT_RUN : status;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -338,15 +352,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
 		print_version();
-		return FB_EXIT_OK;
+		return finish(FB_EXIT_OK);
 	}
 	if (strcmp(cmd, "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
+		return finish(cmd_run(argc - 1, argv + 1));
 	if (strcmp(cmd, "scale") == 0)
-		return fb_cmd_scale(argc - 1, argv + 1);
+		return finish(fb_cmd_scale(argc - 1, argv + 1));
 	if (strcmp(cmd, "kernels") == 0)
-		return cmd_kernels(argc - 1, argv + 1);
-	fb_error("'%s' is not a command", cmd);
-	fprintf(stderr, "Try 'forkband --help'.\n");
+		return finish(cmd_kernels(argc - 1, argv + 1));
+	fb_error("'%s' is not a command (try 'forkband --help')", cmd);
 	return FB_EXIT_USAGE;
 }

@@ -4,6 +4,8 @@
 #include "progress.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define REDRAW_NS (100 * 1000 * 1000)	/* at most 10 redraws a second */
@@ -12,6 +14,17 @@
 void fb_progress_init(struct fb_progress *p, bool quiet)
 {
 	*p = (struct fb_progress){ .quiet = quiet, .bar = !quiet && isatty(STDERR_FILENO) };
+}
+
+/* The terminal's width, so the bar never wraps (a wrapped line cannot be redrawn in
+ * place with \r). Asked at each redraw: the window may be resized mid-run. */
+static unsigned columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
 }
 
 void fb_progress_pass_start(struct fb_progress *p)
@@ -34,8 +47,8 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	struct fb_progress *p = pctx;
 	uint64_t now = fb_now_ns();
 	double elapsed, rate, frac;
-	char bar[BAR_WIDTH + 1], el[48], eta[48];
-	unsigned fill;
+	char bar[BAR_WIDTH + 1], el[48], eta[48], line[512];
+	unsigned fill, cols;
 
 	if (!p->bar || (p->drawn && now - p->last_draw_ns < REDRAW_NS) || pass->rows == 0)
 		return;
@@ -52,10 +65,14 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 		clock_text(eta, sizeof(eta), (double)(pass->rows - done) / rate);
 	else
 		snprintf(eta, sizeof(eta), "?");
+	snprintf(line, sizeof(line), "%s%s%-7s [%s] %3.0f%%  %llu/%u rows  %.0f rows/s  %s  ETA %s",
+		 p->job ? p->job : "", p->job ? " " : "", pass->name, bar, frac * 100,
+		 (unsigned long long)done, pass->rows, rate, el, eta);
+	cols = columns();
+	if (strlen(line) >= cols)	/* leave the last column free: no automatic wrap */
+		line[cols - 1] = '\0';
 	/* \r and erase-to-end-of-line redraw the one line in place. */
-	fprintf(stderr, "\r%s%s%-7s [%s] %3.0f%%  %llu/%u rows  %.0f rows/s  %s  ETA %s\033[K",
-		p->job ? p->job : "", p->job ? " " : "", pass->name, bar, frac * 100, (unsigned long long)done,
-		pass->rows, rate, el, eta);
+	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	p->drawn = true;
 }

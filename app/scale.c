@@ -32,7 +32,8 @@ static const char scale_usage[] =
 	"\n"
 	"options:\n"
 	"  --workers LIST     worker counts: 1,2,4,8 or 1..16 or 1..16:x2 (doubling) or\n"
-	"                     2..12:+2; default 1, 2, 4, ... up to the CPU count, and it\n"
+	"                     2..12:+2; default 1, 2, 4, ... up to the usable CPUs, and\n"
+	"                     their count\n"
 	"  --schedule LIST    schedules, each its own series: static,dynamic (default:\n"
 	"                     dynamic)\n"
 	"  --repeat R         timed runs per point (default 5)\n"
@@ -255,7 +256,7 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		return fb_error("scale: one config file at a time, got '%s' too", argv[optind]);
 	if (a->n_workers == 0) {
 		/* 1, 2, 4, ... below the CPU count, then the CPU count itself. */
-		unsigned cpus = fb_online_cpus();
+		unsigned cpus = fb_usable_cpus();
 
 		for (unsigned n = 1; n < cpus; n *= 2)
 			add_count(a, n);
@@ -614,7 +615,7 @@ int fb_cmd_scale(int argc, char **argv)
 	st = (struct fb_study){
 		.config = a.config ? a.config : "configs/mandelbrot.json (built in)",
 		.pixels_json = fb_job_pixels_json(&jobs.batch[0].job[0]),
-		.cpus = fb_online_cpus(), .weak = a.weak, .pin = a.pin, .repeat = a.repeat,
+		.cpus = fb_usable_cpus(), .weak = a.weak, .pin = a.pin, .repeat = a.repeat,
 		.warmup = a.warmup, .workers = a.workers, .n_workers = a.n_workers,
 		.schedules = a.schedules, .n_schedules = a.n_schedules,
 		.runs = calloc(points * a.repeat, sizeof(*st.runs)),
@@ -641,7 +642,7 @@ int fb_cmd_scale(int argc, char **argv)
 	status = study(&a, &jobs, &st);
 	if (status == FB_EXIT_OK) {
 		if (a.workers[a.n_workers - 1] > st.cpus)
-			printf("* oversubscribed: more workers than the %u online CPUs\n", st.cpus);
+			printf("* oversubscribed: more workers than the %u CPUs this process may use\n", st.cpus);
 		if ((a.csv && fb_study_write_csv(a.csv, &st) < 0) ||
 		    (a.json && fb_study_write_json(a.json, &st) < 0) ||
 		    (a.plot && fb_study_write_svg(a.plot, &st) < 0))

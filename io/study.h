@@ -42,7 +42,7 @@ struct fb_study_point {
 	enum fb_schedule schedule;
 	unsigned workers;
 	uint32_t height;
-	bool oversubscribed;		/* workers > the online CPU count */
+	bool oversubscribed;		/* workers > cpus */
 	struct fb_stat t[FB_T_COUNT];
 	double imbalance;		/* median over the runs */
 	unsigned outliers;		/* runs flagged */
@@ -57,7 +57,7 @@ struct fb_study_point {
 struct fb_study {
 	const char *config;		/* the config's path as given */
 	char *pixels_json;		/* the job that determines the pixels (JSON text) */
-	unsigned cpus;			/* online CPUs */
+	unsigned cpus;			/* CPUs the study could use (affinity) */
 	char cpu_model[128];		/* from /proc/cpuinfo, or "" */
 	bool weak, pin;
 	unsigned repeat, warmup;

@@ -29,8 +29,12 @@
 #endif
 
 /* The compiler this was built with, for --version and reports. */
+#define FB_STR_(x) #x
+#define FB_STR(x) FB_STR_(x)
 #if defined(__clang__)
-#define FB_COMPILER "clang " __clang_version__
+#define FB_COMPILER                                                             \
+	"clang " FB_STR(__clang_major__) "." FB_STR(__clang_minor__) "." FB_STR( \
+		__clang_patchlevel__)
 #elif defined(__GNUC__)
 #define FB_COMPILER "gcc " __VERSION__
 #else

@@ -51,6 +51,16 @@ unsigned fb_online_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+unsigned fb_usable_cpus(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	return fb_online_cpus();
+}
+
 struct run {
 	const struct fb_pass *pass;
 	enum fb_schedule schedule;

@@ -82,8 +82,12 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 
 void fb_pass_stats_free(struct fb_pass_stats *stats);
 
-/* Number of online CPUs (at least 1): the default worker count. */
+/* Number of online CPUs (at least 1). */
 unsigned fb_online_cpus(void);
+
+/* Number of CPUs this process may run on (taskset, cgroup cpusets), at least 1: the
+ * default worker count, since workers beyond it would only take turns. */
+unsigned fb_usable_cpus(void);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t fb_now_ns(void);

@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 
 void *shared_malloc(size_t size)
@@ -41,6 +42,7 @@ void *shared_malloc_or_error(size_t size)
 	}
 	for (human /= 1024; human >= 1024 && u + 1 < FB_ARRAY_LEN(units); u++)
 		human /= 1024;
-	fb_error_errno("cannot map %zu bytes (%.1f %s) of shared memory", size, human, units[u]);
+	fb_error("cannot map %zu bytes of shared memory: %s (%.1f %s)", size, strerror(errno),
+		 human, units[u]);
 	return NULL;
 }

@@ -48,15 +48,4 @@ static inline bool fb_size_mul3(size_t a, size_t b, size_t c, size_t *out)
 	return fb_size_mul(a, b, &ab) && fb_size_mul(ab, c, out);
 }
 
-/* Rounds size up to a multiple of align (a power of two), checked. */
-static inline bool fb_size_align(size_t size, size_t align, size_t *out)
-{
-	size_t t;
-
-	if (!fb_size_add(size, align - 1, &t))
-		return false;
-	*out = t & ~(align - 1);
-	return true;
-}
-
 #endif

@@ -157,6 +157,7 @@ static void check_report(const char *path, const struct ref_totals *rt)
 	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "jobs"), 0);
 	const cJSON *totals = cJSON_GetObjectItem(job, "totals");
 	const cJSON *passes = cJSON_GetObjectItem(job, "passes");
+	const cJSON *ws;
 	double rows = 0;
 
 	CHECK(r != NULL, "report is not JSON");
@@ -172,9 +173,13 @@ static void check_report(const char *path, const struct ref_totals *rt)
 	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(job, "phases_s"), "compute") != NULL,
 	      "report lacks the compute phase");
 	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "host"), "cpus") != NULL, "host cpus");
-	for (const cJSON *w = cJSON_GetObjectItem(cJSON_GetArrayItem(passes, 0), "workers")->child;
-	     w; w = w->next)
-		rows += cJSON_GetObjectItem(w, "rows")->valuedouble;
+	ws = cJSON_GetObjectItem(cJSON_GetArrayItem(passes, 0), "workers");
+	CHECK(cJSON_IsArray(ws), "report lacks the compute pass's workers");
+	for (const cJSON *w = ws ? ws->child : NULL; w; w = w->next) {
+		const cJSON *n = cJSON_GetObjectItem(w, "rows");
+
+		rows += cJSON_IsNumber(n) ? n->valuedouble : 0;
+	}
 	CHECK(rows == H, "per-worker rows add up to %g, not %d", rows, H);
 	cJSON_Delete(r);
 	free(buf);

@@ -103,8 +103,11 @@ static void progress_cb(void *pctx, const struct fb_pass *pass, uint64_t done)
 
 static void pooled(enum fb_schedule s, uint32_t rows, unsigned n, uint32_t chunk)
 {
-	size_t sz = (rows + 1) * (sizeof(uint32_t) + sizeof(pid_t)) + sizeof(uint64_t);
-	char *mem = shared_malloc(sz);
+	/* One mapping, laid out as: the folded count, then hits[rows + 1], then
+	 * owner[rows + 1]; mapped as uint64_t so every part is suitably aligned. */
+	size_t words = 1 + (rows + 1 + 1) / 2 + (rows + 1);
+	size_t sz = words * sizeof(uint64_t);
+	uint64_t *mem = shared_malloc(sz);
 	struct pool_ctx c = { 0 };
 	struct fb_pool_options opt = { .workers = n, .schedule = s, .chunk = chunk };
 	struct fb_pass pass = {
@@ -117,9 +120,9 @@ static void pooled(enum fb_schedule s, uint32_t rows, unsigned n, uint32_t chunk
 	CHECK(mem != NULL, "shared_malloc");
 	if (!mem)
 		return;
-	c.folded = (uint64_t *)mem;
-	c.hits = (uint32_t *)(mem + sizeof(uint64_t));
-	c.owner = (pid_t *)(c.hits + rows + 1);
+	c.folded = mem;
+	c.hits = (uint32_t *)(void *)(mem + 1);
+	c.owner = (pid_t *)(void *)(mem + 1 + (rows + 2) / 2);
 	CHECK(fb_pool_run(&opt, &pass, &st) == 0, "pool run failed");
 	for (uint32_t y = 0; y < rows; y++)
 		CHECK(c.hits[y] == 1, "%s rows=%u workers=%u chunk=%u: row %u computed %u times",
