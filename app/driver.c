@@ -4,6 +4,7 @@
 #include "driver.h"
 
 #include "io/npy.h"
+#include "io/outfile.h"
 #include "io/png_write.h"
 #include "runtime/error.h"
 
@@ -75,7 +76,7 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 			res->png_hash = crc32_of(png.data, png.len);
 			res->has_png_hash = true;
 		}
-		rc = opt->no_files ? 0 : fb_write_bytes(job->png, &png);
+		rc = opt->no_files ? 0 : fb_write_bytes(job->png, png.data, png.len);
 		free(png.data);
 		if (rc < 0)
 			return -1;

@@ -27,6 +27,7 @@
 
 #include "io/colormap.h"
 #include "io/png_write.h"
+#include "kernels/mandelbrot.h"
 #include "runtime/error.h"
 #include "runtime/pool.h"
 #include "runtime/schedule.h"
@@ -90,25 +91,6 @@ static void free_buf(void *p, size_t size, bool shared)
 		free(p);
 }
 
-/* kernels/mandelbrot.c's escape(), unchanged: the same operations in the same order
- * give the same doubles. */
-static inline uint32_t escape(double cr, double ci, uint32_t max_iter, double r2,
-			      double *mag2)
-{
-	double x = 0, y = 0, x2 = 0, y2 = 0;
-
-	for (uint32_t k = 1; k <= max_iter; k++) {
-		y = (2 * x) * y + ci;
-		x = (x2 - y2) + cr;
-		x2 = x * x;
-		y2 = y * y;
-		if (x2 + y2 > r2) {
-			*mag2 = x2 + y2;
-			return k;
-		}
-	}
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -181,7 +163,7 @@ int main(int argc, char **argv)
 		for (uint32_t x = 0; x < w; x++) {
 			double cr = cx + (x + 0.5 - half_w) * d;
 			double mag2 = 0;
-			uint32_t k = escape(cr, ci, max_iter, r2, &mag2);
+			uint32_t k = mb_escape(cr, ci, max_iter, r2, &mag2);
 			double f = 0;
 
 			row[x] = k;

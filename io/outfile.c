@@ -146,3 +146,31 @@ void fb_outfile_abort(struct fb_outfile *o)
 		unlink(o->tmp);
 	release(o);
 }
+
+int fb_write_bytes(const char *path, const void *data, size_t len)
+{
+	struct fb_outfile out;
+
+	if (fb_outfile_open(&out, path) < 0)
+		return -1;
+	if (len && fwrite(data, 1, len, out.f) != len) {
+		fb_error_errno("cannot write '%s'", path);
+		fb_outfile_abort(&out);
+		return -1;
+	}
+	return fb_outfile_commit(&out);
+}
+
+int fb_write_text(const char *path, const char *text)
+{
+	struct fb_outfile out;
+
+	if (fb_outfile_open(&out, path) < 0)
+		return -1;
+	if (fputs(text, out.f) == EOF || fputc('\n', out.f) == EOF) {
+		fb_error_errno("cannot write '%s'", path);
+		fb_outfile_abort(&out);
+		return -1;
+	}
+	return fb_outfile_commit(&out);
+}

@@ -37,4 +37,10 @@ int fb_outfile_commit(struct fb_outfile *o);
 /* Removes the temporary file and releases o. Safe on a zeroed or released o. */
 void fb_outfile_abort(struct fb_outfile *o);
 
+/* Writes len bytes to path, whole or not at all. 0, or -1 after reporting. */
+int fb_write_bytes(const char *path, const void *data, size_t len);
+
+/* Writes text and a final newline to path, whole or not at all. */
+int fb_write_text(const char *path, const char *text);
+
 #endif

@@ -3,6 +3,8 @@
 
 #include "png_read.h"
 
+#include "png_error.h"
+
 #include "runtime/error.h"
 
 #include <png.h>
@@ -24,27 +26,9 @@ bool fb_is_png_file(const char *path)
 	return is;
 }
 
-struct errctx {
-	char msg[256];
-};
-
-static void on_error(png_structp png, png_const_charp msg)
-{
-	struct errctx *e = png_get_error_ptr(png);
-
-	snprintf(e->msg, sizeof(e->msg), "%s", msg);
-	png_longjmp(png, 1);
-}
-
-static void on_warning(png_structp png, png_const_charp msg)
-{
-	(void)png;
-	(void)msg;
-}
-
 int fb_png_read_text(const char *path, const char *key, char **out)
 {
-	struct errctx err = { "" };
+	struct fb_png_error err = { "" };
 	png_structp png;
 	png_infop info = NULL;
 	png_textp text;
@@ -56,7 +40,8 @@ int fb_png_read_text(const char *path, const char *key, char **out)
 	f = fopen(path, "rb");
 	if (!f)
 		return fb_error_errno("cannot open '%s'", path);
-	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, on_error, on_warning);
+	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, fb_png_on_error,
+				     fb_png_on_warning);
 	if (png)
 		info = png_create_info_struct(png);
 	if (!png || !info) {

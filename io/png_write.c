@@ -4,6 +4,7 @@
 #include "png_write.h"
 
 #include "outfile.h"
+#include "png_error.h"
 #include "runtime/error.h"
 
 #include <png.h>
@@ -11,24 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* libpng's error pointer: the error text first (struct fb_png_error), then where the
+ * encoded bytes go. */
 struct sink {
+	struct fb_png_error err;
 	struct fb_bytes *out;
-	char msg[256];
 };
-
-static void on_error(png_structp png, png_const_charp msg)
-{
-	struct sink *s = png_get_error_ptr(png);
-
-	snprintf(s->msg, sizeof(s->msg), "%s", msg);
-	png_longjmp(png, 1);
-}
-
-static void on_warning(png_structp png, png_const_charp msg)
-{
-	(void)png;
-	(void)msg;	/* encoding our own well-formed data: nothing a user can act on */
-}
 
 static void on_write(png_structp png, png_bytep data, size_t len)
 {
@@ -68,7 +57,8 @@ int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const u
 	png_textp chunks;
 
 	memset(out, 0, sizeof(*out));
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &s, on_error, on_warning);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &s, fb_png_on_error,
+				      fb_png_on_warning);
 	if (png)
 		info = png_create_info_struct(png);
 	chunks = calloc(n_text ? n_text : 1, sizeof(*chunks));
@@ -82,7 +72,7 @@ int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const u
 		free(chunks);
 		free(out->data);
 		memset(out, 0, sizeof(*out));
-		return fb_error("cannot encode %s: %s", what, s.msg);
+		return fb_error("cannot encode %s: %s", what, s.err.msg);
 	}
 	png_set_write_fn(png, &s, on_write, on_flush);
 	png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
@@ -102,20 +92,6 @@ int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const u
 	return 0;
 }
 
-int fb_write_bytes(const char *path, const struct fb_bytes *bytes)
-{
-	struct fb_outfile out;
-
-	if (fb_outfile_open(&out, path) < 0)
-		return -1;
-	if (bytes->len && fwrite(bytes->data, 1, bytes->len, out.f) != bytes->len) {
-		fb_error_errno("cannot write '%s'", path);
-		fb_outfile_abort(&out);
-		return -1;
-	}
-	return fb_outfile_commit(&out);
-}
-
 int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const uint8_t *rgb,
 		     const struct fb_png_text *text, size_t n_text)
 {
@@ -126,7 +102,7 @@ int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const ui
 	snprintf(what, sizeof(what), "'%s'", path);
 	if (fb_png_encode_rgb(what, width, height, rgb, text, n_text, &png) < 0)
 		return -1;
-	rc = fb_write_bytes(path, &png);
+	rc = fb_write_bytes(path, png.data, png.len);
 	free(png.data);
 	return rc;
 }

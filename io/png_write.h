@@ -23,9 +23,6 @@ struct fb_bytes {
 int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const uint8_t *rgb,
 		      const struct fb_png_text *text, size_t n_text, struct fb_bytes *out);
 
-/* Writes bytes to path whole or not at all (io/outfile.h). 0, or -1 after reporting. */
-int fb_write_bytes(const char *path, const struct fb_bytes *bytes);
-
 /* Encodes as above and writes the result to path. */
 int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const uint8_t *rgb,
 		     const struct fb_png_text *text, size_t n_text);

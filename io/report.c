@@ -63,8 +63,7 @@ int fb_report_write(const char *path, const struct fb_job_result *results, size_
 	cJSON *root = cJSON_CreateObject();
 	cJSON *host, *jobs;
 	char *text = NULL;
-	struct fb_outfile out;
-	int rc = -1;
+	int rc;
 
 	if (!root)
 		return fb_error("out of memory");
@@ -86,11 +85,7 @@ int fb_report_write(const char *path, const struct fb_job_result *results, size_
 	cJSON_Delete(root);
 	if (!text)
 		return fb_error("out of memory building the report");
-	if (fb_outfile_open(&out, path) == 0) {
-		fputs(text, out.f);
-		fputc('\n', out.f);
-		rc = fb_outfile_commit(&out);
-	}
+	rc = fb_write_text(path, text);
 	cJSON_free(text);
 	return rc;
 }

@@ -252,8 +252,7 @@ int fb_study_write_json(const char *path, const struct fb_study *s)
 {
 	cJSON *root = study_json(s);
 	char *text;
-	struct fb_outfile out;
-	int rc = -1;
+	int rc;
 
 	if (!root)
 		return -1;
@@ -261,11 +260,7 @@ int fb_study_write_json(const char *path, const struct fb_study *s)
 	cJSON_Delete(root);
 	if (!text)
 		return fb_error("out of memory building the study's JSON");
-	if (fb_outfile_open(&out, path) == 0) {
-		fputs(text, out.f);
-		fputc('\n', out.f);
-		rc = fb_outfile_commit(&out);
-	}
+	rc = fb_write_text(path, text);
 	cJSON_free(text);
 	return rc;
 }

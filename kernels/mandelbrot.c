@@ -168,26 +168,6 @@ fail:
 	return -1;
 }
 
-/* Escape count of c; *mag2 gets |z|^2 at escape. The loop keeps x*x and y*y from the
- * escape test for the next step: the same products the spec's formula computes. */
-static inline uint32_t escape(double cr, double ci, uint32_t max_iter, double r2,
-			      double *mag2)
-{
-	double x = 0, y = 0, x2 = 0, y2 = 0;
-
-	for (uint32_t k = 1; k <= max_iter; k++) {
-		y = (2 * x) * y + ci;
-		x = (x2 - y2) + cr;
-		x2 = x * x;
-		y2 = y * y;
-		if (x2 + y2 > r2) {
-			*mag2 = x2 + y2;
-			return k;
-		}
-	}
-	return 0;
-}
-
 static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 {
 	struct state *s = vs;
@@ -203,7 +183,7 @@ static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 		for (uint32_t x = 0; x < s->w; x++) {
 			double cr = s->p.center[0] + (x + 0.5 - half_w) * s->d;
 			double mag2 = 0;
-			uint32_t k = escape(cr, ci, max_iter, s->r2, &mag2);
+			uint32_t k = mb_escape(cr, ci, max_iter, s->r2, &mag2);
 
 			row[x] = k;
 			if (k == 0) {
