@@ -225,6 +225,10 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 
 static void param_default(const struct fb_param *p, char *buf, size_t len)
 {
+	if (p->required) {
+		snprintf(buf, len, "required");
+		return;
+	}
 	switch (p->type) {
 	case FB_PARAM_INT:
 		snprintf(buf, len, "%.0f", p->def[0]);
@@ -280,8 +284,9 @@ static int cmd_kernels(int argc, char **argv)
 			param_range(p, range, sizeof(range));
 			param_default(p, def, sizeof(def));
 			if (md)
-				printf("| `%s` | %s | %s | `%s` | %s |\n", p->name, type_names[p->type],
-				       range, def, p->help);
+				printf("| `%s` | %s | %s | %s%s%s | %s |\n", p->name,
+				       type_names[p->type], range, p->required ? "" : "`", def,
+				       p->required ? "" : "`", p->help);
 			else
 				printf("  %-10s %-8s %-28s default %-10s %s\n", p->name,
 				       type_names[p->type], range, def, p->help);

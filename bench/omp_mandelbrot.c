@@ -27,7 +27,7 @@
 
 #include "io/colormap.h"
 #include "io/png_write.h"
-#include "kernels/mandelbrot.h"
+#include "kernels/escape.h"
 #include "runtime/error.h"
 #include "runtime/pool.h"
 #include "runtime/schedule.h"
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 		for (uint32_t x = 0; x < w; x++) {
 			double cr = cx + (x + 0.5 - half_w) * d;
 			double mag2 = 0;
-			uint32_t k = mb_escape(cr, ci, max_iter, r2, &mag2);
+			uint32_t k = fb_escape_count(0, 0, cr, ci, max_iter, r2, &mag2);
 			double f = 0;
 
 			row[x] = k;

@@ -394,10 +394,13 @@ static int validate_params(const struct ctx *c, const cJSON *obj, struct fb_job 
 	if (obj && check_object(c, obj, "params", names, k->n_params) < 0)
 		return -1;
 	for (size_t i = 0; i < k->n_params; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, k->params[i].name);
+
 		join(path, sizeof(path), "params", k->params[i].name);
-		if (get_param(c, &k->params[i],
-			      cJSON_GetObjectItemCaseSensitive(obj, k->params[i].name), path,
-			      job->params) < 0)
+		if (!v && k->params[i].required)
+			return cfg_error(c, path, "missing; %s needs it (%s)", k->name,
+					 k->params[i].help);
+		if (get_param(c, &k->params[i], v, path, job->params) < 0)
 			return -1;
 	}
 	if (k->check && k->check(job->params, job->width, job->height, &field, expected,

@@ -45,6 +45,7 @@ struct fb_param {
 	double def[2];			/* INT, REAL: def[0]; POINT: both */
 	const char *const *choices;	/* CHOICE: NULL-terminated */
 	int def_choice;
+	bool required;			/* no default: a job must give it */
 };
 
 /* A total reported in the summary and the JSON report. */

@@ -6,9 +6,11 @@
 #include <string.h>
 
 extern const struct fb_kernel fb_kernel_mandelbrot;
+extern const struct fb_kernel fb_kernel_julia;
 
 const struct fb_kernel *const fb_kernels[] = {
 	&fb_kernel_mandelbrot,
+	&fb_kernel_julia,
 };
 
 const size_t fb_kernel_count = FB_ARRAY_LEN(fb_kernels);

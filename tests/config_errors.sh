@@ -135,9 +135,9 @@ EOF
 t top-level-string 'bad.json: expected a JSON object' <<<'"mandelbrot"'
 
 # ---- keys ----
-t kernel-missing 'bad.json: kernel: expected one of mandelbrot, got nothing' <<<'{ "width": 8 }'
-t kernel-unknown "bad.json: kernel: expected one of mandelbrot, got \"mandelbrott\" (did you mean 'mandelbrot'?)" <<<'{ "kernel": "mandelbrott" }'
-t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, got 5' <<<'{ "kernel": 5 }'
+t kernel-missing 'bad.json: kernel: expected one of mandelbrot, julia, got nothing' <<<'{ "width": 8 }'
+t kernel-unknown "bad.json: kernel: expected one of mandelbrot, julia, got \"mandelbrott\" (did you mean 'mandelbrot'?)" <<<'{ "kernel": "mandelbrott" }'
+t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, julia, got 5' <<<'{ "kernel": 5 }'
 t unknown-key "bad.json: widht: unknown key (did you mean 'width'?)" <<EOF
 { "kernel": "mandelbrot", "widht": 8, "height": 8 }
 EOF
@@ -274,6 +274,15 @@ t output-device "bad.json: output.png: '/dev/null' is not a regular file" <<EOF
 EOF
 t output-control-character "bad.json: output.png: expected a file path without control characters, got one with byte 0x0a at offset 1" <<EOF
 { $J, "output": { "png": "a\\nb.png" } }
+EOF
+t julia-without-c "bad.json: params.c: missing; julia needs it" <<EOF
+{ "kernel": "julia", "width": 8, "height": 8 }
+EOF
+t julia-bad-c 'bad.json: params.c: expected [re, im], two finite numbers, got [1]' <<EOF
+{ "kernel": "julia", "width": 8, "height": 8, "params": { "c": [1] } }
+EOF
+t mandelbrot-has-no-c "bad.json: params.c: unknown key" <<EOF
+{ $J, "params": { "c": [0, 1] } }
 EOF
 t bailout-overflows 'bad.json: params.bailout: expected a number greater than 0 and at most 1e+64, got 1e+70' <<EOF
 { $J, "params": { "bailout": 1e70 } }

@@ -12,6 +12,12 @@ cat >"$dir/job.json" <<'JSON'
  "params": {"center": [-0.74, 0.12], "scale": 0.9, "max_iter": 400}}
 JSON
 
+cat >"$dir/julia.json" <<'JSON'
+{"kernel": "julia", "width": 150, "height": 100,
+ "params": {"c": [-0.123, 0.745], "max_iter": 400}}
+JSON
+
+for job in job julia; do
 for coloring in smooth histogram bands; do
 	first=""
 	for j in 1 2 3 7 16 64; do
@@ -22,22 +28,23 @@ for coloring in smooth histogram bands; do
 				# Two chunk variants on every schedule would be slow under a sanitizer
 				# build; cover them at a few worker counts only.
 				[ "$chunk" != default ] && [ "$j" != 3 ] && [ "$j" != 16 ] && continue
-				out="$dir/$coloring-$j-$s-$chunk"
-				if ! "$bin" run "$dir/job.json" -q "${args[@]}" --set params.coloring="$coloring" \
+				out="$dir/$job-$coloring-$j-$s-$chunk"
+				if ! "$bin" run "$dir/$job.json" -q "${args[@]}" --set params.coloring="$coloring" \
 					-o "$out.png" --set output.iterations="$out.npy"; then
-					echo "FAIL: forkband failed for $coloring ${args[*]}"
+					echo "FAIL: forkband failed for $job $coloring ${args[*]}"
 					fail=1
 					continue
 				fi
 				if [ -z "$first" ]; then
 					first=$out
 				elif ! cmp -s "$first.png" "$out.png" || ! cmp -s "$first.npy" "$out.npy"; then
-					echo "FAIL: $coloring ${args[*]}: output differs from $(basename "$first")"
+					echo "FAIL: $job $coloring ${args[*]}: output differs from $(basename "$first")"
 					fail=1
 				fi
 			done
 		done
 	done
-	echo "$coloring: every worker count, schedule and chunk gave the same bytes as $(basename "$first")"
+	echo "$job $coloring: every worker count, schedule and chunk gave the same bytes as $(basename "$first")"
+done
 done
 exit $fail

@@ -18,7 +18,7 @@
 #define W 123
 #define H 77
 
-static const struct ref_view view = { W, H, -0.6, 0.2, 2.8, 2.0, 300 };
+static const struct ref_view view = { W, H, -0.6, 0.2, 2.8, 2.0, 300, false, 0, 0 };
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test_outputs FORKBAND WORKDIR\n");
 		return 2;
 	}
-	ref_mandelbrot(&view, ref, &rt);
+	ref_escape(&view, ref, &rt);
 	snprintf(path, sizeof(path), "%s/job.json", argv[2]);
 	f = fopen(path, "w");
 	if (!f) {

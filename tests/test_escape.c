@@ -1,10 +1,11 @@
-/* test_mandelbrot.c: the kernel's counts and totals equal the serial reference, and
- * its counts and pixels are identical at every worker count and schedule. */
+/* test_escape.c: the mandelbrot and julia kernels' counts and totals equal the serial
+ * reference, and their counts and pixels are identical at every worker count and
+ * schedule. */
 #include "runtime/compat.h"
 
 #include "check.h"
 #include "kernels/kernel.h"
-#include "kernels/mandelbrot.h"
+#include "kernels/escape.h"
 #include "reference.h"
 
 #include <math.h>
@@ -19,13 +20,17 @@ struct view {
 };
 
 static const struct view views[] = {
-	{ "whole set", { 160, 90, -0.65, 0, 4.3, 2.0, 200 }, MB_SMOOTH },
-	{ "seahorse valley", { 97, 61, -0.743643887037151, 0.131825904205330, 0.02, 2.0, 600 },
+	{ "whole set", { 160, 90, -0.65, 0, 4.3, 2.0, 200, false, 0, 0 }, MB_SMOOTH },
+	{ "seahorse valley", { 97, 61, -0.743643887037151, 0.131825904205330, 0.02, 2.0, 600,
+				 false, 0, 0 },
 	  MB_HISTOGRAM },
-	{ "odd size, bands", { 37, 23, -0.5, 0.3, 2.5, 2.0, 50 }, MB_BANDS },
-	{ "big bailout", { 64, 64, -0.75, 0.1, 3.0, 100.0, 300 }, MB_SMOOTH },
-	{ "one pixel", { 1, 1, 0, 0, 1.0, 2.0, 100 }, MB_HISTOGRAM },
-	{ "one row", { 200, 1, -0.75, 0, 3.0, 2.0, 100 }, MB_SMOOTH },
+	{ "odd size, bands", { 37, 23, -0.5, 0.3, 2.5, 2.0, 50, false, 0, 0 }, MB_BANDS },
+	{ "big bailout", { 64, 64, -0.75, 0.1, 3.0, 100.0, 300, false, 0, 0 }, MB_SMOOTH },
+	{ "one pixel", { 1, 1, 0, 0, 1.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM },
+	{ "one row", { 200, 1, -0.75, 0, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH },
+	{ "julia dendrite", { 120, 80, 0, 0, 3.0, 2.0, 300, true, 0, 1 }, MB_SMOOTH },
+	{ "julia rabbit", { 90, 90, 0, 0, 3.2, 2.0, 500, true, -0.123, 0.745 }, MB_HISTOGRAM },
+	{ "julia zoom", { 77, 41, 0.1, -0.2, 0.5, 4.0, 400, true, -0.8, 0.156 }, MB_BANDS },
 };
 
 static uint64_t total(const struct fb_total *t, size_t n, const char *name)
@@ -38,10 +43,9 @@ static uint64_t total(const struct fb_total *t, size_t n, const char *name)
 }
 
 /* Runs the kernel's passes on the pool; returns the created state (or NULL). */
-static void *run_kernel(const struct mandelbrot_params *p, uint32_t w, uint32_t h,
-			unsigned workers, enum fb_schedule s)
+static void *run_kernel(const struct fb_kernel *k, const struct escape_params *p, uint32_t w,
+			uint32_t h, unsigned workers, enum fb_schedule s)
 {
-	const struct fb_kernel *k = fb_kernel_find("mandelbrot");
 	struct fb_pool_options opt = { .workers = workers, .schedule = s };
 	struct fb_pass pass;
 	void *state = NULL;
@@ -66,16 +70,16 @@ static void *run_kernel(const struct mandelbrot_params *p, uint32_t w, uint32_t 
 
 static void test_view(const struct view *vw)
 {
-	const struct fb_kernel *k = fb_kernel_find("mandelbrot");
 	const struct ref_view *v = &vw->v;
+	const struct fb_kernel *k = fb_kernel_find(v->julia ? "julia" : "mandelbrot");
 	size_t px = (size_t)v->w * v->h;
 	uint32_t *ref = malloc(px * sizeof(*ref));
 	uint8_t *first_rgb = NULL;
 	struct ref_totals rt;
-	struct mandelbrot_params p;
+	struct escape_params p;
 	unsigned runs = 0;
 
-	ref_mandelbrot(v, ref, &rt);
+	ref_escape(v, ref, &rt);
 	fb_kernel_defaults(k, &p);
 	p.center[0] = v->cx;
 	p.center[1] = v->cy;
@@ -83,9 +87,12 @@ static void test_view(const struct view *vw)
 	p.bailout = v->bailout;
 	p.max_iter = v->max_iter;
 	p.coloring = vw->coloring;
+	p.c[0] = v->jr;
+	p.c[1] = v->ji;
 	for (size_t wi = 0; wi < FB_ARRAY_LEN(worker_counts); wi++) {
 		for (int s = 0; s < FB_SCHED_COUNT; s++) {
-			void *state = run_kernel(&p, v->w, v->h, worker_counts[wi], (enum fb_schedule)s);
+			void *state = run_kernel(k, &p, v->w, v->h, worker_counts[wi],
+						 (enum fb_schedule)s);
 			struct fb_kernel_output out;
 			struct fb_total t[8];
 			size_t nt, diff = 0;
@@ -128,5 +135,5 @@ int main(void)
 {
 	for (size_t i = 0; i < FB_ARRAY_LEN(views); i++)
 		test_view(&views[i]);
-	return check_exit("test_mandelbrot");
+	return check_exit("test_escape");
 }

@@ -1,0 +1,328 @@
+/* escape.c: the machinery of the escape-time kernels (mandelbrot.c, julia.c).
+ *
+ * The arithmetic follows the spec in docs/config.md exactly (tests compare it with a
+ * plain reference): pixel (x, y) maps to the point p = (cx + (x + 0.5 - W/2) d,
+ * cy + (H/2 - (y + 0.5)) d) with d = scale / W; Mandelbrot iterates from z0 = 0 with
+ * c = p, Julia from z0 = p with the param c (fb_escape_count() in escape.h); the count
+ * is the first k with |z_k|^2 > R^2, or 0.
+ *
+ * Pass 0 (compute) writes the counts and, for smooth colouring, the fractional escape
+ * value; each chunk folds inside/escaped/iterations and its part of the histogram.
+ * Pass 1 (colour) maps counts to RGB; histogram colouring needs the whole histogram,
+ * which is why colouring is a pass of its own.
+ */
+#include "runtime/compat.h"
+
+#include "escape.h"
+
+#include "io/colormap.h"
+#include "kernel.h"
+#include "runtime/error.h"
+#include "runtime/shared_mem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const fb_escape_coloring_names[] = { "smooth", "histogram", "bands", NULL };
+
+_Static_assert(sizeof(float) == sizeof(uint32_t), "frac is sized like counts");
+
+struct partial {
+	uint64_t inside, escaped, iterations;
+	uint32_t kmin, kmax;	/* range of escaped counts in the chunk (histogram) */
+};
+
+/* Totals, in shared memory: folded under the pool's lock. */
+struct totals {
+	uint64_t inside, escaped, iterations;
+};
+
+struct state {
+	struct escape_params p;
+	uint32_t w, h;
+	double d, r2, log_r;
+	size_t pixels;
+	bool julia;
+
+	/* Shared (mapped before the passes). */
+	uint32_t *counts;
+	float *frac;		/* smooth only: k - mu, the continuous potential's offset */
+	uint8_t *rgb;
+	struct totals *totals;
+	uint64_t *hist;		/* histogram only: [max_iter + 1] */
+
+	/* Private to each process (copied on fork). */
+	uint64_t *chunk_hist;	/* histogram only: one chunk's counts, zero between chunks */
+	uint64_t *cum;		/* histogram only: prefix sums of hist, built between passes */
+
+	size_t counts_size, frac_size, rgb_size, hist_size;
+};
+
+int fb_escape_check(const void *vp, uint32_t w, uint32_t h, const char **field,
+		 char *expected, size_t len)
+{
+	const struct escape_params *p = vp;
+	double d = p->scale / w;
+
+	(void)h;
+	if (p->coloring == MB_HISTOGRAM && p->max_iter > MB_HISTOGRAM_MAX_ITER) {
+		*field = "max_iter";
+		snprintf(expected, len, "at most %d with histogram coloring",
+			 MB_HISTOGRAM_MAX_ITER);
+		return -1;
+	}
+	if (!(d > 0)) {
+		/* scale / width underflowed to 0: every pixel would be the same point. */
+		*field = "scale";
+		snprintf(expected, len, "a scale whose pixel size (scale / width) is above 0");
+		return -1;
+	}
+	return 0;
+}
+
+void fb_escape_destroy(void *vs)
+{
+	struct state *s = vs;
+
+	if (!s)
+		return;
+	shared_free(s->counts, s->counts_size);
+	shared_free(s->frac, s->frac_size);
+	shared_free(s->rgb, s->rgb_size);
+	shared_free(s->totals, sizeof(*s->totals));
+	shared_free(s->hist, s->hist_size);
+	free(s->chunk_hist);
+	free(s->cum);
+	free(s);
+}
+
+int fb_escape_create(void **out, const void *vp, uint32_t w, uint32_t h, bool julia)
+{
+	struct state *s = calloc(1, sizeof(*s));
+	size_t bins;
+
+	if (!s)
+		return fb_error("out of memory");
+	s->p = *(const struct escape_params *)vp;
+	s->julia = julia;
+	s->w = w;
+	s->h = h;
+	s->d = s->p.scale / w;
+	s->r2 = s->p.bailout * s->p.bailout;
+	s->log_r = log(s->p.bailout);
+	if (!fb_size_mul(w, h, &s->pixels) ||
+	    !fb_size_mul(s->pixels, sizeof(uint32_t), &s->counts_size) ||
+	    !fb_size_mul(s->pixels, 3, &s->rgb_size)) {
+		free(s);
+		return fb_error("a %ux%u image is too large for this machine's address space", w, h);
+	}
+	s->counts = shared_malloc_or_error(s->counts_size);
+	s->rgb = s->counts ? shared_malloc_or_error(s->rgb_size) : NULL;
+	s->totals = s->rgb ? shared_malloc_or_error(sizeof(*s->totals)) : NULL;
+	if (!s->totals)
+		goto fail;
+	if (s->p.coloring == MB_SMOOTH) {
+		s->frac_size = s->counts_size;	/* a float per pixel, as a uint32_t count */
+		if (!(s->frac = shared_malloc_or_error(s->frac_size)))
+			goto fail;
+	}
+	if (s->p.coloring == MB_HISTOGRAM) {
+		bins = (size_t)s->p.max_iter + 1;	/* capped by check(): no overflow */
+		s->hist_size = bins * sizeof(uint64_t);
+		s->hist = shared_malloc_or_error(s->hist_size);
+		s->chunk_hist = calloc(bins, sizeof(*s->chunk_hist));
+		s->cum = calloc(bins, sizeof(uint64_t));
+		if (!s->hist)
+			goto fail;
+		if (!s->chunk_hist || !s->cum) {
+			fb_error("out of memory for a histogram of %zu bins", bins);
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	fb_escape_destroy(s);
+	return -1;
+}
+
+static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
+{
+	struct state *s = vs;
+	struct partial *part = vpart;
+	uint32_t max_iter = (uint32_t)s->p.max_iter;
+	double half_w = s->w / 2.0, half_h = s->h / 2.0;
+	uint32_t kmin = UINT32_MAX, kmax = 0;
+
+	for (uint32_t y = y0; y < y1; y++) {
+		double im = s->p.center[1] + (half_h - (y + 0.5)) * s->d;
+		uint32_t *row = s->counts + (size_t)y * s->w;
+
+		for (uint32_t x = 0; x < s->w; x++) {
+			/* The pixel's point: c for Mandelbrot, z0 for Julia. */
+			double re = s->p.center[0] + (x + 0.5 - half_w) * s->d;
+			double mag2 = 0;
+			uint32_t k = s->julia ? fb_escape_count(re, im, s->p.c[0], s->p.c[1], max_iter,
+								s->r2, &mag2)
+					      : fb_escape_count(0, 0, re, im, max_iter, s->r2, &mag2);
+
+			row[x] = k;
+			if (k == 0) {
+				part->inside++;
+				part->iterations += max_iter;
+				continue;
+			}
+			part->escaped++;
+			part->iterations += k;
+			if (s->frac) {
+				/* Continuous potential: mu = k - log2(log|z_k| / log R), which
+				 * is k minus a value >= 0 (|z_k| > R); store that value. A
+				 * radius <= 1 has no such potential: keep the integer count. */
+				double f = 0;
+
+				if (s->log_r > 0)
+					f = log2(0.5 * log(mag2) / s->log_r);
+				s->frac[(size_t)y * s->w + x] = (float)(f > 0 ? f : 0);
+			}
+			if (s->chunk_hist) {
+				s->chunk_hist[k]++;
+				if (k < kmin)
+					kmin = k;
+				if (k > kmax)
+					kmax = k;
+			}
+		}
+	}
+	part->kmin = kmin;
+	part->kmax = kmax;
+}
+
+/* Under the lock. The histogram part touches bins kmin..kmax only: at most kmax bins,
+ * and some pixel of the chunk iterated kmax times, so the fold never costs more than one
+ * pixel of the chunk did (in practice a tiny fraction of the chunk's work). */
+static void compute_fold(void *vs, const void *vpart)
+{
+	struct state *s = vs;
+	const struct partial *part = vpart;
+
+	s->totals->inside += part->inside;
+	s->totals->escaped += part->escaped;
+	s->totals->iterations += part->iterations;
+	if (s->chunk_hist && part->kmin <= part->kmax) {
+		for (uint32_t k = part->kmin; k <= part->kmax; k++) {
+			s->hist[k] += s->chunk_hist[k];
+			s->chunk_hist[k] = 0;
+		}
+	}
+}
+
+static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
+{
+	struct state *s = vs;
+	static const uint8_t black[3] = { 0, 0, 0 };
+	double escaped = (double)s->totals->escaped;
+
+	(void)unused;
+	for (uint32_t y = y0; y < y1; y++) {
+		size_t base = (size_t)y * s->w;
+
+		for (uint32_t x = 0; x < s->w; x++) {
+			uint32_t k = s->counts[base + x];
+			uint8_t *px = s->rgb + 3 * (base + x);
+
+			if (k == 0) {
+				memcpy(px, black, 3);
+				continue;
+			}
+			switch (s->p.coloring) {
+			case MB_SMOOTH: {
+				/* Cycle the palette once per doubling of the potential:
+				 * evenly spaced bands near the set and far from it. */
+				double mu = (double)k - s->frac[base + x];
+
+				fb_palette_cyclic(s->p.palette, log2(mu + 1) * 0.5, px);
+				break;
+			}
+			case MB_HISTOGRAM:
+				fb_palette_linear(s->p.palette, (double)s->cum[k] / escaped, px);
+				break;
+			default:
+				fb_palette_band(s->p.palette, k, px);
+				break;
+			}
+		}
+	}
+}
+
+bool fb_escape_pass(void *vs, unsigned i, struct fb_pass *out)
+{
+	struct state *s = vs;
+
+	if (i > 1)
+		return false;
+	*out = (struct fb_pass){ .rows = s->h, .ctx = s };
+	if (i == 0) {
+		out->name = "compute";
+		out->compute = compute_rows;
+		out->partial_size = sizeof(struct partial);
+		out->fold = compute_fold;
+	} else {
+		out->name = "colour";
+		out->compute = colour_rows;
+	}
+	return true;
+}
+
+/* Between the passes, in the parent: prefix sums of the histogram (max_iter + 1 adds,
+ * no more than one inside pixel's iterations); the colour workers inherit them. */
+int fb_escape_after_pass(void *vs, unsigned i)
+{
+	struct state *s = vs;
+	uint64_t sum = 0;
+
+	if (i != 0 || !s->hist)
+		return 0;
+	for (int64_t k = 0; k <= s->p.max_iter; k++) {
+		sum += s->hist[k];
+		s->cum[k] = sum;
+	}
+	return 0;
+}
+
+void fb_escape_output(void *vs, struct fb_kernel_output *out)
+{
+	struct state *s = vs;
+
+	*out = (struct fb_kernel_output){
+		.rgb = s->rgb, .raw = s->counts, .raw_descr = "<u4", .raw_elem_size = 4,
+	};
+}
+
+size_t fb_escape_totals(void *vs, struct fb_total *out, size_t max)
+{
+	struct state *s = vs;
+	const struct totals *t = s->totals;
+	struct fb_total all[] = {
+		{ "inside", false, t->inside, 0 },
+		{ "escaped", false, t->escaped, 0 },
+		{ "iterations", false, t->iterations, 0 },
+		{ "area", true, 0, (double)t->inside * s->d * s->d },
+	};
+	size_t n = FB_ARRAY_LEN(all) < max ? FB_ARRAY_LEN(all) : max;
+
+	memcpy(out, all, n * sizeof(*out));
+	return FB_ARRAY_LEN(all);
+}
+
+/* Shared buffers, plus the private histogram arrays (each worker may touch its own
+ * chunk histogram: counted once, as the parent's, since bins are touched sparsely). */
+size_t fb_escape_footprint(void *vs)
+{
+	const struct state *s = vs;
+	size_t bins = s->hist ? (size_t)s->p.max_iter + 1 : 0;
+
+	return s->counts_size + s->frac_size + s->rgb_size + s->hist_size +
+	       bins * (sizeof(*s->chunk_hist) + sizeof(*s->cum));
+}

@@ -1,0 +1,93 @@
+/* escape.h: what the escape-time kernels (mandelbrot, julia) share: their parameters,
+ * their exact arithmetic, and the machinery of kernels/escape.c.
+ *
+ * Both iterate z' = z^2 + c from z0 and count the first k with |z_k|^2 > R^2 (0: never
+ * within max_iter). Mandelbrot starts at z0 = 0 with c the pixel's point; Julia starts
+ * at the pixel's point with a fixed c. Everything else (pixel mapping, totals,
+ * colourings, palettes, raw output) is the same code.
+ */
+#ifndef FORKBAND_ESCAPE_H
+#define FORKBAND_ESCAPE_H
+
+#include "runtime/compat.h"
+
+#include "kernel.h"
+
+enum escape_coloring { MB_SMOOTH, MB_HISTOGRAM, MB_BANDS };
+
+/* The params struct of both kernels; mandelbrot has no `c`. */
+struct escape_params {
+	double center[2];
+	double scale;
+	int64_t max_iter;
+	double bailout;
+	int coloring;
+	int palette;
+	double c[2];		/* julia only */
+};
+
+/* Histogram colouring keeps a histogram (and its prefix sums) of max_iter + 1 bins. */
+#define MB_HISTOGRAM_MAX_ITER (1 << 24)
+
+/* Escape count from z0 = (zr, zi) under z' = z^2 + (cr, ci): the first k >= 1 with
+ * |z_k|^2 > r2, or 0; *mag2 gets |z_k|^2. Each step is zr' = (zr*zr - zi*zi) + cr,
+ * zi' = (2*zr)*zi + ci in IEEE double, never fused (the build uses -ffp-contract=off).
+ * The loop keeps x*x and y*y from the escape test for the next step: the same products
+ * the formula computes. In the header so that the OpenMP peer in bench/ runs this very
+ * loop, and the comparison measures only the runtimes. */
+static inline uint32_t fb_escape_count(double zr, double zi, double cr, double ci,
+				       uint32_t max_iter, double r2, double *mag2)
+{
+	double x = zr, y = zi, x2 = x * x, y2 = y * y;
+
+	for (uint32_t k = 1; k <= max_iter; k++) {
+		y = (2 * x) * y + ci;
+		x = (x2 - y2) + cr;
+		x2 = x * x;
+		y2 = y * y;
+		if (x2 + y2 > r2) {
+			*mag2 = x2 + y2;
+			return k;
+		}
+	}
+	return 0;
+}
+
+extern const char *const fb_escape_coloring_names[];
+
+/* The parameters both kernels share, for their tables: center (with the kernel's
+ * default), scale, max_iter, bailout, coloring, palette. bailout is at most 1e64:
+ * |z|^2 at escape can reach about R^4, which must stay finite for the smooth
+ * colouring's logarithms (R^4 overflows a double from about 1e77). */
+#define FB_ESCAPE_PARAMS(center_re, center_im, what)                                     \
+	{ "center", FB_PARAM_POINT, offsetof(struct escape_params, center),                \
+	  "centre of the view in the complex plane, [re, im]", .def = { center_re, center_im } }, \
+	{ "scale", FB_PARAM_REAL, offsetof(struct escape_params, scale),                   \
+	  "width of the view in the complex plane", .min = 0, .max = HUGE_VAL,            \
+	  .min_open = true, .def = { 3.0 } },                                              \
+	{ "max_iter", FB_PARAM_INT, offsetof(struct escape_params, max_iter),              \
+	  "iterations before a point counts as inside the " what, .min = 1,                \
+	  .max = 1000000000, .def = { 1000 } },                                            \
+	{ "bailout", FB_PARAM_REAL, offsetof(struct escape_params, bailout),               \
+	  "escape radius R: a point escapes once the magnitude of z exceeds R", .min = 0,  \
+	  .max = 1e64, .min_open = true, .def = { 2.0 } },                                 \
+	{ "coloring", FB_PARAM_CHOICE, offsetof(struct escape_params, coloring),           \
+	  "smooth: continuous potential; histogram: equalised over all counts; "           \
+	  "bands: count modulo the palette",                                               \
+	  .choices = fb_escape_coloring_names, .def_choice = MB_SMOOTH },                  \
+	{ "palette", FB_PARAM_CHOICE, offsetof(struct escape_params, palette),             \
+	  "colour palette", .choices = fb_palette_names, .def_choice = FB_PALETTE_DEFAULT }
+
+/* The kernel functions both share (kernel.h); create takes whether it is Julia. */
+int fb_escape_check(const void *params, uint32_t width, uint32_t height, const char **field,
+		    char *expected, size_t expected_len);
+int fb_escape_create(void **state, const void *params, uint32_t width, uint32_t height,
+		     bool julia);
+bool fb_escape_pass(void *state, unsigned i, struct fb_pass *pass);
+int fb_escape_after_pass(void *state, unsigned i);
+void fb_escape_output(void *state, struct fb_kernel_output *out);
+size_t fb_escape_totals(void *state, struct fb_total *out, size_t max);
+size_t fb_escape_footprint(void *state);
+void fb_escape_destroy(void *state);
+
+#endif

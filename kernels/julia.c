@@ -1,0 +1,36 @@
+/* julia.c: filled Julia sets: z0 = the pixel's point, c = the param c (escape.h). */
+#include "runtime/compat.h"
+
+#include "escape.h"
+#include "io/colormap.h"
+
+#include <math.h>
+
+static const struct fb_param params[] = {
+	{ "c", FB_PARAM_POINT, offsetof(struct escape_params, c),
+	  "the constant c of z' = z^2 + c, [re, im]: which Julia set", .required = true },
+	FB_ESCAPE_PARAMS(0, 0, "filled Julia set"),
+};
+
+static int create(void **state, const void *params_, uint32_t width, uint32_t height)
+{
+	return fb_escape_create(state, params_, width, height, true);
+}
+
+const struct fb_kernel fb_kernel_julia = {
+	.name = "julia",
+	.summary = "escape-time filled Julia set of z^2 + c, coloured as mandelbrot",
+	.params = params,
+	.n_params = FB_ARRAY_LEN(params),
+	.params_size = sizeof(struct escape_params),
+	.raw_output = "iterations",
+	.raw_help = "escape counts as a .npy file (uint32, shape (height, width); 0 = inside)",
+	.check = fb_escape_check,
+	.create = create,
+	.pass = fb_escape_pass,
+	.after_pass = fb_escape_after_pass,
+	.output = fb_escape_output,
+	.totals = fb_escape_totals,
+	.footprint = fb_escape_footprint,
+	.destroy = fb_escape_destroy,
+};
