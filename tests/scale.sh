@@ -43,6 +43,11 @@ grep -q "^static  *1 " "$dir/out" && grep -q "^dynamic  *2 " "$dir/out" && ok "t
 "$bin" scale "${small[@]}" --workers 2 --repeat 1 >"$dir/out" 2>&1
 grep -q "no 1-worker point" "$dir/out" && ok "says when T1 is missing" || bad "no T1 note: $(cat "$dir/out")"
 
+# --pin: pinned workers give the same output, and the JSON records the choice.
+"$bin" scale "${small[@]}" --pin --workers 1,3 --repeat 1 --json "$dir/p.json" >/dev/null 2>"$dir/err" &&
+	ok "pinned study ran" || bad "pinned study failed: $(cat "$dir/err")"
+tr -d ' \t\n' <"$dir/p.json" | grep -q '"pin":true' && ok "JSON records --pin" || bad "JSON lacks pin: true"
+
 # Weak scaling: the height grows with the workers.
 "$bin" scale "${small[@]}" --weak --workers 1,2 --repeat 1 --csv "$dir/w.csv" >/dev/null 2>"$dir/err" ||
 	bad "weak study failed: $(cat "$dir/err")"
