@@ -41,6 +41,7 @@ list_files() {
 #   SETUP=CMD    shell code run in the folder after bad.json is written
 #   NOCONF=1     pass no config path (the arguments give one, or none)
 #   SKIP=WHY     skip the case, saying why
+#   AS_NOBODY=1  run forkband as the user nobody (when root: root may write anywhere)
 t() {
 	local name=$1 pattern=$2
 	shift 2
@@ -63,7 +64,13 @@ t() {
 	fi
 	[ -n "${NOCONF:-}" ] || args=(bad.json "${args[@]}")
 	list_files "$dir" >"$dir.out/before"
-	(cd "$dir" && exec timeout 60 "${wrap[@]}" "$bin" run "${args[@]}") \
+	local -a as=()
+	if [ -n "${AS_NOBODY:-}" ]; then
+		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+		chmod 755 "$top" "$dir"
+		chmod 644 "$dir/bad.json"
+	fi
+	(cd "$dir" && exec timeout 60 "${as[@]}" "${wrap[@]}" "$bin" run "${args[@]}") \
 		>"$dir.out/stdout" 2>"$dir.out/stderr" </dev/null
 	got=$?
 	list_files "$dir" >"$dir.out/after"
@@ -263,9 +270,18 @@ EOF
 t output-empty 'bad.json: output.png: expected a file path, got ""' <<EOF
 { $J, "output": { "png": "" } }
 EOF
-unwritable_skip=""
-[ "$(id -u)" = 0 ] && unwritable_skip="running as root, for whom access() allows writing anywhere"
-SKIP=$unwritable_skip SETUP='mkdir ro && chmod 555 ro' \
+# Root may write anywhere: as root, run this case as nobody (setpriv, util-linux).
+unwritable_skip="" as_nobody=""
+if [ "$(id -u)" = 0 ]; then
+	# nobody must also be able to reach the binary (a clone under /root is not).
+	if command -v setpriv >/dev/null &&
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$bin" --version >/dev/null 2>&1; then
+		as_nobody=1
+	else
+		unwritable_skip="running as root, and user nobody cannot run $bin (or no setpriv)"
+	fi
+fi
+AS_NOBODY=$as_nobody SKIP=$unwritable_skip SETUP='mkdir ro && chmod 555 ro' \
 	t output-unwritable-folder "bad.json: output.png: cannot write 'ro/x.png': Permission denied" <<EOF
 { $J, "output": { "png": "ro/x.png" } }
 EOF
