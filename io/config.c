@@ -79,6 +79,10 @@ FB_PRINTF(3, 4) static int cfg_error(const struct ctx *c, const char *path, cons
 				return fb_error("%s: %s", c->ov[i].label, msg);
 			return fb_error("%s: %s: %s", c->ov[i].label, path, msg);
 		}
+		/* The override created the object the error is about (--set defaults.x=1
+		 * made "defaults"): it is the override's doing too. */
+		if (path_has_prefix(c->ov[i].path, path) && !lookup(c->job, path))
+			return fb_error("%s: %s: %s", c->ov[i].label, path, msg);
 	}
 	if (c->index < 0)
 		return fb_error("%s: %s: %s", c->source, path, msg);
@@ -190,6 +194,10 @@ static int check_object(const struct ctx *c, const cJSON *obj, const char *path,
 			continue;
 		join(sub, sizeof(sub), path, it->string);
 		hint = suggest(it->string, names, n);
+		/* A batch's keys cannot be set on a job (--set jobs=[] arrives here). */
+		if (!*path && (strcmp(it->string, "jobs") == 0 || strcmp(it->string, "defaults") == 0))
+			return cfg_error(c, sub, "unknown key in a job (%s belongs at the top of a "
+				      "batch file)", it->string);
 		/* The top level of a lone job may be a batch with a misspelt key ("defalts"). */
 		if (!hint && !*path && c->index < 0)
 			hint = suggest(it->string, batch_keys, FB_ARRAY_LEN(batch_keys));

@@ -291,6 +291,12 @@ EOF
 t output-control-character "bad.json: output.png: expected a file path without control characters, got one with byte 0x0a at offset 1" <<EOF
 { $J, "output": { "png": "a\\nb.png" } }
 EOF
+t set-batch-key "--set jobs: unknown key in a job (jobs belongs at the top of a batch file)" --set 'jobs=[]' <<EOF
+{ $J }
+EOF
+t set-creates-defaults "--set defaults.width: defaults: unknown key in a job" --set defaults.width=5 <<EOF
+{ $J }
+EOF
 t julia-without-c "bad.json: params.c: missing; julia needs it" <<EOF
 { "kernel": "julia", "width": 8, "height": 8 }
 EOF
