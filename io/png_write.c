@@ -1,4 +1,5 @@
-/* png_write.c: libpng encoder into memory; libpng errors become one-line messages. */
+/* png_write.c: libpng encoder into memory, of every layout of io/image.h; libpng errors
+ * become one-line messages. */
 #include "runtime/compat.h"
 
 #include "png_write.h"
@@ -7,8 +8,10 @@
 #include "png_error.h"
 #include "runtime/error.h"
 
+#include <inttypes.h>
 #include <png.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,15 +51,27 @@ static void on_flush(png_structp png)
 	(void)png;
 }
 
-int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const uint8_t *rgb,
-		      const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
+int fb_png_encode_image(const char *what, const struct fb_image *img,
+			const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
 {
+	static const int color_type[] = { PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
+					  PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA };
 	struct sink s = { .out = out };
 	png_structp png;
 	png_infop info = NULL;
 	png_textp chunks;
+	size_t row, total;
 
 	memset(out, 0, sizeof(*out));
+	if (img->channels < 1 || img->channels > 4 || (img->depth != 8 && img->depth != 16))
+		return fb_error("cannot encode %s: unsupported layout (%u channels of %u bits)",
+				what, img->channels, img->depth);
+	if (!img->width || !img->height || img->width > PNG_UINT_31_MAX ||
+	    img->height > PNG_UINT_31_MAX)
+		return fb_error("cannot encode %s: a PNG cannot be %" PRIu32 "x%" PRIu32
+				" pixels", what, img->width, img->height);
+	if (!fb_image_sizes(img->width, img->height, img->channels, img->depth, &row, &total))
+		return fb_error("cannot encode %s: image too large", what);
 	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &s, fb_png_on_error,
 				      fb_png_on_warning);
 	if (png)
@@ -75,7 +90,10 @@ int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const u
 		return fb_error("cannot encode %s: %s", what, s.err.msg);
 	}
 	png_set_write_fn(png, &s, on_write, on_flush);
-	png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+	/* Any size PNG allows, rather than libpng's default of 1000000 (a reader's guard). */
+	png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+	png_set_IHDR(png, info, img->width, img->height, (int)img->depth,
+		     color_type[img->channels - 1], PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	for (size_t i = 0; i < n_text; i++) {
 		chunks[i].compression = PNG_TEXT_COMPRESSION_NONE;
@@ -84,25 +102,52 @@ int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const u
 	}
 	png_set_text(png, info, chunks, (int)n_text);
 	png_write_info(png, info);
-	for (uint32_t y = 0; y < height; y++)
-		png_write_row(png, rgb + (size_t)y * width * 3);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (img->depth == 16)
+		png_set_swap(png);	/* PNG's samples are big-endian */
+#endif
+	for (uint32_t y = 0; y < img->height; y++)
+		png_write_row(png, (png_const_bytep)img->data + (size_t)y * row);
 	png_write_end(png, NULL);
 	png_destroy_write_struct(&png, &info);
 	free(chunks);
 	return 0;
 }
 
-int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const uint8_t *rgb,
-		     const struct fb_png_text *text, size_t n_text)
+int fb_png_write_image(const char *path, const struct fb_image *img,
+		       const struct fb_png_text *text, size_t n_text)
 {
 	struct fb_bytes png;
 	char what[600];
 	int rc;
 
 	snprintf(what, sizeof(what), "'%s'", path);
-	if (fb_png_encode_rgb(what, width, height, rgb, text, n_text, &png) < 0)
+	if (fb_png_encode_image(what, img, text, n_text, &png) < 0)
 		return -1;
 	rc = fb_write_bytes(path, png.data, png.len);
 	free(png.data);
 	return rc;
+}
+
+/* An RGB 8-bit image over the caller's pixels, which are only read. */
+static struct fb_image rgb_image(uint32_t width, uint32_t height, const uint8_t *rgb)
+{
+	return (struct fb_image){ .width = width, .height = height, .channels = 3, .depth = 8,
+				  .data = (void *)rgb };
+}
+
+int fb_png_encode_rgb(const char *what, uint32_t width, uint32_t height, const uint8_t *rgb,
+		      const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
+{
+	struct fb_image img = rgb_image(width, height, rgb);
+
+	return fb_png_encode_image(what, &img, text, n_text, out);
+}
+
+int fb_png_write_rgb(const char *path, uint32_t width, uint32_t height, const uint8_t *rgb,
+		     const struct fb_png_text *text, size_t n_text)
+{
+	struct fb_image img = rgb_image(width, height, rgb);
+
+	return fb_png_write_image(path, &img, text, n_text);
 }
