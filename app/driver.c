@@ -18,8 +18,16 @@ static double seconds_since(uint64_t t0)
 	return (double)(fb_now_ns() - t0) / 1e9;
 }
 
+/* Adds s seconds to the phase called name, starting it if it is new: a kernel's many
+ * passes (a filter's) add up into its few phases. */
 static void add_phase(struct fb_job_result *res, const char *name, double s)
 {
+	for (size_t i = 0; i < res->n_phases; i++) {
+		if (strcmp(res->phase[i].name, name) == 0) {
+			res->phase[i].seconds += s;
+			return;
+		}
+	}
 	if (res->n_phases < FB_MAX_PHASES)
 		res->phase[res->n_phases++] = (struct fb_phase){ name, s };
 }
@@ -56,6 +64,7 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 	}
 	if (job->png) {
 		char *pixels = fb_job_pixels_json(job);
+		struct fb_image rgb = { job->width, job->height, 3, 8, (void *)out.rgb };
 		struct fb_png_text text[] = {
 			{ "forkband:config", pixels },
 			{ "Software", "forkband " FORKBAND_VERSION },
@@ -67,8 +76,8 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 		if (!pixels)
 			return fb_error("out of memory");
 		snprintf(what, sizeof(what), "'%s'", job->png);
-		rc = fb_png_encode_rgb(what, job->width, job->height, out.rgb, text,
-				       FB_ARRAY_LEN(text), &png);
+		rc = fb_png_encode_image(what, out.image ? out.image : &rgb, text,
+					 FB_ARRAY_LEN(text), &png);
 		free(pixels);
 		if (rc < 0)
 			return -1;
@@ -107,7 +116,8 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	res->job = job;
 	res->workers = opt.workers;
 	res->schedule = opt.schedule;
-	if (k->create(&state, job->params, job->width, job->height) < 0)
+	if (k->create(&state, job->params, job->width, job->height,
+		      k->input ? &job->input_image : NULL) < 0)
 		return FB_DRIVE_SETUP_FAILED;
 	add_phase(res, "setup", seconds_since(start));
 
@@ -124,7 +134,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		res->n_passes = i + 1;
 		if (k->after_pass && k->after_pass(state, i) < 0)
 			goto failed;
-		add_phase(res, pass.name, seconds_since(t));
+		add_phase(res, pass.phase ? pass.phase : pass.name, seconds_since(t));
 	}
 	fb_progress_clear(prog);
 
@@ -170,6 +180,8 @@ void fb_print_summary(const struct fb_job_result *res)
 	ADD("), %u worker%s, %s chunk %u;", res->workers, res->workers == 1 ? "" : "s",
 	    fb_schedule_name(res->schedule), res->n_passes ? res->pass[0].chunk : 0);
 	for (size_t i = 0; i < res->n_totals; i++) {
+		if (res->total[i].array)	/* lists are for the report */
+			continue;
 		if (res->total[i].is_real)
 			ADD(" %s %.6g", res->total[i].name, res->total[i].d);
 		else

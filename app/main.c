@@ -199,6 +199,7 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 {
 	size_t n = 0;
 
+	buf[0] = '\0';
 	switch (p->type) {
 	case FB_PARAM_INT:
 		snprintf(buf, len, "%.0f to %.0f", p->min, p->max);
@@ -215,18 +216,25 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 		snprintf(buf, len, "[re, im]");
 		break;
 	case FB_PARAM_CHOICE:
-		buf[0] = '\0';
 		for (size_t i = 0; p->choices[i]; i++)
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
 					      p->choices[i]);
+		break;
+	case FB_PARAM_MATRIX:
+		snprintf(buf, len, "odd square, up to %dx%d", FB_MATRIX_MAX, FB_MATRIX_MAX);
+		break;
+	case FB_PARAM_OPS:
+		for (size_t i = 0; i < p->n_ops; i++)
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
+					      p->ops[i].name);
 		break;
 	}
 }
 
 static void param_default(const struct fb_param *p, char *buf, size_t len)
 {
-	if (p->required) {
-		snprintf(buf, len, "required");
+	if (p->required || p->def_text) {
+		snprintf(buf, len, "%s", p->required ? "required" : p->def_text);
 		return;
 	}
 	switch (p->type) {
@@ -242,6 +250,10 @@ static void param_default(const struct fb_param *p, char *buf, size_t len)
 	case FB_PARAM_CHOICE:
 		snprintf(buf, len, "%s", p->choices[p->def_choice]);
 		break;
+	case FB_PARAM_MATRIX:
+	case FB_PARAM_OPS:
+		snprintf(buf, len, "none");
+		break;
 	}
 }
 
@@ -250,22 +262,64 @@ static const char *const type_names[] = {
 	[FB_PARAM_REAL] = "number",
 	[FB_PARAM_POINT] = "point",
 	[FB_PARAM_CHOICE] = "choice",
+	[FB_PARAM_MATRIX] = "matrix",
+	[FB_PARAM_OPS] = "list of ops",
 };
+
+/* One table of params, plain (indented) or as Markdown rows. A literal default is
+ * shown in code style; a default in words (required, def_text) is not. */
+static void print_params(const struct fb_param *table, size_t n, bool md, const char *indent)
+{
+	char range[256], def[96];
+
+	if (md && n)
+		printf("| param | type | range | default | meaning |\n"
+		       "| --- | --- | --- | --- | --- |\n");
+	for (size_t j = 0; j < n; j++) {
+		const struct fb_param *p = &table[j];
+		bool words = p->required || p->def_text;
+
+		param_range(p, range, sizeof(range));
+		param_default(p, def, sizeof(def));
+		if (md)
+			printf("| `%s` | %s | %s | %s%s%s | %s |\n", p->name, type_names[p->type],
+			       range, words ? "" : "`", def, words ? "" : "`", p->help);
+		else
+			printf("%s%-10s %-11s %-28s default %-10s %s\n", indent, p->name,
+			       type_names[p->type], range, def, p->help);
+	}
+}
+
+/* The operations an FB_PARAM_OPS param takes, each with its own params. */
+static void print_ops(const struct fb_param *p, bool md)
+{
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct fb_op_def *d = &p->ops[i];
+
+		if (md) {
+			printf("\n#### `%s` op `%s`\n\n%s.%s", p->name, d->name, d->help,
+			       d->n_params ? "\n\n" : " No params.\n");
+			print_params(d->params, d->n_params, true, "");
+		} else {
+			printf("    {\"op\": \"%s\"}: %s\n", d->name, d->help);
+			print_params(d->params, d->n_params, false, "      ");
+		}
+	}
+}
 
 /* Plain listing, or the Markdown that docs/config.md embeds (a test keeps them equal). */
 static int cmd_kernels(int argc, char **argv)
 {
 	bool md = argc > 1 && strcmp(argv[1], "--markdown") == 0;
-	char range[256], def[64];
 
 	if (argc > 1 && !md) {
+		char msg[160];
+
 		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 			puts("usage: forkband kernels [--markdown]\n\n"
 			     "Lists every kernel with its parameters: type, range, default.");
 			return FB_EXIT_OK;
 		}
-		char msg[160];
-
 		snprintf(msg, sizeof(msg), "kernels: unknown option '%s'", argv[1]);
 		fb_cli_usage_error("kernels", msg);
 		return FB_EXIT_USAGE;
@@ -274,23 +328,15 @@ static int cmd_kernels(int argc, char **argv)
 		const struct fb_kernel *k = fb_kernels[i];
 
 		if (md)
-			printf("### `%s`\n\n%s.\n\n| param | type | range | default | meaning |\n"
-			       "| --- | --- | --- | --- | --- |\n", k->name, k->summary);
+			printf("### `%s`\n\n%s.%s\n\n", k->name, k->summary,
+			       k->input ? " Reads the PNG named by the job's `input`, whose size it "
+					  "takes." : "");
 		else
-			printf("%s: %s\n", k->name, k->summary);
-		for (size_t j = 0; j < k->n_params; j++) {
-			const struct fb_param *p = &k->params[j];
-
-			param_range(p, range, sizeof(range));
-			param_default(p, def, sizeof(def));
-			if (md)
-				printf("| `%s` | %s | %s | %s%s%s | %s |\n", p->name,
-				       type_names[p->type], range, p->required ? "" : "`", def,
-				       p->required ? "" : "`", p->help);
-			else
-				printf("  %-10s %-8s %-28s default %-10s %s\n", p->name,
-				       type_names[p->type], range, def, p->help);
-		}
+			printf("%s: %s%s\n", k->name, k->summary, k->input ? " (input: a PNG)" : "");
+		print_params(k->params, k->n_params, md, "  ");
+		for (size_t j = 0; j < k->n_params; j++)
+			if (k->params[j].type == FB_PARAM_OPS)
+				print_ops(&k->params[j], md);
 		if (k->raw_output) {
 			if (md)
 				printf("\nRaw output: `output.%s`, %s.\n", k->raw_output, k->raw_help);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "outfile.h"
+#include "png_read.h"
 #include "runtime/error.h"
 #include "runtime/pool.h"
 #include "runtime/shared_mem.h"
@@ -23,6 +24,13 @@
 #include <sys/sysinfo.h>
 #endif
 #include <unistd.h>
+
+/* Field paths for messages ("params.ops[2].sigma") are built in fixed buffers. gcc
+ * cannot bound them through the recursion of nested params and warns; a path cut
+ * short (only possible with absurd nesting) is harmless in a message. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 /* Config files are small; a bigger "config" is almost certainly the wrong file. */
 #define MAX_CONFIG_BYTES (16u << 20)
@@ -328,6 +336,95 @@ static int get_path(const struct ctx *c, const cJSON *v, const char *path, char 
 	return 0;
 }
 
+/* An odd-sized square matrix of finite numbers, [[...], [...], ...]. */
+static int get_matrix(const struct ctx *c, const cJSON *v, const char *path,
+		      struct fb_matrix *m)
+{
+	int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
+	unsigned k = 0;
+
+	if (n < 1 || n > FB_MATRIX_MAX || n % 2 == 0)
+		return cfg_error(c, path, "expected an odd-sized square matrix of numbers, 1x1 to "
+				 "%dx%d, got %s", FB_MATRIX_MAX, FB_MATRIX_MAX, show(v));
+	for (const cJSON *row = v->child; row; row = row->next) {
+		if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != n)
+			return cfg_error(c, path, "expected %d rows of %d numbers, got a row %s", n,
+					 n, show(row));
+		for (const cJSON *x = row->child; x; x = x->next) {
+			if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+				return cfg_error(c, path, "expected finite numbers, got %s in a row",
+						 show(x));
+			m->v[k++] = x->valuedouble;
+		}
+	}
+	m->n = (unsigned)n;
+	return 0;
+}
+
+static int get_params(const struct ctx *c, const cJSON *obj, const char *prefix,
+		      const char *owner, const struct fb_param *table, size_t n,
+		      const char *extra, void *params);
+
+static void free_ops(const struct fb_param *p, struct fb_op_list *list)
+{
+	fb_params_free(p, 1, (char *)list - p->offset);
+}
+
+/* A list of operations: [{"op": "gaussian", "sigma": 2}, ...], each checked against
+ * its own parameter table. */
+static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v,
+		   const char *path, struct fb_op_list *list)
+{
+	const char *names[32];
+	size_t i = 0;
+
+	if (p->n_ops > FB_ARRAY_LEN(names) - 1)
+		FB_BUG("too many ops in %s", p->name);
+	for (size_t k = 0; k < p->n_ops; k++)
+		names[k] = p->ops[k].name;
+	names[p->n_ops] = NULL;
+	if (!cJSON_IsArray(v))
+		return cfg_error(c, path, "expected a list of operations such as "
+				 "[{\"op\": \"%s\"}], got %s", names[0], show(v));
+	list->op = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*list->op));
+	if (!list->op)
+		return fb_error("out of memory");
+	for (const cJSON *o = v->child; o; o = o->next, i++) {
+		const struct fb_op_def *d;
+		char at[256], opath[256];
+		int kind = -1;
+
+		snprintf(at, sizeof(at), "%s[%zu]", path, i);
+		if (!cJSON_IsObject(o)) {
+			free_ops(p, list);
+			return cfg_error(c, at, "expected an operation {\"op\": ...}, got %s", show(o));
+		}
+		join(opath, sizeof(opath), at, "op");
+		if (get_choice(c, cJSON_GetObjectItemCaseSensitive(o, "op"), opath, names, &kind) < 0 ||
+		    kind < 0) {
+			if (kind < 0 && !cJSON_GetObjectItemCaseSensitive(o, "op"))
+				cfg_error(c, opath, "missing; every operation names its op");
+			free_ops(p, list);
+			return -1;
+		}
+		d = &p->ops[kind];
+		list->op[list->n].kind = (unsigned)kind;
+		list->op[list->n].params = calloc(1, d->params_size ? d->params_size : 1);
+		if (!list->op[list->n].params) {
+			free_ops(p, list);
+			return fb_error("out of memory");
+		}
+		list->n++;
+		fb_params_defaults(d->params, d->n_params, list->op[list->n - 1].params);
+		if (get_params(c, o, at, d->name, d->params, d->n_params, "op",
+			       list->op[list->n - 1].params) < 0) {
+			free_ops(p, list);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON *v,
 		     const char *path, void *params)
 {
@@ -381,36 +478,57 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 		memcpy(at, &x, sizeof(x));
 		return 0;
 	}
+	case FB_PARAM_MATRIX:
+		return get_matrix(c, v, path, (struct fb_matrix *)(void *)at);
+	case FB_PARAM_OPS:
+		return get_ops(c, p, v, path, (struct fb_op_list *)(void *)at);
 	}
 	FB_BUG("parameter type %d", (int)p->type);
 }
 
-static const char *const job_keys[] = { "kernel", "width", "height", "params", "run", "output" };
+static const char *const job_keys[] = { "kernel", "input", "width", "height", "params", "run",
+					 "output" };
 static const char *const run_keys[] = { "workers", "schedule", "chunk" };
+
+/* Checks obj (may be NULL) against a parameter table and fills params, which holds
+ * the defaults already. prefix names obj in messages ("params", "params.ops[1]");
+ * extra is one more key allowed in obj (an op's "op"), or NULL. */
+static int get_params(const struct ctx *c, const cJSON *obj, const char *prefix,
+		      const char *owner, const struct fb_param *table, size_t n,
+		      const char *extra, void *params)
+{
+	const char *names[65] = { NULL };
+	char path[256];
+	size_t k = 0;
+
+	if (n + 1 > FB_ARRAY_LEN(names))
+		FB_BUG("%s has too many params", owner);
+	for (size_t i = 0; i < n; i++)
+		names[k++] = table[i].name;
+	if (extra)
+		names[k++] = extra;
+	if (obj && check_object(c, obj, prefix, names, k) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, table[i].name);
+
+		join(path, sizeof(path), prefix, table[i].name);
+		if (!v && table[i].required)
+			return cfg_error(c, path, "missing; %s needs it (%s)", owner, table[i].help);
+		if (get_param(c, &table[i], v, path, params) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 static int validate_params(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
 	const struct fb_kernel *k = job->kernel;
-	const char *names[64];
 	char path[256], expected[256];
 	const char *field = NULL;
 
-	if (k->n_params > FB_ARRAY_LEN(names))
-		FB_BUG("kernel %s has too many params", k->name);
-	for (size_t i = 0; i < k->n_params; i++)
-		names[i] = k->params[i].name;
-	if (obj && check_object(c, obj, "params", names, k->n_params) < 0)
+	if (get_params(c, obj, "params", k->name, k->params, k->n_params, NULL, job->params) < 0)
 		return -1;
-	for (size_t i = 0; i < k->n_params; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, k->params[i].name);
-
-		join(path, sizeof(path), "params", k->params[i].name);
-		if (!v && k->params[i].required)
-			return cfg_error(c, path, "missing; %s needs it (%s)", k->name,
-					 k->params[i].help);
-		if (get_param(c, &k->params[i], v, path, job->params) < 0)
-			return -1;
-	}
 	if (k->check && k->check(job->params, job->width, job->height, &field, expected,
 				 sizeof(expected)) < 0) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
@@ -469,7 +587,8 @@ static int check_size(const struct ctx *c, const struct fb_job *job)
 	int rc;
 
 	fb_error_capture_begin(&cap);
-	rc = job->kernel->create(&state, job->params, job->width, job->height);
+	rc = job->kernel->create(&state, job->params, job->width, job->height,
+				 job->kernel->input ? &job->input_image : NULL);
 	fb_error_capture_end(&cap);
 	if (rc < 0)
 		return cfg_error(c, field, "expected a size whose buffers can be mapped, got %ux%u (%s)",
@@ -485,6 +604,35 @@ static int check_size(const struct ctx *c, const struct fb_job *job)
 				 "(%.1f GiB), got %ux%u, which needs %.1f GiB",
 				 (double)mem / (1 << 30), job->width, job->height,
 				 (double)need / (1 << 30));
+	return 0;
+}
+
+/* The input image of a filtering kernel: decoded now, so that a broken PNG is a config
+ * error found before any job of a batch runs; its size is the job's. */
+static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(obj, "input");
+	struct fb_error_capture cap;
+	int rc;
+
+	if (!in)
+		return cfg_error(c, "input", "missing; %s filters the PNG file named here",
+				 job->kernel->name);
+	if (!cJSON_IsString(in) || !*in->valuestring)
+		return cfg_error(c, "input", "expected the path of a PNG file, got %s", show(in));
+	for (const char *k = "width"; k; k = strcmp(k, "width") == 0 ? "height" : NULL)
+		if (cJSON_GetObjectItemCaseSensitive(obj, k))
+			return cfg_error(c, k, "the input image sets the size: leave %s out", k);
+	fb_error_capture_begin(&cap);
+	rc = fb_png_read_image(in->valuestring, NULL, &job->input_image);
+	fb_error_capture_end(&cap);
+	if (rc < 0)
+		return cfg_error(c, "input", "%s", cap.msg);
+	job->input = strdup(in->valuestring);
+	if (!job->input)
+		return fb_error("out of memory");
+	job->width = job->input_image.width;
+	job->height = job->input_image.height;
 	return 0;
 }
 
@@ -514,16 +662,24 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 		return cfg_error(c, "kernel", "expected one of %s, got %s", list, show(kernel));
 	}
 
-	x = FB_DEFAULT_WIDTH;
-	if (get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "width"), "width", 1,
-		    FB_MAX_DIMENSION, &x) < 0)
-		return -1;
-	job->width = (uint32_t)x;
-	x = FB_DEFAULT_HEIGHT;
-	if (get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "height"), "height", 1,
-		    FB_MAX_DIMENSION, &x) < 0)
-		return -1;
-	job->height = (uint32_t)x;
+	if (job->kernel->input) {
+		if (get_input(c, obj, job) < 0)
+			return -1;
+	} else {
+		if (cJSON_GetObjectItemCaseSensitive(obj, "input"))
+			return cfg_error(c, "input", "unknown key: %s makes its image from nothing",
+					 job->kernel->name);
+		x = FB_DEFAULT_WIDTH;
+		if (get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "width"), "width", 1,
+			    FB_MAX_DIMENSION, &x) < 0)
+			return -1;
+		job->width = (uint32_t)x;
+		x = FB_DEFAULT_HEIGHT;
+		if (get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "height"), "height", 1,
+			    FB_MAX_DIMENSION, &x) < 0)
+			return -1;
+		job->height = (uint32_t)x;
+	}
 
 	job->params = malloc(job->kernel->params_size);
 	if (!job->params)
@@ -785,7 +941,11 @@ bool fb_same_file_path(const char *a, const char *b)
 static void job_free(struct fb_job *job)
 {
 	free(job->label);
+	if (job->kernel)
+		fb_params_free(job->kernel->params, job->kernel->n_params, job->params);
 	free(job->params);
+	free(job->input);
+	fb_image_free(&job->input_image);
 	free(job->png);
 	free(job->raw);
 	free(job->report);
@@ -851,7 +1011,8 @@ static int parse(const char *source, const char *text, size_t len,
 	if (check_duplicates(source, doc, "") < 0)
 		goto out;
 	if (pixels_only) {
-		static const char *const pixel_keys[] = { "kernel", "width", "height", "params" };
+		static const char *const pixel_keys[] = { "kernel", "input", "width", "height",
+							   "params" };
 
 		for (const cJSON *it = doc->child; it; it = it->next) {
 			bool ok = false;
@@ -859,8 +1020,8 @@ static int parse(const char *source, const char *text, size_t len,
 			for (size_t i = 0; i < FB_ARRAY_LEN(pixel_keys); i++)
 				ok |= strcmp(it->string, pixel_keys[i]) == 0;
 			if (!ok) {
-				rc = fb_error("%s: %s: a stored job may hold only kernel, width, height "
-					      "and params", source, it->string);
+				rc = fb_error("%s: %s: a stored job may hold only kernel, input, width, "
+					      "height and params", source, it->string);
 				goto out;
 			}
 		}
@@ -1007,45 +1168,93 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 	return rc;
 }
 
-static cJSON *params_json(const struct fb_job *job)
+static cJSON *params_object(const struct fb_param *table, size_t n, const void *params);
+
+static cJSON *param_value(const struct fb_param *p, const char *at)
 {
-	const struct fb_kernel *k = job->kernel;
+	switch (p->type) {
+	case FB_PARAM_INT: {
+		int64_t x;
+
+		memcpy(&x, at, sizeof(x));
+		return cJSON_CreateNumber((double)x);
+	}
+	case FB_PARAM_REAL: {
+		double x;
+
+		memcpy(&x, at, sizeof(x));
+		return isnan(x) ? cJSON_CreateNull() : cJSON_CreateNumber(x);
+	}
+	case FB_PARAM_POINT: {
+		double xy[2];
+
+		memcpy(xy, at, sizeof(xy));
+		return cJSON_CreateDoubleArray(xy, 2);
+	}
+	case FB_PARAM_CHOICE: {
+		int x;
+
+		memcpy(&x, at, sizeof(x));
+		return cJSON_CreateString(p->choices[x]);
+	}
+	case FB_PARAM_MATRIX: {
+		const struct fb_matrix *m = (const void *)at;
+		cJSON *rows = cJSON_CreateArray();
+
+		for (unsigned r = 0; rows && r < m->n; r++) {
+			cJSON *row = cJSON_CreateDoubleArray(m->v + r * m->n, (int)m->n);
+
+			if (!row || !cJSON_AddItemToArray(rows, row)) {
+				cJSON_Delete(row);
+				cJSON_Delete(rows);
+				return NULL;
+			}
+		}
+		return rows;
+	}
+	case FB_PARAM_OPS: {
+		const struct fb_op_list *list = (const void *)at;
+		cJSON *ops = cJSON_CreateArray();
+
+		for (size_t i = 0; ops && i < list->n; i++) {
+			const struct fb_op_def *d = &p->ops[list->op[i].kind];
+			cJSON *ps = params_object(d->params, d->n_params, list->op[i].params);
+			cJSON *o = cJSON_CreateObject();
+
+			/* "op" first, as people write it, then the op's params. */
+			if (!ps || !o || !cJSON_AddStringToObject(o, "op", d->name) ||
+			    !cJSON_AddItemToArray(ops, o)) {
+				cJSON_Delete(ps);
+				cJSON_Delete(o);
+				cJSON_Delete(ops);
+				return NULL;
+			}
+			while (ps->child) {
+				cJSON *it = cJSON_DetachItemViaPointer(ps, ps->child);
+
+				cJSON_AddItemToObject(o, it->string, it);
+			}
+			cJSON_Delete(ps);
+		}
+		return ops;
+	}
+	}
+	return NULL;
+}
+
+/* Every param of a table, defaults spelled out, as a JSON object. Optional params left
+ * out stay out (null would not load back). */
+static cJSON *params_object(const struct fb_param *table, size_t n, const void *params)
+{
 	cJSON *o = cJSON_CreateObject();
 
-	for (size_t i = 0; o && i < k->n_params; i++) {
-		const struct fb_param *p = &k->params[i];
-		const char *at = (const char *)job->params + p->offset;
-		cJSON *v = NULL;
+	for (size_t i = 0; o && i < n; i++) {
+		const struct fb_param *p = &table[i];
+		cJSON *v = param_value(p, (const char *)params + p->offset);
 
-		switch (p->type) {
-		case FB_PARAM_INT: {
-			int64_t x;
-
-			memcpy(&x, at, sizeof(x));
-			v = cJSON_CreateNumber((double)x);
-			break;
-		}
-		case FB_PARAM_REAL: {
-			double x;
-
-			memcpy(&x, at, sizeof(x));
-			v = cJSON_CreateNumber(x);
-			break;
-		}
-		case FB_PARAM_POINT: {
-			double xy[2];
-
-			memcpy(xy, at, sizeof(xy));
-			v = cJSON_CreateDoubleArray(xy, 2);
-			break;
-		}
-		case FB_PARAM_CHOICE: {
-			int x;
-
-			memcpy(&x, at, sizeof(x));
-			v = cJSON_CreateString(p->choices[x]);
-			break;
-		}
+		if (v && cJSON_IsNull(v)) {
+			cJSON_Delete(v);
+			continue;
 		}
 		if (!v || !cJSON_AddItemToObject(o, p->name, v)) {
 			cJSON_Delete(v);
@@ -1056,14 +1265,21 @@ static cJSON *params_json(const struct fb_job *job)
 	return o;
 }
 
+static cJSON *params_json(const struct fb_job *job)
+{
+	return params_object(job->kernel->params, job->kernel->n_params, job->params);
+}
+
 static cJSON *pixels_object(const struct fb_job *job)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *params = params_json(job);
 
+	/* A filter's size is its input's: naming the input says it. */
 	if (!o || !params || !cJSON_AddStringToObject(o, "kernel", job->kernel->name) ||
-	    !cJSON_AddNumberToObject(o, "width", job->width) ||
-	    !cJSON_AddNumberToObject(o, "height", job->height)) {
+	    (job->input && !cJSON_AddStringToObject(o, "input", job->input)) ||
+	    (!job->input && (!cJSON_AddNumberToObject(o, "width", job->width) ||
+			     !cJSON_AddNumberToObject(o, "height", job->height)))) {
 		cJSON_Delete(o);
 		cJSON_Delete(params);
 		return NULL;

@@ -49,6 +49,8 @@ struct fb_job {
 	unsigned workers;	/* 0: not set (the caller picks the CPU count) */
 	enum fb_schedule schedule;
 	uint32_t chunk;		/* 0: the schedule's default */
+	char *input;		/* the input PNG's path, for kernels with input */
+	struct fb_image input_image;	/* decoded during validation; freed with the batch */
 	char *png;		/* output paths; NULL when not asked for */
 	char *raw;
 	char *report;

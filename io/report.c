@@ -52,9 +52,18 @@ static cJSON *job_json(const struct fb_job_result *r)
 		}
 	}
 	totals = cJSON_AddObjectToObject(o, "totals");
-	for (size_t i = 0; totals && i < r->n_totals; i++)
-		cJSON_AddNumberToObject(totals, r->total[i].name,
-					r->total[i].is_real ? r->total[i].d : (double)r->total[i].u);
+	for (size_t i = 0; totals && i < r->n_totals; i++) {
+		const struct fb_total *t = &r->total[i];
+
+		if (t->array) {
+			cJSON *a = cJSON_AddArrayToObject(totals, t->name);
+
+			for (size_t k = 0; a && k < t->array_len; k++)
+				cJSON_AddItemToArray(a, cJSON_CreateNumber((double)t->array[k]));
+		} else {
+			cJSON_AddNumberToObject(totals, t->name, t->is_real ? t->d : (double)t->u);
+		}
+	}
 	return o;
 }
 

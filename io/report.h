@@ -9,7 +9,7 @@
 #include "runtime/pool.h"
 
 #define FB_MAX_PHASES 8
-#define FB_MAX_PASSES 4
+#define FB_MAX_PASSES 64
 #define FB_MAX_TOTALS 16
 
 struct fb_phase {

@@ -265,11 +265,13 @@ bool fb_escape_pass(void *vs, unsigned i, struct fb_pass *out)
 	*out = (struct fb_pass){ .rows = s->h, .ctx = s };
 	if (i == 0) {
 		out->name = "compute";
+		out->phase = "compute";
 		out->compute = compute_rows;
 		out->partial_size = sizeof(struct partial);
 		out->fold = compute_fold;
 	} else {
 		out->name = "colour";
+		out->phase = "colour";
 		out->compute = colour_rows;
 	}
 	return true;
@@ -305,10 +307,10 @@ size_t fb_escape_totals(void *vs, struct fb_total *out, size_t max)
 	struct state *s = vs;
 	const struct totals *t = s->totals;
 	struct fb_total all[] = {
-		{ "inside", false, t->inside, 0 },
-		{ "escaped", false, t->escaped, 0 },
-		{ "iterations", false, t->iterations, 0 },
-		{ "area", true, 0, (double)t->inside * s->d * s->d },
+		{ "inside", false, t->inside, 0, NULL, 0 },
+		{ "escaped", false, t->escaped, 0, NULL, 0 },
+		{ "iterations", false, t->iterations, 0, NULL, 0 },
+		{ "area", true, 0, (double)t->inside * s->d * s->d, NULL, 0 },
 	};
 	size_t n = FB_ARRAY_LEN(all) < max ? FB_ARRAY_LEN(all) : max;
 

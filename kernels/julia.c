@@ -12,8 +12,10 @@ static const struct fb_param params[] = {
 	FB_ESCAPE_PARAMS(0, 0, "filled Julia set"),
 };
 
-static int create(void **state, const void *params_, uint32_t width, uint32_t height)
+static int create(void **state, const void *params_, uint32_t width, uint32_t height,
+		  const struct fb_image *input)
 {
+	(void)input;
 	return fb_escape_create(state, params_, width, height, true);
 }
 

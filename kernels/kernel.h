@@ -25,13 +25,49 @@
 
 #include "runtime/compat.h"
 
+#include "io/image.h"
 #include "runtime/pool.h"
 
 enum fb_param_type {
 	FB_PARAM_INT,		/* int64_t, min..max inclusive */
-	FB_PARAM_REAL,		/* double, finite, min..max (min exclusive if min_open) */
+	FB_PARAM_REAL,		/* double, finite, min..max (min exclusive if min_open);
+				 * NAN when optional and not given */
 	FB_PARAM_POINT,		/* double[2]: [re, im], both finite */
 	FB_PARAM_CHOICE,	/* int: index into choices */
+	FB_PARAM_MATRIX,	/* struct fb_matrix: an odd-sized square of finite numbers */
+	FB_PARAM_OPS,		/* struct fb_op_list: a list of operations, each with its
+				 * own parameter table (ops, n_ops) */
+};
+
+#define FB_MATRIX_MAX 15
+
+/* A square matrix of n x n values (n odd, 1 to FB_MATRIX_MAX), row-major. */
+struct fb_matrix {
+	unsigned n;
+	double v[FB_MATRIX_MAX * FB_MATRIX_MAX];
+};
+
+struct fb_param;
+
+/* One kind of operation in an FB_PARAM_OPS list: {"op": name, ...its params}. */
+struct fb_op_def {
+	const char *name;
+	const char *help;
+	const struct fb_param *params;
+	size_t n_params;
+	size_t params_size;
+};
+
+/* A parsed list: kind indexes the param's ops; params is malloc()ed, params_size of
+ * that op, every field set. Freed by fb_params_free(). */
+struct fb_op {
+	unsigned kind;
+	void *params;
+};
+
+struct fb_op_list {
+	size_t n;
+	struct fb_op *op;
 };
 
 /* One parameter: drives validation, `forkband kernels` and docs/config.md. */
@@ -46,19 +82,28 @@ struct fb_param {
 	const char *const *choices;	/* CHOICE: NULL-terminated */
 	int def_choice;
 	bool required;			/* no default: a job must give it */
+	bool optional;			/* REAL: may be left out (NAN); def_text says what then */
+	const char *def_text;		/* the default in words, for the docs */
+	const struct fb_op_def *ops;	/* OPS: the kinds of operation */
+	size_t n_ops;
 };
 
-/* A total reported in the summary and the JSON report. */
+/* A total reported in the summary and the JSON report: a number, or (array) a list
+ * of counts, which only the report shows. */
 struct fb_total {
 	const char *name;
 	bool is_real;
 	uint64_t u;
 	double d;
+	const uint64_t *array;
+	size_t array_len;
 };
 
-/* What a job produces: an 8-bit RGB image, and optionally a raw grid. */
+/* What a job produces: an image (8-bit RGB in rgb, or any layout in image), and
+ * optionally a raw grid. */
 struct fb_kernel_output {
-	const uint8_t *rgb;		/* width * height * 3, row-major */
+	const uint8_t *rgb;		/* width * height * 3, row-major; NULL if image */
+	const struct fb_image *image;	/* the output in any io/image.h layout, or NULL */
 	const void *raw;		/* width * height values, row-major; NULL: none */
 	const char *raw_descr;		/* .npy dtype of raw ("<u4") */
 	size_t raw_elem_size;
@@ -71,13 +116,17 @@ struct fb_kernel {
 	size_t n_params;
 	size_t params_size;			/* sizeof the kernel's params struct */
 	const char *raw_output;			/* config key of the raw grid ("iterations") */
+	bool input;				/* filters a PNG named by the job's "input" */
 	const char *raw_help;
 
 	/* Returns 0, or -1 with *field (a param name) and expected (a phrase such as
 	 * "at most 16777216 with histogram coloring") filled in. */
 	int (*check)(const void *params, uint32_t width, uint32_t height,
 		     const char **field, char *expected, size_t expected_len);
-	int (*create)(void **state, const void *params, uint32_t width, uint32_t height);
+	/* input: the decoded input image for kernels with `input` set, else NULL (width
+	 * and height are then the job's; for input kernels they are the image's). */
+	int (*create)(void **state, const void *params, uint32_t width, uint32_t height,
+		      const struct fb_image *input);
 	bool (*pass)(void *state, unsigned i, struct fb_pass *pass);
 	int (*after_pass)(void *state, unsigned i);
 	void (*output)(void *state, struct fb_kernel_output *out);
@@ -96,5 +145,11 @@ const struct fb_kernel *fb_kernel_find(const char *name);
 
 /* Fills a params struct with the table's defaults. */
 void fb_kernel_defaults(const struct fb_kernel *k, void *params);
+
+/* The same for any parameter table (an op's). */
+void fb_params_defaults(const struct fb_param *table, size_t n, void *params);
+
+/* Frees what a params struct owns (op lists); not the struct itself. */
+void fb_params_free(const struct fb_param *table, size_t n, void *params);
 
 #endif

@@ -37,7 +37,9 @@
 #define FB_POOL_MAX_WORKERS 4096
 
 struct fb_pass {
-	const char *name;	/* "compute", "colour": shown by progress displays */
+	const char *name;	/* "compute", "blur-h": shown by progress displays */
+	const char *phase;	/* the phase its time counts toward in reports
+				 * ("compute", "colour"); NULL: name */
 	uint32_t rows;		/* rows [0, rows) are computed */
 	void *ctx;		/* passed to compute() and fold() */
 	size_t partial_size;	/* bytes of per-chunk partial totals (0: none) */

@@ -115,6 +115,28 @@ n=$(ls "$dir/batch"/*.png 2>/dev/null | wc -l)
 [ "$(grep -c '"kernel":' "$dir/batch/all.json")" = 3 ] && ok "report lists 3 jobs" ||
 	bad "report does not list 3 jobs"
 
+# Filters read a PNG; a broken one is a config error that names the file.
+filter_job() {	# filter_job INPUT OPS-JSON [EXTRA-JSON]: a filter config in $dir/filter.json
+	printf '{"kernel": "filter", "input": "%s", "params": {"ops": %s}%s}\n' "$1" "$2" "${3:-}" \
+		>"$dir/filter.json"
+}
+printf '' >"$dir/empty.png"
+printf '\377\330\377\340 not a png' >"$dir/photo.png"
+for bad in empty.png photo.png missing.png; do
+	filter_job "$dir/$bad" '[{"op": "invert"}]'
+	expect 2 "filter input $bad" -- "$bin" run -q "$dir/filter.json" -o "$dir/f.png"
+	grep -q "input: .*$bad" "$dir/stderr" || bad "message for $bad: $(cat "$dir/stderr")"
+	[ -e "$dir/f.png" ] && bad "a filter of $bad wrote output"
+done
+"$bin" run -q --set width=40 --set height=30 -o "$dir/in.png"
+filter_job "$dir/in.png" '[{"op": "invert"}]' ', "width": 5'
+expect 2 "filter with a width" -- "$bin" run -q "$dir/filter.json" -o "$dir/f.png"
+grep -q "width: the input image sets the size" "$dir/stderr" || bad "width message: $(cat "$dir/stderr")"
+filter_job "$dir/in.png" '[{"op": "gaussian", "sigma": 2}, {"op": "gray"}]'
+expect 0 "filter of a forkband PNG" -- "$bin" run -q "$dir/filter.json" -o "$dir/f.png"
+"$bin" run -q "$dir/f.png" -o "$dir/f2.png" && cmp -s "$dir/f.png" "$dir/f2.png" &&
+	ok "a filtered PNG reruns its job byte for byte" || bad "filtered PNG rerun differs"
+
 # A config error leaves an existing output as it was.
 echo "precious" >"$dir/keep.png"
 expect 2 "bad config with an existing output" -- "$bin" run -q --set params.max_iter=0 -o "$dir/keep.png"

@@ -47,4 +47,26 @@ for coloring in smooth histogram bands; do
 	echo "$job $coloring: every worker count, schedule and chunk gave the same bytes as $(basename "$first")"
 done
 done
+# The filter kernel: every op's passes, on a PNG forkband made.
+"$bin" run -q --set width=97 --set height=61 --set params.max_iter=200 -o "$dir/in.png" ||
+	{ echo "FAIL: cannot render the filter input"; exit 1; }
+cat >"$dir/filter.json" <<JSON
+{"kernel": "filter", "input": "$dir/in.png",
+ "params": {"ops": [{"op": "gaussian", "sigma": 1.2}, {"op": "unsharp", "sigma": 1, "amount": 1.5},
+                    {"op": "median", "radius": 2}, {"op": "sobel"}], "edge": "mirror"}}
+JSON
+first=""
+for j in 1 2 3 7 16; do
+	for s in static cyclic dynamic guided; do
+		out="$dir/filter-$j-$s.png"
+		"$bin" run "$dir/filter.json" -q -j "$j" --schedule "$s" -o "$out" ||
+			{ echo "FAIL: filter -j $j $s failed"; fail=1; continue; }
+		if [ -z "$first" ]; then first=$out
+		elif ! cmp -s "$first" "$out"; then
+			echo "FAIL: filter -j $j $s differs from $(basename "$first")"
+			fail=1
+		fi
+	done
+done
+echo "filter: every worker count and schedule gave the same bytes as $(basename "$first")"
 exit $fail

@@ -38,7 +38,7 @@ int main(void)
 	CHECK(b.n == 1 && b.job[0].png == NULL && b.job[0].workers == 0, "pixels job");
 	fb_batch_free(&b);
 	refused("{\"kernel\":\"mandelbrot\",\"output\":{\"png\":\"victim.txt\"}}",
-		"x.png: output: a stored job may hold only kernel, width, height and params");
+		"x.png: output: a stored job may hold only kernel, input, width, height and params");
 	refused("{\"kernel\":\"mandelbrot\",\"run\":{\"workers\":4000}}", "x.png: run:");
 	refused("{\"defaults\":{\"kernel\":\"mandelbrot\"},\"jobs\":[{}]}", "x.png: defaults:");
 	refused("{\"jobs\":[{\"kernel\":\"mandelbrot\"}]}", "x.png: jobs:");

@@ -50,7 +50,7 @@ static void *run_kernel(const struct fb_kernel *k, const struct escape_params *p
 	struct fb_pass pass;
 	void *state = NULL;
 
-	if (k->create(&state, p, w, h) < 0) {
+	if (k->create(&state, p, w, h, NULL) < 0) {
 		CHECK(0, "create failed");
 		return NULL;
 	}

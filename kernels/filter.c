@@ -1,0 +1,800 @@
+/* filter.c: image filters on a PNG: Gaussian, box, unsharp mask, Sobel, median, custom
+ * convolution, gray and invert, in sequence, each parallel over row bands.
+ *
+ * The input image (decoded by io/ in the parent, inherited by the workers) is loaded
+ * into a float buffer with colour premultiplied by alpha, so that transparent pixels
+ * carry no colour into their neighbours. Each op is one or more passes: a pass reads
+ * the whole previous buffer (rows above and below its band included: the halo) and
+ * writes the next one, so every worker finishes an op before the next starts. The last
+ * pass divides the alpha back out, rounds to nearest, clamps to the channel's range
+ * and writes the output image in the input's layout (Sobel and gray change it), folding
+ * per-channel min, max and sum and a 256-bin luma histogram per chunk. Every output
+ * value is computed from complete buffers in a fixed order, so the result does not
+ * depend on the bands.
+ */
+#include "runtime/compat.h"
+
+#include "io/image.h"
+#include "kernel.h"
+#include "runtime/error.h"
+#include "runtime/shared_mem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum op_kind { OP_GAUSSIAN, OP_BOX, OP_UNSHARP, OP_SOBEL, OP_MEDIAN, OP_CONVOLVE, OP_GRAY,
+	       OP_INVERT };
+enum edge_mode { EDGE_CLAMP, EDGE_MIRROR, EDGE_WRAP, EDGE_ZERO };
+
+struct op_sigma { double sigma; };
+struct op_radius { int64_t radius; };
+struct op_unsharp { double sigma, amount, threshold; };
+struct op_convolve {
+	struct fb_matrix matrix;
+	double divisor, bias;
+};
+
+struct filter_params {
+	struct fb_op_list ops;
+	int edge;
+};
+
+/* sigma at most 100: a radius of 300 rows of halo is already far past any use. */
+static const struct fb_param sigma_param[] = {
+	{ "sigma", FB_PARAM_REAL, offsetof(struct op_sigma, sigma),
+	  "standard deviation in pixels; radius ceil(3 sigma)", .min = 0, .max = 100,
+	  .min_open = true, .def = { 1.0 } },
+};
+static const struct fb_param box_params[] = {
+	{ "radius", FB_PARAM_INT, offsetof(struct op_radius, radius),
+	  "the window is (2 radius + 1) pixels square", .min = 1, .max = 300, .def = { 1 } },
+};
+static const struct fb_param median_params[] = {
+	{ "radius", FB_PARAM_INT, offsetof(struct op_radius, radius),
+	  "the window is (2 radius + 1) pixels square", .min = 1, .max = 7, .def = { 1 } },
+};
+static const struct fb_param unsharp_params[] = {
+	{ "sigma", FB_PARAM_REAL, offsetof(struct op_unsharp, sigma),
+	  "the blur that finds the detail", .min = 0, .max = 100, .min_open = true,
+	  .def = { 1.0 } },
+	{ "amount", FB_PARAM_REAL, offsetof(struct op_unsharp, amount),
+	  "how much of the detail to add back", .min = 0, .max = 100, .def = { 1.0 } },
+	{ "threshold", FB_PARAM_REAL, offsetof(struct op_unsharp, threshold),
+	  "leave differences up to this (in 8-bit units) alone", .min = 0, .max = 255,
+	  .def = { 0 } },
+};
+static const struct fb_param convolve_params[] = {
+	{ "matrix", FB_PARAM_MATRIX, offsetof(struct op_convolve, matrix),
+	  "the kernel, an odd-sized square list of rows, up to 15x15", .required = true },
+	{ "divisor", FB_PARAM_REAL, offsetof(struct op_convolve, divisor),
+	  "the sum is divided by it", .min = -1e30, .max = 1e30, .optional = true,
+	  .def_text = "the sum of the entries, or 1 if that is 0" },
+	{ "bias", FB_PARAM_REAL, offsetof(struct op_convolve, bias),
+	  "added to colour channels after dividing (8-bit units)", .min = -1e6, .max = 1e6,
+	  .def = { 0 } },
+};
+
+static const struct fb_op_def ops[] = {
+	[OP_GAUSSIAN] = { "gaussian", "Gaussian blur, separable", sigma_param, 1,
+			  sizeof(struct op_sigma) },
+	[OP_BOX] = { "box", "mean over a square window, separable", box_params, 1,
+		     sizeof(struct op_radius) },
+	[OP_UNSHARP] = { "unsharp", "in + amount (in - gaussian(in)) where the difference "
+			 "exceeds threshold", unsharp_params, FB_ARRAY_LEN(unsharp_params),
+			 sizeof(struct op_unsharp) },
+	[OP_SOBEL] = { "sobel", "gradient magnitude of luma, scaled so the largest possible "
+		       "is white; gray output", NULL, 0, 0 },
+	[OP_MEDIAN] = { "median", "per-channel median of a square window", median_params, 1,
+			sizeof(struct op_radius) },
+	[OP_CONVOLVE] = { "convolve", "custom convolution", convolve_params,
+			  FB_ARRAY_LEN(convolve_params), sizeof(struct op_convolve) },
+	[OP_GRAY] = { "gray", "luma 0.2126 R + 0.7152 G + 0.0722 B; keeps alpha", NULL, 0, 0 },
+	[OP_INVERT] = { "invert", "max - value for colour channels; keeps alpha", NULL, 0, 0 },
+};
+
+static const char *const edge_names[] = { "clamp", "mirror", "wrap", "zero", NULL };
+
+static const struct fb_param params[] = {
+	{ "ops", FB_PARAM_OPS, offsetof(struct filter_params, ops),
+	  "the operations, applied in order: [{\"op\": \"gaussian\", \"sigma\": 2}, ...]",
+	  .ops = ops, .n_ops = FB_ARRAY_LEN(ops), .required = true },
+	{ "edge", FB_PARAM_CHOICE, offsetof(struct filter_params, edge),
+	  "beyond the border: clamp (repeat the edge pixel), mirror (reflect, not repeating "
+	  "it), wrap, zero", .choices = edge_names, .def_choice = EDGE_CLAMP },
+};
+
+enum step_kind { S_LOAD, S_HCONV, S_VCONV, S_UNSHARP, S_SOBEL, S_MEDIAN, S_CONV2D, S_GRAY,
+		 S_INVERT, S_STORE };
+
+struct state;
+
+/* One pass: reads buffer src (channels cin), writes dst (channels cout). */
+struct step {
+	struct state *s;
+	enum step_kind kind;
+	unsigned src, dst, aux;		/* buffer indexes; aux: unsharp's original */
+	unsigned cin, cout;
+	int radius;
+	float *w;			/* HCONV/VCONV: 2 radius + 1 weights */
+	const struct op_unsharp *unsharp;
+	const struct op_convolve *conv;
+	float divisor;
+};
+
+/* At most 20 ops of at most 3 passes each, plus loading and storing. */
+#define MAX_OPS 20
+#define MAX_STEPS (3 * MAX_OPS + 2)
+
+struct partial {
+	uint32_t min[4], max[4];
+	uint64_t sum[4];
+	uint64_t hist[256];
+};
+
+struct totals {
+	uint32_t min[4], max[4];
+	uint64_t sum[4];
+	uint64_t hist[256];
+};
+
+struct state {
+	uint32_t w, h;
+	unsigned depth;
+	float max;			/* 255 or 65535 */
+	int edge;
+	const struct fb_image *in;
+	float *buf[3];			/* shared */
+	size_t buf_size;
+	unsigned n_bufs;
+	struct fb_image out;		/* data shared */
+	size_t out_size;
+	struct totals *totals;		/* shared */
+	struct step step[MAX_STEPS];
+	unsigned n_steps;
+};
+
+/* The index that pixel i (possibly outside [0, n)) reads under the edge mode; -1 for
+ * "zero" outside the image. Mirror reflects about the border pixel without repeating
+ * it (-1 reads 1), repeatedly for windows larger than the image. */
+static inline long edge_index(long i, long n, int mode)
+{
+	if (i >= 0 && i < n)
+		return i;
+	switch (mode) {
+	case EDGE_CLAMP:
+		return i < 0 ? 0 : n - 1;
+	case EDGE_WRAP:
+		return ((i % n) + n) % n;
+	case EDGE_MIRROR:
+		if (n == 1)
+			return 0;
+		for (;;) {
+			if (i < 0)
+				i = -i;
+			else if (i >= n)
+				i = 2 * (n - 1) - i;
+			else
+				return i;
+		}
+	default:
+		return -1;
+	}
+}
+
+static inline float px(const struct state *s, const float *b, unsigned c, long y, long x,
+		       unsigned ch)
+{
+	long yy = edge_index(y, s->h, s->edge), xx = edge_index(x, s->w, s->edge);
+
+	if (yy < 0 || xx < 0)
+		return 0;
+	return b[((size_t)yy * s->w + (size_t)xx) * c + ch];
+}
+
+/* Colour channels of a layout: all but the last when it has alpha (2 or 4). */
+static inline unsigned colour_channels(unsigned c)
+{
+	return c == 2 || c == 4 ? c - 1 : c;
+}
+
+static void run_load(const struct step *st, uint32_t y0, uint32_t y1)
+{
+	const struct state *s = st->s;
+	float *dst = s->buf[st->dst];
+	unsigned c = st->cout, cc = colour_channels(c);
+
+	for (uint32_t y = y0; y < y1; y++) {
+		for (uint32_t x = 0; x < s->w; x++) {
+			size_t i = ((size_t)y * s->w + x) * c;
+			float a = s->max, v[4];
+
+			for (unsigned ch = 0; ch < c; ch++)
+				v[ch] = s->depth == 16 ? ((const uint16_t *)s->in->data)[i + ch]
+						       : ((const uint8_t *)s->in->data)[i + ch];
+			if (cc < c)
+				a = v[c - 1];
+			for (unsigned ch = 0; ch < c; ch++)
+				dst[i + ch] = ch < cc ? v[ch] * (a / s->max) : v[ch];
+		}
+	}
+}
+
+static void run_conv1d(const struct step *st, uint32_t y0, uint32_t y1, bool vertical)
+{
+	const struct state *s = st->s;
+	const float *src = s->buf[st->src];
+	float *dst = s->buf[st->dst];
+	unsigned c = st->cin;
+	int r = st->radius;
+
+	for (uint32_t y = y0; y < y1; y++) {
+		for (uint32_t x = 0; x < s->w; x++) {
+			for (unsigned ch = 0; ch < c; ch++) {
+				float acc = 0;
+
+				for (int k = -r; k <= r; k++)
+					acc += st->w[k + r] *
+					       (vertical ? px(s, src, c, (long)y + k, x, ch)
+							 : px(s, src, c, y, (long)x + k, ch));
+				dst[((size_t)y * s->w + x) * c + ch] = acc;
+			}
+		}
+	}
+}
+
+static void run_unsharp(const struct step *st, uint32_t y0, uint32_t y1)
+{
+	const struct state *s = st->s;
+	const float *orig = s->buf[st->aux], *blur = s->buf[st->src];
+	float *dst = s->buf[st->dst];
+	float amount = (float)st->unsharp->amount;
+	float thr = (float)st->unsharp->threshold * (s->max / 255);
+	size_t from = (size_t)y0 * s->w * st->cin, to = (size_t)y1 * s->w * st->cin;
+
+	for (size_t i = from; i < to; i++) {
+		float d = orig[i] - blur[i];
+
+		dst[i] = fabsf(d) > thr ? orig[i] + amount * d : orig[i];
+	}
+}
+
+static inline float luma(const float *v, unsigned c)
+{
+	return c >= 3 ? 0.2126f * v[0] + 0.7152f * v[1] + 0.0722f * v[2] : v[0];
+}
+
+static void run_sobel(const struct step *st, uint32_t y0, uint32_t y1)
+{
+	static const int kx[3][3] = { { -1, 0, 1 }, { -2, 0, 2 }, { -1, 0, 1 } };
+	const struct state *s = st->s;
+	const float *src = s->buf[st->src];
+	float *dst = s->buf[st->dst];
+	unsigned c = st->cin;
+	/* |Gx| and |Gy| are at most 4 max each: the magnitude at most 4 sqrt(2) max. */
+	float scale = 1 / (4 * sqrtf(2));
+
+	for (uint32_t y = y0; y < y1; y++) {
+		for (uint32_t x = 0; x < s->w; x++) {
+			float gx = 0, gy = 0;
+
+			for (int j = -1; j <= 1; j++) {
+				for (int i = -1; i <= 1; i++) {
+					float v[4];
+
+					for (unsigned ch = 0; ch < c; ch++)
+						v[ch] = px(s, src, c, (long)y + j, (long)x + i, ch);
+					gx += (float)kx[j + 1][i + 1] * luma(v, c);
+					gy += (float)kx[i + 1][j + 1] * luma(v, c);
+				}
+			}
+			dst[(size_t)y * s->w + x] = sqrtf(gx * gx + gy * gy) * scale;
+		}
+	}
+}
+
+/* The median of n values (n odd), by partial selection sort: n is at most 225. */
+static float median_of(float *v, int n)
+{
+	int k = n / 2;
+
+	for (int i = 0; i <= k; i++) {
+		int m = i;
+
+		for (int j = i + 1; j < n; j++)
+			if (v[j] < v[m])
+				m = j;
+		if (m != i) {
+			float t = v[i];
+
+			v[i] = v[m];
+			v[m] = t;
+		}
+	}
+	return v[k];
+}
+
+static void run_median(const struct step *st, uint32_t y0, uint32_t y1)
+{
+	const struct state *s = st->s;
+	const float *src = s->buf[st->src];
+	float *dst = s->buf[st->dst];
+	unsigned c = st->cin;
+	int r = st->radius;
+	float win[15 * 15];
+
+	for (uint32_t y = y0; y < y1; y++) {
+		for (uint32_t x = 0; x < s->w; x++) {
+			for (unsigned ch = 0; ch < c; ch++) {
+				int n = 0;
+
+				for (int j = -r; j <= r; j++)
+					for (int i = -r; i <= r; i++)
+						win[n++] = px(s, src, c, (long)y + j, (long)x + i, ch);
+				dst[((size_t)y * s->w + x) * c + ch] = median_of(win, n);
+			}
+		}
+	}
+}
+
+static void run_conv2d(const struct step *st, uint32_t y0, uint32_t y1)
+{
+	const struct state *s = st->s;
+	const float *src = s->buf[st->src];
+	float *dst = s->buf[st->dst];
+	const struct fb_matrix *m = &st->conv->matrix;
+	unsigned c = st->cin, cc = colour_channels(c);
+	int h = (int)m->n / 2;
+	float bias = (float)st->conv->bias * (s->max / 255);
+
+	for (uint32_t y = y0; y < y1; y++) {
+		for (uint32_t x = 0; x < s->w; x++) {
+			for (unsigned ch = 0; ch < c; ch++) {
+				float acc = 0;
+
+				for (int j = -h; j <= h; j++)
+					for (int i = -h; i <= h; i++)
+						acc += (float)m->v[(j + h) * (int)m->n + i + h] *
+						       px(s, src, c, (long)y + j, (long)x + i, ch);
+				acc /= st->divisor;
+				dst[((size_t)y * s->w + x) * c + ch] = ch < cc ? acc + bias : acc;
+			}
+		}
+	}
+}
+
+static void run_pointwise(const struct step *st, uint32_t y0, uint32_t y1)
+{
+	const struct state *s = st->s;
+	const float *src = s->buf[st->src];
+	float *dst = s->buf[st->dst];
+	unsigned ci = st->cin, co = st->cout, cc = colour_channels(ci);
+	bool alpha = cc < ci;
+
+	for (size_t p = (size_t)y0 * s->w; p < (size_t)y1 * s->w; p++) {
+		const float *v = src + p * ci;
+		float *o = dst + p * co;
+		float a = alpha ? v[ci - 1] : s->max;
+
+		if (st->kind == S_GRAY) {
+			o[0] = luma(v, ci);
+			if (alpha)
+				o[1] = a;
+		} else {	/* invert: premultiplied, so a - c rather than max - c */
+			for (unsigned ch = 0; ch < cc; ch++)
+				o[ch] = a - v[ch];
+			if (alpha)
+				o[ci - 1] = a;
+		}
+	}
+}
+
+static inline uint32_t quantise(float v, float max)
+{
+	float r = floorf(v + 0.5f);
+
+	return r <= 0 ? 0 : r >= max ? (uint32_t)max : (uint32_t)r;
+}
+
+static void run_store(const struct step *st, uint32_t y0, uint32_t y1, struct partial *part)
+{
+	const struct state *s = st->s;
+	const float *src = s->buf[st->src];
+	unsigned c = st->cin, cc = colour_channels(c);
+
+	for (unsigned ch = 0; ch < c; ch++)
+		part->min[ch] = UINT32_MAX;
+	for (size_t p = (size_t)y0 * s->w; p < (size_t)y1 * s->w; p++) {
+		const float *v = src + p * c;
+		uint32_t q[4] = { 0, 0, 0, 0 };
+		float a = cc < c ? v[c - 1] : s->max, y;
+
+		if (cc < c)
+			q[c - 1] = quantise(a, s->max);
+		for (unsigned ch = 0; ch < cc; ch++)
+			q[ch] = cc == c ? quantise(v[ch], s->max)
+				: a > 0 ? quantise(v[ch] * (s->max / a), s->max) : 0;
+		for (unsigned ch = 0; ch < c; ch++) {
+			if (s->depth == 16)
+				((uint16_t *)s->out.data)[p * c + ch] = (uint16_t)q[ch];
+			else
+				((uint8_t *)s->out.data)[p * c + ch] = (uint8_t)q[ch];
+			part->sum[ch] += q[ch];
+			part->min[ch] = q[ch] < part->min[ch] ? q[ch] : part->min[ch];
+			part->max[ch] = q[ch] > part->max[ch] ? q[ch] : part->max[ch];
+		}
+		{
+			float f[3] = { (float)q[0], (float)q[cc >= 3 ? 1 : 0], (float)q[cc >= 3 ? 2 : 0] };
+
+			y = luma(f, cc) * (255 / s->max);
+			part->hist[quantise(y, 255)]++;
+		}
+	}
+}
+
+static void step_rows(void *ctx, uint32_t y0, uint32_t y1, void *partial)
+{
+	const struct step *st = ctx;
+
+	switch (st->kind) {
+	case S_LOAD:
+		run_load(st, y0, y1);
+		break;
+	case S_HCONV:
+	case S_VCONV:
+		run_conv1d(st, y0, y1, st->kind == S_VCONV);
+		break;
+	case S_UNSHARP:
+		run_unsharp(st, y0, y1);
+		break;
+	case S_SOBEL:
+		run_sobel(st, y0, y1);
+		break;
+	case S_MEDIAN:
+		run_median(st, y0, y1);
+		break;
+	case S_CONV2D:
+		run_conv2d(st, y0, y1);
+		break;
+	case S_GRAY:
+	case S_INVERT:
+		run_pointwise(st, y0, y1);
+		break;
+	case S_STORE:
+		run_store(st, y0, y1, partial);
+		break;
+	}
+}
+
+/* Under the lock: integers only, so the totals do not depend on the order. */
+static void store_fold(void *ctx, const void *vpart)
+{
+	const struct step *st = ctx;
+	const struct partial *p = vpart;
+	struct totals *t = st->s->totals;
+
+	for (unsigned ch = 0; ch < st->cin; ch++) {
+		t->sum[ch] += p->sum[ch];
+		t->min[ch] = p->min[ch] < t->min[ch] ? p->min[ch] : t->min[ch];
+		t->max[ch] = p->max[ch] > t->max[ch] ? p->max[ch] : t->max[ch];
+	}
+	for (int i = 0; i < 256; i++)
+		t->hist[i] += p->hist[i];
+}
+
+static int check(const void *vp, uint32_t w, uint32_t h, const char **field, char *expected,
+		 size_t len)
+{
+	const struct filter_params *p = vp;
+	static char name[64];
+
+	(void)w;
+	(void)h;
+	if (p->ops.n > MAX_OPS) {
+		*field = "ops";
+		snprintf(expected, len, "at most %d operations", MAX_OPS);
+		return -1;
+	}
+	for (size_t i = 0; i < p->ops.n; i++) {
+		const struct op_convolve *cv = p->ops.op[i].params;
+
+		if (p->ops.op[i].kind == OP_CONVOLVE && cv->divisor == 0) {
+			snprintf(name, sizeof(name), "ops[%zu].divisor", i);
+			*field = name;
+			snprintf(expected, len, "a divisor other than 0");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void destroy(void *vs)
+{
+	struct state *s = vs;
+
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->n_bufs; i++)
+		shared_free(s->buf[i], s->buf_size);
+	shared_free(s->out.data, s->out_size);
+	shared_free(s->totals, sizeof(*s->totals));
+	for (unsigned i = 0; i < s->n_steps; i++)
+		free(s->step[i].w);
+	free(s);
+}
+
+static struct step *add_step(struct state *s, enum step_kind kind, unsigned src, unsigned dst,
+			     unsigned cin, unsigned cout)
+{
+	struct step *st;
+
+	if (s->n_steps == MAX_STEPS)
+		return NULL;
+	st = &s->step[s->n_steps++];
+	*st = (struct step){ .s = s, .kind = kind, .src = src, .dst = dst, .cin = cin,
+			     .cout = cout };
+	return st;
+}
+
+/* A buffer other than a and b. */
+static unsigned other(unsigned a, unsigned b)
+{
+	for (unsigned i = 0;; i++)
+		if (i != a && i != b)
+			return i;
+}
+
+static float *weights(int r, double sigma)
+{
+	float *w = malloc((size_t)(2 * r + 1) * sizeof(*w));
+	double sum = 0, *d = malloc((size_t)(2 * r + 1) * sizeof(*d));
+
+	if (!w || !d) {
+		free(w);
+		free(d);
+		return NULL;
+	}
+	for (int i = -r; i <= r; i++)
+		sum += d[i + r] = sigma > 0 ? exp(-(double)i * i / (2 * sigma * sigma)) : 1;
+	for (int i = 0; i < 2 * r + 1; i++)
+		w[i] = (float)(d[i] / sum);
+	free(d);
+	return w;
+}
+
+/* Horizontal then vertical passes of a separable kernel: cur -> t -> a third buffer,
+ * or back into cur when keep_cur is false. Returns the buffer holding the result. */
+static int separable(struct state *s, unsigned cur, unsigned c, int r, double sigma,
+		     bool keep_cur, unsigned *out)
+{
+	unsigned t = other(cur, cur), to = keep_cur ? other(cur, t) : cur;
+	struct step *h = add_step(s, S_HCONV, cur, t, c, c);
+	struct step *v = h ? add_step(s, S_VCONV, t, to, c, c) : NULL;
+
+	if (!v)
+		return fb_error("too many filter operations (at most %d passes)", MAX_STEPS);
+	h->radius = v->radius = r;
+	h->w = weights(r, sigma);
+	v->w = weights(r, sigma);
+	if (!h->w || !v->w)
+		return fb_error("out of memory");
+	*out = to;
+	return 0;
+}
+
+static int plan(struct state *s, const struct filter_params *p)
+{
+	unsigned cur = 0, c = s->in->channels;
+
+	add_step(s, S_LOAD, 0, 0, c, c);
+	for (size_t i = 0; i < p->ops.n; i++) {
+		const void *op = p->ops.op[i].params;
+		unsigned t = other(cur, cur);
+		struct step *st = NULL;
+
+		switch ((enum op_kind)p->ops.op[i].kind) {
+		case OP_GAUSSIAN: {
+			double sigma = ((const struct op_sigma *)op)->sigma;
+
+			if (separable(s, cur, c, (int)ceil(3 * sigma), sigma, false, &cur) < 0)
+				return -1;
+			continue;
+		}
+		case OP_BOX:
+			if (separable(s, cur, c, (int)((const struct op_radius *)op)->radius, 0, false,
+				      &cur) < 0)
+				return -1;
+			continue;
+		case OP_UNSHARP: {
+			const struct op_unsharp *u = op;
+			unsigned blurred;
+
+			if (separable(s, cur, c, (int)ceil(3 * u->sigma), u->sigma, true, &blurred) < 0)
+				return -1;
+			st = add_step(s, S_UNSHARP, blurred, other(cur, blurred), c, c);
+			if (st) {
+				st->aux = cur;
+				st->unsharp = u;
+				cur = st->dst;
+			}
+			break;
+		}
+		case OP_SOBEL:
+			st = add_step(s, S_SOBEL, cur, t, c, 1);
+			c = 1;
+			break;
+		case OP_MEDIAN:
+			st = add_step(s, S_MEDIAN, cur, t, c, c);
+			if (st)
+				st->radius = (int)((const struct op_radius *)op)->radius;
+			break;
+		case OP_CONVOLVE: {
+			const struct op_convolve *cv = op;
+			double sum = 0;
+
+			for (unsigned k = 0; k < cv->matrix.n * cv->matrix.n; k++)
+				sum += cv->matrix.v[k];
+			st = add_step(s, S_CONV2D, cur, t, c, c);
+			if (st) {
+				st->conv = cv;
+				st->divisor = (float)(!isnan(cv->divisor) ? cv->divisor
+							  : sum != 0	      ? sum
+									      : 1);
+			}
+			break;
+		}
+		case OP_GRAY:
+			if (c < 3)	/* already gray */
+				continue;
+			st = add_step(s, S_GRAY, cur, t, c, c - 2);
+			c -= 2;
+			break;
+		case OP_INVERT:
+			st = add_step(s, S_INVERT, cur, t, c, c);
+			break;
+		}
+		if (!st)
+			return fb_error("too many filter operations (at most %d passes)", MAX_STEPS);
+		if (st->kind != S_UNSHARP)
+			cur = t;
+	}
+	if (!add_step(s, S_STORE, cur, cur, c, c))
+		return fb_error("too many filter operations (at most %d passes)", MAX_STEPS);
+	s->out.channels = c;
+	return 0;
+}
+
+static bool uses_unsharp(const struct filter_params *p)
+{
+	for (size_t i = 0; i < p->ops.n; i++)
+		if (p->ops.op[i].kind == OP_UNSHARP)
+			return true;
+	return false;
+}
+
+static int create(void **out, const void *vp, uint32_t w, uint32_t h,
+		  const struct fb_image *in)
+{
+	const struct filter_params *p = vp;
+	struct state *s = calloc(1, sizeof(*s));
+	size_t px;
+
+	if (!s)
+		return fb_error("out of memory");
+	*s = (struct state){ .w = w, .h = h, .depth = in->depth, .edge = p->edge, .in = in,
+			     .max = in->depth == 16 ? 65535.0f : 255.0f,
+			     .n_bufs = uses_unsharp(p) ? 3 : 2 };
+	if (plan(s, p) < 0)
+		goto fail;
+	if (!fb_size_mul3(w, h, in->channels, &px) || !fb_size_mul(px, sizeof(float), &s->buf_size) ||
+	    !fb_image_sizes(w, h, s->out.channels, in->depth, NULL, &s->out_size)) {
+		fb_error("a %ux%u image is too large for this machine's address space", w, h);
+		goto fail;
+	}
+	for (unsigned i = 0; i < s->n_bufs; i++)
+		if (!(s->buf[i] = shared_malloc_or_error(s->buf_size)))
+			goto fail;
+	s->out = (struct fb_image){ .width = w, .height = h, .channels = s->out.channels,
+				    .depth = in->depth };
+	s->out.data = shared_malloc_or_error(s->out_size);
+	s->totals = s->out.data ? shared_malloc_or_error(sizeof(*s->totals)) : NULL;
+	if (!s->totals)
+		goto fail;
+	for (unsigned ch = 0; ch < 4; ch++)
+		s->totals->min[ch] = UINT32_MAX;
+	*out = s;
+	return 0;
+fail:
+	destroy(s);
+	return -1;
+}
+
+static const char *const step_names[] = {
+	[S_LOAD] = "load", [S_HCONV] = "blur-h", [S_VCONV] = "blur-v", [S_UNSHARP] = "unsharp",
+	[S_SOBEL] = "sobel", [S_MEDIAN] = "median", [S_CONV2D] = "convolve", [S_GRAY] = "gray",
+	[S_INVERT] = "invert", [S_STORE] = "store",
+};
+
+static bool pass(void *vs, unsigned i, struct fb_pass *out)
+{
+	struct state *s = vs;
+
+	if (i >= s->n_steps)
+		return false;
+	/* Loading and the ops are the compute phase; the store, which turns the result into
+	 * output samples and totals, is this kernel's colour phase. */
+	*out = (struct fb_pass){ .name = step_names[s->step[i].kind], .rows = s->h,
+				 .ctx = &s->step[i], .compute = step_rows,
+				 .phase = s->step[i].kind == S_STORE ? "colour" : "compute" };
+	if (s->step[i].kind == S_STORE) {
+		out->partial_size = sizeof(struct partial);
+		out->fold = store_fold;
+	}
+	return true;
+}
+
+static void output(void *vs, struct fb_kernel_output *out)
+{
+	struct state *s = vs;
+
+	*out = (struct fb_kernel_output){ .image = &s->out };
+}
+
+static size_t totals(void *vs, struct fb_total *out, size_t max)
+{
+	static const char *const names[4][4][3] = {
+		{ { "min_y", "max_y", "mean_y" } },
+		{ { "min_y", "max_y", "mean_y" }, { "min_a", "max_a", "mean_a" } },
+		{ { "min_r", "max_r", "mean_r" }, { "min_g", "max_g", "mean_g" },
+		  { "min_b", "max_b", "mean_b" } },
+		{ { "min_r", "max_r", "mean_r" }, { "min_g", "max_g", "mean_g" },
+		  { "min_b", "max_b", "mean_b" }, { "min_a", "max_a", "mean_a" } },
+	};
+	struct state *s = vs;
+	const struct totals *t = s->totals;
+	unsigned c = s->out.channels;
+	double n = (double)s->w * s->h;
+	size_t k = 0;
+
+	for (unsigned ch = 0; ch < c; ch++) {
+		const char *const *nm = names[c - 1][ch];
+		struct fb_total three[3] = {
+			{ nm[0], false, t->min[ch], 0, NULL, 0 },
+			{ nm[1], false, t->max[ch], 0, NULL, 0 },
+			{ nm[2], true, 0, (double)t->sum[ch] / n, NULL, 0 },
+		};
+
+		for (int j = 0; j < 3; j++)
+			if (k < max)
+				out[k++] = three[j];
+	}
+	if (k < max)
+		out[k++] = (struct fb_total){ "luma_histogram", false, 0, 0, t->hist, 256 };
+	return k;
+}
+
+static size_t footprint(void *vs)
+{
+	const struct state *s = vs;
+	size_t in = 0;
+
+	fb_image_sizes(s->w, s->h, s->in->channels, s->in->depth, NULL, &in);
+	return s->n_bufs * s->buf_size + s->out_size + in;
+}
+
+const struct fb_kernel fb_kernel_filter = {
+	.name = "filter",
+	.summary = "filters a PNG: gaussian, box, unsharp, sobel, median, convolve, gray, invert",
+	.params = params,
+	.n_params = FB_ARRAY_LEN(params),
+	.params_size = sizeof(struct filter_params),
+	.input = true,
+	.check = check,
+	.create = create,
+	.pass = pass,
+	.output = output,
+	.totals = totals,
+	.footprint = footprint,
+	.destroy = destroy,
+};
