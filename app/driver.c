@@ -145,6 +145,23 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	res->n_totals = k->totals(state, res->total, FB_MAX_TOTALS);
 	if (res->n_totals > FB_MAX_TOTALS)
 		res->n_totals = FB_MAX_TOTALS;
+	/* Array totals point into the kernel's memory, which goes with it: keep copies. */
+	for (size_t i = 0; i < res->n_totals; i++) {
+		struct fb_total *tot = &res->total[i];
+		uint64_t *copy;
+
+		if (!tot->array)
+			continue;
+		copy = malloc(tot->array_len * sizeof(*copy));
+		if (!copy) {
+			for (size_t j = i; j < res->n_totals; j++)
+				res->total[j].array = NULL;	/* not ours to free */
+			fb_error("out of memory");
+			goto failed;
+		}
+		memcpy(copy, tot->array, tot->array_len * sizeof(*copy));
+		tot->array = copy;
+	}
 	res->total_s = seconds_since(start);
 	k->destroy(state);
 	return FB_DRIVE_OK;
@@ -160,6 +177,11 @@ void fb_job_result_free(struct fb_job_result *res)
 	for (size_t i = 0; i < res->n_passes; i++)
 		fb_pass_stats_free(&res->pass[i]);
 	res->n_passes = 0;
+	for (size_t i = 0; i < res->n_totals; i++) {
+		free((void *)res->total[i].array);
+		res->total[i].array = NULL;
+	}
+	res->n_totals = 0;
 }
 
 void fb_print_summary(const struct fb_job_result *res)

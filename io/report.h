@@ -28,7 +28,7 @@ struct fb_job_result {
 	const char *pass_name[FB_MAX_PASSES];
 	struct fb_pass_stats pass[FB_MAX_PASSES];
 	size_t n_passes;
-	struct fb_total total[FB_MAX_TOTALS];
+	struct fb_total total[FB_MAX_TOTALS];	/* arrays malloc()ed, owned here */
 	size_t n_totals;
 	/* CRC-32s of the raw grid and the PNG bytes, when the driver was asked for them. */
 	bool has_raw_hash, has_png_hash;

@@ -133,7 +133,10 @@ filter_job "$dir/in.png" '[{"op": "invert"}]' ', "width": 5'
 expect 2 "filter with a width" -- "$bin" run -q "$dir/filter.json" -o "$dir/f.png"
 grep -q "width: the input image sets the size" "$dir/stderr" || bad "width message: $(cat "$dir/stderr")"
 filter_job "$dir/in.png" '[{"op": "gaussian", "sigma": 2}, {"op": "gray"}]'
-expect 0 "filter of a forkband PNG" -- "$bin" run -q "$dir/filter.json" -o "$dir/f.png"
+expect 0 "filter of a forkband PNG" -- "$bin" run -q "$dir/filter.json" -o "$dir/f.png" \
+	--report "$dir/f.json"
+[ "$(tr -d ' \t\n' <"$dir/f.json" | grep -o '"luma_histogram":\[[0-9,]*\]' | tr ',' '\n' | wc -l)" = 256 ] &&
+	ok "the filter's report holds a 256-bin luma histogram" || bad "no luma histogram in the report"
 "$bin" run -q "$dir/f.png" -o "$dir/f2.png" && cmp -s "$dir/f.png" "$dir/f2.png" &&
 	ok "a filtered PNG reruns its job byte for byte" || bad "filtered PNG rerun differs"
 
