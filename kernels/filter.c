@@ -250,8 +250,9 @@ static void run_vconv(const struct step *st, uint32_t y0, uint32_t y1)
 	}
 }
 
-/* Horizontal pass: the interior reads its window directly; only the r pixels at each
- * end go through the edge mode. */
+/* Horizontal pass: in the interior each tap is added to the whole row at once, as in
+ * the vertical pass (tap order, contiguous, vectorised); only the r pixels at each end
+ * go through the edge mode. */
 static void run_hconv(const struct step *st, uint32_t y0, uint32_t y1)
 {
 	const struct state *s = st->s;
@@ -259,26 +260,34 @@ static void run_hconv(const struct step *st, uint32_t y0, uint32_t y1)
 	float *dst = s->buf[st->dst];
 	unsigned c = st->cin;
 	int r = st->radius;
-	long w = s->w;
+	long w = s->w, lo = r, hi = w - r;	/* interior pixels [lo, hi) */
 
 	for (uint32_t y = y0; y < y1; y++) {
 		const float *row = src + (size_t)y * (size_t)w * c;
 		float *o = dst + (size_t)y * (size_t)w * c;
 
+		if (lo < hi) {
+			size_t from = (size_t)lo * c, to = (size_t)hi * c;
+
+			memset(o + from, 0, (to - from) * sizeof(*o));
+			for (int k = -r; k <= r; k++) {
+				const float *p = row + (long)k * (long)c;
+				float wk = st->w[k + r];
+
+				for (size_t i = from; i < to; i++)
+					o[i] += wk * p[i];
+			}
+		}
 		for (long x = 0; x < w; x++) {
 			float acc[4] = { 0, 0, 0, 0 };
 
-			if (x >= r && x + r < w) {
-				const float *p = row + (x - r) * (long)c;
-
-				for (int k = 0; k <= 2 * r; k++, p += c)
-					for (unsigned ch = 0; ch < c; ch++)
-						acc[ch] += st->w[k] * p[ch];
-			} else {
-				for (int k = -r; k <= r; k++)
-					for (unsigned ch = 0; ch < c; ch++)
-						acc[ch] += st->w[k + r] * px(s, src, c, y, x + k, ch);
-			}
+			if (x == lo && lo < hi)
+				x = hi;		/* the interior is done */
+			if (x >= w)
+				break;
+			for (int k = -r; k <= r; k++)
+				for (unsigned ch = 0; ch < c; ch++)
+					acc[ch] += st->w[k + r] * px(s, src, c, y, x + k, ch);
 			for (unsigned ch = 0; ch < c; ch++)
 				o[x * (long)c + ch] = acc[ch];
 		}
