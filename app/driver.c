@@ -131,6 +131,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		if (fb_pool_run(&opt, &pass, &res->pass[i]) < 0)
 			goto failed;
 		res->pass_name[i] = pass.name;
+		res->pass_phase[i] = pass.phase ? pass.phase : pass.name;
 		res->n_passes = i + 1;
 		if (k->after_pass && k->after_pass(state, i) < 0)
 			goto failed;

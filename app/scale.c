@@ -348,22 +348,24 @@ static double phase_seconds(const struct fb_job_result *r, const char *name)
 	return 0;
 }
 
-/* max / mean of the workers' busy times in the compute pass (pass 0). */
+/* max / mean of the workers' busy times over the passes of the compute phase (one for
+ * the escape-time kernels, several for a filter). */
 static double imbalance(const struct fb_job_result *r)
 {
-	const struct fb_pass_stats *p = &r->pass[0];
+	unsigned workers = r->n_passes ? r->pass[0].workers : 0;
 	double max = 0, sum = 0;
 
-	if (r->n_passes == 0 || p->workers == 0)
-		return NAN;
-	for (unsigned w = 0; w < p->workers; w++) {
-		double b = (double)p->worker[w].busy_ns;
+	for (unsigned w = 0; w < workers; w++) {
+		double b = 0;
 
+		for (size_t i = 0; i < r->n_passes; i++)
+			if (strcmp(r->pass_phase[i], "compute") == 0 && w < r->pass[i].workers)
+				b += (double)r->pass[i].worker[w].busy_ns;
 		sum += b;
 		if (b > max)
 			max = b;
 	}
-	return sum > 0 ? max / (sum / p->workers) : NAN;
+	return sum > 0 ? max / (sum / workers) : NAN;
 }
 
 static void cpu_model(char *buf, size_t len)

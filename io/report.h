@@ -26,6 +26,7 @@ struct fb_job_result {
 	struct fb_phase phase[FB_MAX_PHASES];
 	size_t n_phases;
 	const char *pass_name[FB_MAX_PASSES];
+	const char *pass_phase[FB_MAX_PASSES];	/* the phase each pass counts toward */
 	struct fb_pass_stats pass[FB_MAX_PASSES];
 	size_t n_passes;
 	struct fb_total total[FB_MAX_TOTALS];	/* arrays malloc()ed, owned here */
