@@ -8,6 +8,8 @@
 #include "outfile.h"
 #include "runtime/error.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int fb_npy_write(const char *path, const char *descr, size_t elem_size, uint64_t rows,
@@ -45,4 +47,214 @@ int fb_npy_write(const char *path, const char *descr, size_t elem_size, uint64_t
 			fputc(((const unsigned char *)data)[i * elem_size + b], out.f);
 #endif
 	return fb_outfile_commit(&out);
+}
+
+/* ---- reading ---- */
+
+/* The value of key in a header dict such as {'descr': '<f8', 'fortran_order': False,
+ * 'shape': (3, 4), }: a pointer just past "'key':" and its spaces, or NULL. */
+static const char *dict_value(const char *dict, const char *key)
+{
+	char quoted[32];
+	const char *at;
+
+	snprintf(quoted, sizeof(quoted), "'%s'", key);
+	at = strstr(dict, quoted);
+	if (!at) {
+		snprintf(quoted, sizeof(quoted), "\"%s\"", key);
+		at = strstr(dict, quoted);
+	}
+	if (!at)
+		return NULL;
+	at += strlen(quoted);
+	while (*at == ' ')
+		at++;
+	if (*at != ':')
+		return NULL;
+	at++;
+	while (*at == ' ')
+		at++;
+	return at;
+}
+
+/* Parses "(R, C)" (spaces allowed, a trailing comma allowed); counts the dimensions. */
+static int parse_shape(const char *v, uint64_t dims[3], int *rank)
+{
+	*rank = 0;
+	if (*v++ != '(')
+		return -1;
+	for (;;) {
+		char *end;
+		unsigned long long d;
+
+		while (*v == ' ')
+			v++;
+		if (*v == ')')
+			return 0;
+		if (*v < '0' || *v > '9')
+			return -1;
+		d = strtoull(v, &end, 10);
+		if (*rank < 3)
+			dims[*rank] = d;
+		(*rank)++;
+		v = end;
+		while (*v == ' ')
+			v++;
+		if (*v == ',')
+			v++;
+		else if (*v != ')')
+			return -1;
+	}
+}
+
+static int refuse(const char *path, const char *why)
+{
+	return fb_error("%s: %s", path, why);
+}
+
+int fb_npy_read_matrix(const char *path, uint64_t max_bytes, struct fb_matrix_file *out)
+{
+	unsigned char pre[12];
+	char *header = NULL;
+	const char *v;
+	uint64_t dims[3] = { 0, 0, 0 }, n, want;
+	size_t hlen, item, got;
+	int rank, rc = -1;
+	bool f4;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "rb");
+	if (!f)
+		return fb_error_errno("cannot open '%s'", path);
+	got = fread(pre, 1, 10, f);
+	if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+		refuse(path, "not a .npy file");
+		goto out;
+	}
+	if (pre[6] < 1 || pre[6] > 3 || pre[7] != 0) {
+		fb_error("%s: .npy format version %u.%u, expected 1.0, 2.0 or 3.0", path, pre[6], pre[7]);
+		goto out;
+	}
+	/* Version 1 has a 2-byte header length, versions 2 and 3 a 4-byte one. */
+	hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
+	if (pre[6] >= 2) {
+		if (fread(pre + 10, 1, 2, f) != 2) {
+			refuse(path, "truncated header");
+			goto out;
+		}
+		hlen |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+	}
+	if (hlen > (1u << 20)) {
+		fb_error("%s: a header of %zu bytes; is it a .npy file?", path, hlen);
+		goto out;
+	}
+	header = malloc(hlen + 1);
+	if (!header) {
+		fb_error("out of memory");
+		goto out;
+	}
+	if (fread(header, 1, hlen, f) != hlen) {
+		refuse(path, "truncated header");
+		goto out;
+	}
+	header[hlen] = '\0';
+	if (strlen(header) != hlen || header[0] != '{') {
+		refuse(path, "the header is not a dict");
+		goto out;
+	}
+	v = dict_value(header, "descr");
+	if (!v) {
+		refuse(path, "the header has no 'descr'");
+		goto out;
+	}
+	if (strncmp(v, "'<f8'", 5) == 0 || strncmp(v, "\"<f8\"", 5) == 0) {
+		f4 = false;
+	} else if (strncmp(v, "'<f4'", 5) == 0 || strncmp(v, "\"<f4\"", 5) == 0) {
+		f4 = true;
+	} else {
+		fb_error("%s: dtype %.*s, expected '<f8' or '<f4' (little-endian floats)", path,
+			 (int)strcspn(v, ",}"), v);
+		goto out;
+	}
+	v = dict_value(header, "fortran_order");
+	if (!v || (strncmp(v, "False", 5) != 0 && strncmp(v, "True", 4) != 0)) {
+		refuse(path, "the header has no fortran_order");
+		goto out;
+	}
+	if (*v == 'T') {
+		refuse(path, "Fortran (column-major) order, expected C order");
+		goto out;
+	}
+	v = dict_value(header, "shape");
+	if (!v || parse_shape(v, dims, &rank) < 0) {
+		refuse(path, "the header has no shape such as (rows, cols)");
+		goto out;
+	}
+	if (rank != 2) {
+		fb_error("%s: an array of %d dimensions, expected a 2-D matrix", path, rank);
+		goto out;
+	}
+	item = f4 ? 4 : 8;
+	if (dims[0] == 0 || dims[1] == 0 || __builtin_mul_overflow(dims[0], dims[1], &n) ||
+	    __builtin_mul_overflow(n, (uint64_t)item, &want) || n > max_bytes / sizeof(double)) {
+		fb_error("%s: a %llux%llu matrix, expected one of 1 to %llu values", path,
+			 (unsigned long long)dims[0], (unsigned long long)dims[1],
+			 (unsigned long long)(max_bytes / sizeof(double)));
+		goto out;
+	}
+	out->data = malloc((size_t)n * sizeof(double));
+	if (!out->data) {
+		fb_error("out of memory for a %llux%llu matrix", (unsigned long long)dims[0],
+			 (unsigned long long)dims[1]);
+		goto out;
+	}
+	/* Read in blocks, converting as we go; then the file must end exactly there. */
+	for (uint64_t i = 0; i < n;) {
+		unsigned char buf[1 << 15];
+		size_t k = (size_t)((n - i) * item < sizeof(buf) ? (n - i) * item : sizeof(buf));
+
+		size_t r = fread(buf, 1, k, f);
+
+		if (r != k) {
+			fb_error("%s: the data ends after %llu of %llu values (truncated, or the header "
+				 "overstates the shape)", path, (unsigned long long)(i + r / item),
+				 (unsigned long long)n);
+			goto out;
+		}
+		for (size_t j = 0; j < k; j += item, i++) {
+			uint64_t bits = 0;
+
+			for (size_t b = item; b-- > 0;)	/* little-endian on any host */
+				bits = bits << 8 | buf[j + b];
+			if (f4) {
+				uint32_t u = (uint32_t)bits;
+				float x;
+
+				memcpy(&x, &u, sizeof(x));
+				out->data[i] = x;
+			} else {
+				memcpy(&out->data[i], &bits, sizeof(double));
+			}
+		}
+	}
+	if (fgetc(f) != EOF) {
+		refuse(path, "bytes after the data (the header understates the shape)");
+		goto out;
+	}
+	out->rows = dims[0];
+	out->cols = dims[1];
+	rc = 0;
+out:
+	if (rc < 0)
+		fb_matrix_file_free(out);
+	free(header);
+	fclose(f);
+	return rc;
+}
+
+void fb_matrix_file_free(struct fb_matrix_file *m)
+{
+	free(m->data);
+	memset(m, 0, sizeof(*m));
 }

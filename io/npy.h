@@ -1,4 +1,4 @@
-/* npy.h: NumPy .npy output (format version 1.0). */
+/* npy.h: NumPy .npy files: 2-D float matrices in, any 2-D array out (version 1.0). */
 #ifndef FORKBAND_NPY_H
 #define FORKBAND_NPY_H
 
@@ -9,5 +9,20 @@
  * not at all. Returns 0, or -1 after reporting. */
 int fb_npy_write(const char *path, const char *descr, size_t elem_size, uint64_t rows,
 		 uint64_t cols, const void *data);
+
+/* A matrix read from a .npy file: rows x cols doubles, row-major. */
+struct fb_matrix_file {
+	uint64_t rows, cols;
+	double *data;		/* malloc()ed; fb_matrix_file_free() */
+};
+
+/* Reads a 2-D, C-order array of '<f8' or '<f4' (converted to double) from a .npy file
+ * of format version 1.0, 2.0 or 3.0. Anything else (Fortran order, big-endian or other
+ * dtypes, another rank, a header that does not parse, data shorter or longer than the
+ * shape says, more than max_bytes of doubles) is refused with one line naming the file
+ * and the reason. Returns 0, or -1 after reporting. */
+int fb_npy_read_matrix(const char *path, uint64_t max_bytes, struct fb_matrix_file *out);
+
+void fb_matrix_file_free(struct fb_matrix_file *m);
 
 #endif
