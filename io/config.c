@@ -909,6 +909,23 @@ static int check_collisions(const struct fb_batch *b, const struct ctx *base,
 			break;
 		}
 	}
+	/* Inputs are read while the config is checked, before any job runs: a job cannot
+	 * read what another job of the batch writes (it would get the old file). Its own
+	 * output may be its input: filtering in place. */
+	for (size_t j = 0; j < b->n && rc == 0 && jobs; j++) {
+		for (size_t i = 0; i < n && b->job[j].input; i++) {
+			struct ctx c = *base;
+
+			if (all[i].job == j || !fb_same_file_path(b->job[j].input, all[i].path))
+				continue;
+			c.index = (int)j;
+			c.job = cJSON_GetArrayItem(jobs, (int)j);
+			rc = cfg_error(&c, "input", "'%s' is written by jobs[%zu].output.%s, but inputs "
+				       "are read before any job runs: run them as two batches",
+				       b->job[j].input, all[i].job, all[i].key);
+			break;
+		}
+	}
 	free(all);
 	return rc;
 }

@@ -120,7 +120,7 @@ struct step {
 	float *w;			/* HCONV/VCONV: 2 radius + 1 weights */
 	const struct op_unsharp *unsharp;
 	const struct op_convolve *conv;
-	float divisor;
+	float *weight;			/* CONV2D: matrix / divisor, divided in double */
 };
 
 /* At most 20 ops of at most 3 passes each, plus loading and storing. */
@@ -322,8 +322,10 @@ static void run_sobel(const struct step *st, uint32_t y0, uint32_t y1)
 	const float *src = s->buf[st->src];
 	float *dst = s->buf[st->dst];
 	unsigned c = st->cin;
-	/* |Gx| and |Gy| are at most 4 max each: the magnitude at most 4 sqrt(2) max. */
-	float scale = 1 / (4 * sqrtf(2));
+	/* The largest magnitude: |Gx| = 4 max needs one whole side column at max and the
+	 * other at 0, which leaves |Gy| at most 2 max (and the other way round); so it is
+	 * sqrt(4^2 + 2^2) max = 2 sqrt(5) max (tests/test_filter.c builds that case). */
+	float scale = 1 / (2 * sqrtf(5));
 
 	for (uint32_t y = y0; y < y1; y++) {
 		for (uint32_t x = 0; x < s->w; x++) {
@@ -393,22 +395,27 @@ static void run_conv2d(const struct step *st, uint32_t y0, uint32_t y1)
 	const struct state *s = st->s;
 	const float *src = s->buf[st->src];
 	float *dst = s->buf[st->dst];
-	const struct fb_matrix *m = &st->conv->matrix;
 	unsigned c = st->cin, cc = colour_channels(c);
-	int h = (int)m->n / 2;
+	int n = (int)st->conv->matrix.n, h = n / 2;
 	float bias = (float)st->conv->bias * (s->max / 255);
 
 	for (uint32_t y = y0; y < y1; y++) {
 		for (uint32_t x = 0; x < s->w; x++) {
-			for (unsigned ch = 0; ch < c; ch++) {
+			float *o = dst + ((size_t)y * s->w + x) * c;
+
+			/* Alpha first (when there is one): the bias is added to colour as it
+			 * will be stored, so to premultiplied colour it is bias x alpha / max. */
+			for (unsigned k = 0; k < c; k++) {
+				unsigned ch = cc < c ? (k + c - 1) % c : k;
 				float acc = 0;
 
 				for (int j = -h; j <= h; j++)
 					for (int i = -h; i <= h; i++)
-						acc += (float)m->v[(j + h) * (int)m->n + i + h] *
+						acc += st->weight[(j + h) * n + i + h] *
 						       px(s, src, c, (long)y + j, (long)x + i, ch);
-				acc /= st->divisor;
-				dst[((size_t)y * s->w + x) * c + ch] = ch < cc ? acc + bias : acc;
+				if (ch < cc)
+					acc += bias * (cc < c ? o[c - 1] / s->max : 1);
+				o[ch] = acc;
 			}
 		}
 	}
@@ -440,11 +447,14 @@ static void run_pointwise(const struct step *st, uint32_t y0, uint32_t y1)
 	}
 }
 
+/* Rounds to nearest and clamps to [0, max]; NaN (from an op that overflowed) is 0. */
 static inline uint32_t quantise(float v, float max)
 {
 	float r = floorf(v + 0.5f);
 
-	return r <= 0 ? 0 : r >= max ? (uint32_t)max : (uint32_t)r;
+	if (!(r > 0))
+		return 0;
+	return r >= max ? (uint32_t)max : (uint32_t)r;
 }
 
 static void run_store(const struct step *st, uint32_t y0, uint32_t y1, struct partial *part)
@@ -462,9 +472,11 @@ static void run_store(const struct step *st, uint32_t y0, uint32_t y1, struct pa
 
 		if (cc < c)
 			q[c - 1] = quantise(a, s->max);
+		/* A pixel stored fully transparent is stored black too. */
 		for (unsigned ch = 0; ch < cc; ch++)
-			q[ch] = cc == c ? quantise(v[ch], s->max)
-				: a > 0 ? quantise(v[ch] * (s->max / a), s->max) : 0;
+			q[ch] = cc == c		  ? quantise(v[ch], s->max)
+				: q[c - 1] > 0 && a > 0 ? quantise(v[ch] * (s->max / a), s->max)
+							: 0;
 		for (unsigned ch = 0; ch < c; ch++) {
 			if (s->depth == 16)
 				((uint16_t *)s->out.data)[p * c + ch] = (uint16_t)q[ch];
@@ -571,8 +583,10 @@ static void destroy(void *vs)
 		shared_free(s->buf[i], s->buf_size);
 	shared_free(s->out.data, s->out_size);
 	shared_free(s->totals, sizeof(*s->totals));
-	for (unsigned i = 0; i < s->n_steps; i++)
+	for (unsigned i = 0; i < s->n_steps; i++) {
 		free(s->step[i].w);
+		free(s->step[i].weight);
+	}
 	free(s);
 }
 
@@ -687,12 +701,20 @@ static int plan(struct state *s, const struct filter_params *p)
 
 			for (unsigned k = 0; k < cv->matrix.n * cv->matrix.n; k++)
 				sum += cv->matrix.v[k];
+			double div = !isnan(cv->divisor) ? cv->divisor : sum != 0 ? sum : 1;
+
 			st = add_step(s, S_CONV2D, cur, t, c, c);
 			if (st) {
+				unsigned nn = cv->matrix.n * cv->matrix.n;
+
+				/* Dividing each entry in double, once, keeps huge or tiny entries
+				 * with a matching divisor exact ([[1e300]] is the identity). */
 				st->conv = cv;
-				st->divisor = (float)(!isnan(cv->divisor) ? cv->divisor
-							  : sum != 0	      ? sum
-									      : 1);
+				st->weight = malloc(nn * sizeof(*st->weight));
+				if (!st->weight)
+					return fb_error("out of memory");
+				for (unsigned k = 0; k < nn; k++)
+					st->weight[k] = (float)(cv->matrix.v[k] / div);
 			}
 			break;
 		}

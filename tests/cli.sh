@@ -139,6 +139,14 @@ expect 0 "filter of a forkband PNG" -- "$bin" run -q "$dir/filter.json" -o "$dir
 	ok "the filter's report holds a 256-bin luma histogram" || bad "no luma histogram in the report"
 "$bin" run -q "$dir/f.png" -o "$dir/f2.png" && cmp -s "$dir/f.png" "$dir/f2.png" &&
 	ok "a filtered PNG reruns its job byte for byte" || bad "filtered PNG rerun differs"
+# A batch cannot chain filters: inputs are read before any job runs.
+cp "$dir/in.png" "$dir/c1.png"
+printf '{"defaults": {"kernel": "filter", "params": {"ops": [{"op": "invert"}]}}, "jobs": [
+ {"input": "%s", "output": {"png": "%s"}}, {"input": "%s", "output": {"png": "%s"}}]}\n' \
+	"$dir/in.png" "$dir/c1.png" "$dir/c1.png" "$dir/c2.png" >"$dir/chain.json"
+expect 2 "a batch whose job reads another's output" -- "$bin" run -q "$dir/chain.json"
+grep -q "jobs\[1\].input: .* is written by jobs\[0\].output.png" "$dir/stderr" ||
+	bad "chain message: $(cat "$dir/stderr")"
 
 # A config error leaves an existing output as it was.
 echo "precious" >"$dir/keep.png"

@@ -171,7 +171,7 @@ int ref_filter(const struct fb_image *in, const struct ref_filter_op *ops, size_
 							gx += kx[j + 1][k + 1] * luma(v, c);
 							gy += kx[k + 1][j + 1] * luma(v, c);
 						}
-					o.v[y * cur.w + x] = sqrt(gx * gx + gy * gy) / (4 * sqrt(2));
+					o.v[y * cur.w + x] = sqrt(gx * gx + gy * gy) / (2 * sqrt(5));
 				}
 			break;
 		}
@@ -211,8 +211,14 @@ int ref_filter(const struct fb_image *in, const struct ref_filter_op *ops, size_
 								s += op->m[(j + h) * op->n + q + h] *
 								     at(&cur, y + j, x + q, ch, e);
 						s /= div;
-						o.v[(y * cur.w + x) * c + ch] =
-							ch < cc ? s + op->bias * max / 255 : s;
+						o.v[(y * cur.w + x) * c + ch] = s;
+					}
+			/* The bias lands on colour as stored: premultiplied, bias x alpha. */
+			for (long p = 0; p < px; p++)
+				for (int ch = 0; ch < cc; ch++) {
+					double a = cc < c ? o.v[p * c + c - 1] / max : 1;
+
+					o.v[p * c + ch] += op->bias * max / 255 * a;
 					}
 			break;
 		}
@@ -253,12 +259,14 @@ int ref_filter(const struct fb_image *in, const struct ref_filter_op *ops, size_
 	for (long p = 0; p < px; p++) {
 		int c = cur.c, cc = colours(c);
 		double a = cc < c ? cur.v[p * c + c - 1] : max;
+		/* Alpha as stored: a pixel that ends up transparent is stored black. */
+		bool clear = cc < c && floor(a + 0.5) <= 0;
 
 		for (int ch = 0; ch < c; ch++) {
 			double v = cur.v[p * c + ch];
 
 			if (ch < cc && cc < c)
-				v = a > 0 ? v * max / a : 0;
+				v = a > 0 && !clear ? v * max / a : 0;
 			v = floor(v + 0.5);
 			v = v < 0 ? 0 : v > max ? max : v;
 			if (in->depth == 16)

@@ -156,6 +156,42 @@ static void one(const struct fb_image *in, const char *png, const struct opcase 
 	fb_batch_free(&b);
 }
 
+/* The filter of ops on an 8x8 gray image that is black but for an L of white: column 5,
+ * rows 2 to 4, and pixel (4, 4). Around (4, 3) that makes Gx = 4 max and Gy = 2 max, the
+ * largest Sobel magnitude there is. Returns the output's smallest and largest sample. */
+static void extremes(const char *ops, unsigned *lo, unsigned *hi)
+{
+	struct fb_image in = { 8, 8, 1, 8, calloc(64, 1) }, out;
+	char png[160], text[512];
+	struct fb_batch b;
+
+	*lo = 256;
+	*hi = 0;
+	for (unsigned y = 2; y <= 4; y++)
+		((uint8_t *)in.data)[y * 8 + 5] = 255;
+	((uint8_t *)in.data)[4 * 8 + 4] = 255;
+	snprintf(png, sizeof(png), "%s/square.png", tmpdir);
+	snprintf(text, sizeof(text),
+		 "{\"kernel\":\"filter\",\"input\":\"%s\",\"params\":{\"ops\":%s}}", png, ops);
+	if (fb_png_write_image(png, &in, NULL, 0) < 0 ||
+	    fb_config_parse("test", text, strlen(text), NULL, 0, &b) < 0) {
+		CHECK(0, "cannot set up %s", ops);
+		free(in.data);
+		return;
+	}
+	out = run(&b.job[0], 2, FB_SCHED_DYNAMIC);
+	for (size_t i = 0; out.data && i < 64; i++) {
+		unsigned v = ((uint8_t *)out.data)[i];
+
+		*lo = v < *lo ? v : *lo;
+		*hi = v > *hi ? v : *hi;
+	}
+	free(out.data);
+	free(in.data);
+	fb_batch_free(&b);
+	unlink(png);
+}
+
 int main(void)
 {
 	static const struct {
@@ -170,6 +206,16 @@ int main(void)
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 2;
+	}
+	{
+		unsigned lo, hi;
+
+		/* The largest possible gradient maps to white. */
+		extremes("[{\"op\":\"sobel\"}]", &lo, &hi);
+		CHECK(hi == 255, "sobel's largest magnitude is %u, not white", hi);
+		/* Entries far outside float's range, with the matching divisor: the identity. */
+		extremes("[{\"op\":\"convolve\",\"matrix\":[[1e300]]}]", &lo, &hi);
+		CHECK(lo == 0 && hi == 255, "convolve [[1e300]] gave %u..%u, not the image", lo, hi);
 	}
 	for (size_t i = 0; i < FB_ARRAY_LEN(images); i++) {
 		struct fb_image in;
