@@ -223,6 +223,9 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 	case FB_PARAM_MATRIX:
 		snprintf(buf, len, "odd square, up to %dx%d", FB_MATRIX_MAX, FB_MATRIX_MAX);
 		break;
+	case FB_PARAM_MATSRC:
+		snprintf(buf, len, "{npy} or {generate, rows, cols, seed}");
+		break;
 	case FB_PARAM_OPS:
 		for (size_t i = 0; i < p->n_ops; i++)
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
@@ -252,6 +255,7 @@ static void param_default(const struct fb_param *p, char *buf, size_t len)
 		break;
 	case FB_PARAM_MATRIX:
 	case FB_PARAM_OPS:
+	case FB_PARAM_MATSRC:
 		snprintf(buf, len, "none");
 		break;
 	}
@@ -264,6 +268,7 @@ static const char *const type_names[] = {
 	[FB_PARAM_CHOICE] = "choice",
 	[FB_PARAM_MATRIX] = "matrix",
 	[FB_PARAM_OPS] = "list of ops",
+	[FB_PARAM_MATSRC] = "matrix",
 };
 
 /* One table of params, plain (indented) or as Markdown rows. A literal default is

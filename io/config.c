@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "matgen.h"
+#include "npy.h"
 #include "outfile.h"
 #include "png_read.h"
 #include "runtime/error.h"
@@ -425,6 +427,85 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 	return 0;
 }
 
+/* Matrices read or generated for a job: at most this many bytes each. */
+#define MAX_MATRIX_BYTES ((uint64_t)8 << 30)
+
+/* A matrix operand: {"npy": path}, read now, or {"generate": kind, "rows": R, "cols": C,
+ * "seed": S}, made now (io/matgen.h), so that the kernel gets numbers, not files. */
+static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
+		      struct fb_matsrc *m)
+{
+	static const char *const npy_keys[] = { "npy" };
+	static const char *const gen_keys[] = { "generate", "rows", "cols", "seed" };
+	const cJSON *npy = cJSON_GetObjectItemCaseSensitive(v, "npy");
+	char sub[256];
+	int64_t rows = 0, cols = 0, seed = 0;
+	int kind = -1;
+
+	if (!cJSON_IsObject(v) || (!npy && !cJSON_GetObjectItemCaseSensitive(v, "generate")))
+		return cfg_error(c, path, "expected {\"npy\": path} or {\"generate\": \"random\", "
+				 "\"rows\": R, \"cols\": C}, got %s", show(v));
+	if (npy) {
+		struct fb_error_capture cap;
+		struct fb_matrix_file f;
+		int rc;
+
+		join(sub, sizeof(sub), path, "npy");
+		if (check_object(c, v, path, npy_keys, 1) < 0)
+			return -1;
+		if (!cJSON_IsString(npy) || !*npy->valuestring)
+			return cfg_error(c, sub, "expected the path of a .npy file, got %s", show(npy));
+		fb_error_capture_begin(&cap);
+		rc = fb_npy_read_matrix(npy->valuestring, MAX_MATRIX_BYTES, &f);
+		fb_error_capture_end(&cap);
+		if (rc < 0)
+			return cfg_error(c, sub, "%s", cap.msg);
+		m->npy = strdup(npy->valuestring);
+		if (!m->npy) {
+			fb_matrix_file_free(&f);
+			return fb_error("out of memory");
+		}
+		m->rows = f.rows;
+		m->cols = f.cols;
+		m->data = f.data;
+		return 0;
+	}
+	if (check_object(c, v, path, gen_keys, FB_ARRAY_LEN(gen_keys)) < 0)
+		return -1;
+	join(sub, sizeof(sub), path, "generate");
+	if (get_choice(c, cJSON_GetObjectItemCaseSensitive(v, "generate"), sub, fb_matgen_names,
+		       &kind) < 0)
+		return -1;
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? "cols" : "rows";
+		const cJSON *x = cJSON_GetObjectItemCaseSensitive(v, key);
+
+		join(sub, sizeof(sub), path, key);
+		if (!x)
+			return cfg_error(c, sub, "missing; a generated matrix needs rows and cols");
+		if (get_int(c, x, sub, 1, FB_MAX_DIMENSION, k ? &cols : &rows) < 0)
+			return -1;
+	}
+	join(sub, sizeof(sub), path, "seed");
+	if (get_int(c, cJSON_GetObjectItemCaseSensitive(v, "seed"), sub, 0,
+		    (int64_t)1 << 53, &seed) < 0)
+		return -1;
+	if ((uint64_t)rows * (uint64_t)cols > MAX_MATRIX_BYTES / sizeof(double))
+		return cfg_error(c, path, "expected at most %llu values, got %lldx%lld",
+				 (unsigned long long)(MAX_MATRIX_BYTES / sizeof(double)),
+				 (long long)rows, (long long)cols);
+	m->data = malloc((size_t)rows * (size_t)cols * sizeof(double));
+	if (!m->data)
+		return fb_error("out of memory for a %lldx%lld matrix", (long long)rows,
+				(long long)cols);
+	m->generate = kind;
+	m->rows = (uint64_t)rows;
+	m->cols = (uint64_t)cols;
+	m->seed = (uint64_t)seed;
+	fb_matgen_fill((enum fb_matgen)kind, m->rows, m->cols, m->seed, m->data);
+	return 0;
+}
+
 static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON *v,
 		     const char *path, void *params)
 {
@@ -482,6 +563,8 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 		return get_matrix(c, v, path, (struct fb_matrix *)(void *)at);
 	case FB_PARAM_OPS:
 		return get_ops(c, p, v, path, (struct fb_op_list *)(void *)at);
+	case FB_PARAM_MATSRC:
+		return get_matsrc(c, v, path, (struct fb_matsrc *)(void *)at);
 	}
 	FB_BUG("parameter type %d", (int)p->type);
 }
@@ -665,6 +748,11 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 	if (job->kernel->input) {
 		if (get_input(c, obj, job) < 0)
 			return -1;
+	} else if (job->kernel->size) {
+		for (const char *k = "width"; k; k = strcmp(k, "width") == 0 ? "height" : NULL)
+			if (cJSON_GetObjectItemCaseSensitive(obj, k))
+				return cfg_error(c, k, "%s's params set the size: leave %s out",
+						 job->kernel->name, k);
 	} else {
 		if (cJSON_GetObjectItemCaseSensitive(obj, "input"))
 			return cfg_error(c, "input", "unknown key: %s makes its image from nothing",
@@ -687,6 +775,8 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 	fb_kernel_defaults(job->kernel, job->params);
 	if (validate_params(c, cJSON_GetObjectItemCaseSensitive(obj, "params"), job) < 0)
 		return -1;
+	if (job->kernel->size)
+		job->kernel->size(job->params, &job->width, &job->height);
 
 	job->schedule = FB_SCHED_DYNAMIC;
 	run = cJSON_GetObjectItemCaseSensitive(obj, "run");
@@ -1229,6 +1319,22 @@ static cJSON *param_value(const struct fb_param *p, const char *at)
 		}
 		return rows;
 	}
+	case FB_PARAM_MATSRC: {
+		const struct fb_matsrc *m = (const void *)at;
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o)
+			return NULL;
+		if (m->npy) {
+			cJSON_AddStringToObject(o, "npy", m->npy);
+			return o;
+		}
+		cJSON_AddStringToObject(o, "generate", fb_matgen_names[m->generate]);
+		cJSON_AddNumberToObject(o, "rows", (double)m->rows);
+		cJSON_AddNumberToObject(o, "cols", (double)m->cols);
+		cJSON_AddNumberToObject(o, "seed", (double)m->seed);
+		return o;
+	}
 	case FB_PARAM_OPS: {
 		const struct fb_op_list *list = (const void *)at;
 		cJSON *ops = cJSON_CreateArray();
@@ -1295,8 +1401,9 @@ static cJSON *pixels_object(const struct fb_job *job)
 	/* A filter's size is its input's: naming the input says it. */
 	if (!o || !params || !cJSON_AddStringToObject(o, "kernel", job->kernel->name) ||
 	    (job->input && !cJSON_AddStringToObject(o, "input", job->input)) ||
-	    (!job->input && (!cJSON_AddNumberToObject(o, "width", job->width) ||
-			     !cJSON_AddNumberToObject(o, "height", job->height)))) {
+	    (!job->input && !job->kernel->size &&
+	     (!cJSON_AddNumberToObject(o, "width", job->width) ||
+	      !cJSON_AddNumberToObject(o, "height", job->height)))) {
 		cJSON_Delete(o);
 		cJSON_Delete(params);
 		return NULL;

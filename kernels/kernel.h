@@ -37,6 +37,17 @@ enum fb_param_type {
 	FB_PARAM_MATRIX,	/* struct fb_matrix: an odd-sized square of finite numbers */
 	FB_PARAM_OPS,		/* struct fb_op_list: a list of operations, each with its
 				 * own parameter table (ops, n_ops) */
+	FB_PARAM_MATSRC,	/* struct fb_matsrc: {"npy": path} or {"generate": kind,
+				 * "rows", "cols", "seed"}, read or made by io/config */
+};
+
+/* A matrix operand: where it came from, and its values (malloc()ed by io/config and
+ * freed by fb_params_free()). */
+struct fb_matsrc {
+	char *npy;		/* the file it was read from, or NULL if generated */
+	int generate;		/* enum fb_matgen (io/matgen.h) when npy is NULL */
+	uint64_t rows, cols, seed;
+	double *data;		/* rows x cols, row-major */
 };
 
 #define FB_MATRIX_MAX 15
@@ -117,6 +128,9 @@ struct fb_kernel {
 	size_t params_size;			/* sizeof the kernel's params struct */
 	const char *raw_output;			/* config key of the raw grid ("iterations") */
 	bool input;				/* filters a PNG named by the job's "input" */
+	/* The image size the params imply (matmul: C's), or NULL when the job's width
+	 * and height (or the input's size) are used. */
+	void (*size)(const void *params, uint32_t *width, uint32_t *height);
 	const char *raw_help;
 
 	/* Returns 0, or -1 with *field (a param name) and expected (a phrase such as

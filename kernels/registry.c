@@ -10,11 +10,13 @@
 extern const struct fb_kernel fb_kernel_mandelbrot;
 extern const struct fb_kernel fb_kernel_julia;
 extern const struct fb_kernel fb_kernel_filter;
+extern const struct fb_kernel fb_kernel_matmul;
 
 const struct fb_kernel *const fb_kernels[] = {
 	&fb_kernel_mandelbrot,
 	&fb_kernel_julia,
 	&fb_kernel_filter,
+	&fb_kernel_matmul,
 };
 
 const size_t fb_kernel_count = FB_ARRAY_LEN(fb_kernels);
@@ -65,6 +67,12 @@ void fb_params_defaults(const struct fb_param *table, size_t n, void *params)
 			memcpy(at, &none, sizeof(none));
 			break;
 		}
+		case FB_PARAM_MATSRC: {
+			struct fb_matsrc none = { 0 };
+
+			memcpy(at, &none, sizeof(none));
+			break;
+		}
 		}
 	}
 }
@@ -80,6 +88,15 @@ void fb_params_free(const struct fb_param *table, size_t n, void *params)
 	for (size_t i = 0; params && i < n; i++) {
 		struct fb_op_list *list;
 
+		if (table[i].type == FB_PARAM_MATSRC) {
+			struct fb_matsrc *m = (void *)((char *)params + table[i].offset);
+
+			free(m->npy);
+			free(m->data);
+			m->npy = NULL;
+			m->data = NULL;
+			continue;
+		}
 		if (table[i].type != FB_PARAM_OPS)
 			continue;
 		list = (struct fb_op_list *)(void *)((char *)params + table[i].offset);

@@ -142,9 +142,9 @@ EOF
 t top-level-string 'bad.json: expected a JSON object' <<<'"mandelbrot"'
 
 # ---- keys ----
-t kernel-missing 'bad.json: kernel: expected one of mandelbrot, julia, filter, got nothing' <<<'{ "width": 8 }'
-t kernel-unknown "bad.json: kernel: expected one of mandelbrot, julia, filter, got \"mandelbrott\" (did you mean 'mandelbrot'?)" <<<'{ "kernel": "mandelbrott" }'
-t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, julia, filter, got 5' <<<'{ "kernel": 5 }'
+t kernel-missing 'bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, got nothing' <<<'{ "width": 8 }'
+t kernel-unknown "bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, got \"mandelbrott\" (did you mean 'mandelbrot'?)" <<<'{ "kernel": "mandelbrott" }'
+t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, got 5' <<<'{ "kernel": 5 }'
 t unknown-key "bad.json: widht: unknown key (did you mean 'width'?)" <<EOF
 { "kernel": "mandelbrot", "widht": 8, "height": 8 }
 EOF

@@ -1,0 +1,314 @@
+/* matmul.c: C = A B in double, in bands of rows of C, with a heat map of C.
+ *
+ * A and B come typed from io/config (read from .npy files or generated); the workers
+ * read them from the parent's memory, inherited copy-on-write. Each row of C is
+ * computed in cache blocks, but every C[i][j] is the sum over k in ascending order,
+ * exactly as a plain triple loop computes it (no fused multiply-add: the build uses
+ * -ffp-contract=off), so C does not depend on the blocking, the workers or the
+ * schedule. Each row's sum, sum of squares and diagonal entry are kept per row and
+ * folded in row order between the passes, so the floating totals are deterministic
+ * too; min and max are folded per chunk (order-free). The colour pass maps C to a
+ * diverging blue-white-red scale centred on 0 and scaled to max |C|.
+ */
+#include "runtime/compat.h"
+
+#include "io/matgen.h"
+#include "kernel.h"
+#include "runtime/error.h"
+#include "runtime/shared_mem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct matmul_params {
+	struct fb_matsrc a, b;
+};
+
+static const struct fb_param params[] = {
+	{ "a", FB_PARAM_MATSRC, offsetof(struct matmul_params, a),
+	  "the left matrix, R x K", .required = true },
+	{ "b", FB_PARAM_MATSRC, offsetof(struct matmul_params, b),
+	  "the right matrix, K x C", .required = true },
+};
+
+/* Cache blocks: KB rows of B by JB columns is 256 KiB, a share of L2 that stays put
+ * while ROWS rows of A use it. */
+#define KB 64
+#define JB 512
+#define ROWS 4
+
+struct partial {
+	double min, max;
+	bool any;
+};
+
+struct totals {
+	double min, max;
+	bool any;
+};
+
+struct state {
+	const double *a, *b;
+	uint64_t n, k, m;		/* C is n x m; A n x k; B k x m */
+	double *c;			/* shared */
+	uint8_t *rgb;			/* shared */
+	double *rowsum, *rowsq, *diag;	/* shared, one per row */
+	struct totals *totals;		/* shared */
+	double sum, frob, trace, maxabs;	/* folded between the passes */
+	size_t c_size, rgb_size, row_size;
+};
+
+static int check(const void *vp, uint32_t w, uint32_t h, const char **field, char *expected,
+		 size_t len)
+{
+	const struct matmul_params *p = vp;
+
+	(void)w;
+	(void)h;
+	if (p->a.cols != p->b.rows) {
+		*field = "b";
+		snprintf(expected, len, "a matrix of %llu rows (a is %llux%llu but b is %llux%llu: "
+			 "inner dimensions differ)", (unsigned long long)p->a.cols,
+			 (unsigned long long)p->a.rows, (unsigned long long)p->a.cols,
+			 (unsigned long long)p->b.rows, (unsigned long long)p->b.cols);
+		return -1;
+	}
+	return 0;
+}
+
+static void size(const void *vp, uint32_t *w, uint32_t *h)
+{
+	const struct matmul_params *p = vp;
+
+	*w = (uint32_t)p->b.cols;	/* both at most FB_MAX_DIMENSION (io/config) */
+	*h = (uint32_t)p->a.rows;
+}
+
+static void destroy(void *vs)
+{
+	struct state *s = vs;
+
+	if (!s)
+		return;
+	shared_free(s->c, s->c_size);
+	shared_free(s->rgb, s->rgb_size);
+	shared_free(s->rowsum, s->row_size);
+	shared_free(s->rowsq, s->row_size);
+	shared_free(s->diag, s->row_size);
+	shared_free(s->totals, sizeof(*s->totals));
+	free(s);
+}
+
+static int create(void **out, const void *vp, uint32_t w, uint32_t h,
+		  const struct fb_image *input)
+{
+	const struct matmul_params *p = vp;
+	struct state *s = calloc(1, sizeof(*s));
+	size_t cells;
+
+	(void)input;
+	if (!s)
+		return fb_error("out of memory");
+	*s = (struct state){ .a = p->a.data, .b = p->b.data, .n = h, .k = p->a.cols, .m = w };
+	if (!fb_size_mul(w, h, &cells) || !fb_size_mul(cells, sizeof(double), &s->c_size) ||
+	    !fb_size_mul(cells, 3, &s->rgb_size) || !fb_size_mul(h, sizeof(double), &s->row_size)) {
+		free(s);
+		return fb_error("a %ux%u product is too large for this machine's address space", h, w);
+	}
+	s->c = shared_malloc_or_error(s->c_size);
+	s->rgb = s->c ? shared_malloc_or_error(s->rgb_size) : NULL;
+	s->rowsum = s->rgb ? shared_malloc_or_error(s->row_size) : NULL;
+	s->rowsq = s->rowsum ? shared_malloc_or_error(s->row_size) : NULL;
+	s->diag = s->rowsq ? shared_malloc_or_error(s->row_size) : NULL;
+	s->totals = s->diag ? shared_malloc_or_error(sizeof(*s->totals)) : NULL;
+	if (!s->totals) {
+		destroy(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
+{
+	const struct state *s = vs;
+	struct partial *part = vpart;
+	uint64_t k = s->k, m = s->m;
+
+	for (uint64_t i0 = y0; i0 < y1; i0 += ROWS) {
+		uint64_t i1 = i0 + ROWS < y1 ? i0 + ROWS : y1;
+
+		memset(s->c + i0 * m, 0, (i1 - i0) * m * sizeof(double));
+		/* For each C[i][j], kk runs 0, 1, ..., k-1 across the blocks, in order. */
+		for (uint64_t kb = 0; kb < k; kb += KB) {
+			uint64_t ke = kb + KB < k ? kb + KB : k;
+
+			for (uint64_t jb = 0; jb < m; jb += JB) {
+				uint64_t je = jb + JB < m ? jb + JB : m;
+
+				for (uint64_t i = i0; i < i1; i++) {
+					double *crow = s->c + i * m;
+
+					for (uint64_t kk = kb; kk < ke; kk++) {
+						double aik = s->a[i * k + kk];
+						const double *brow = s->b + kk * m;
+
+						for (uint64_t j = jb; j < je; j++)
+							crow[j] += aik * brow[j];
+					}
+				}
+			}
+		}
+		for (uint64_t i = i0; i < i1; i++) {
+			const double *crow = s->c + i * m;
+			double sum = 0, sq = 0;
+
+			for (uint64_t j = 0; j < m; j++) {
+				double v = crow[j];
+
+				sum += v;
+				sq += v * v;
+				if (!part->any || v < part->min)
+					part->min = v;
+				if (!part->any || v > part->max)
+					part->max = v;
+				part->any = true;
+			}
+			s->rowsum[i] = sum;
+			s->rowsq[i] = sq;
+			s->diag[i] = i < m ? crow[i] : 0;
+		}
+	}
+}
+
+/* Under the lock: min and max do not depend on the order of the chunks. */
+static void compute_fold(void *vs, const void *vpart)
+{
+	const struct state *s = vs;
+	const struct partial *p = vpart;
+	struct totals *t = s->totals;
+
+	if (!p->any)
+		return;
+	if (!t->any || p->min < t->min)
+		t->min = p->min;
+	if (!t->any || p->max > t->max)
+		t->max = p->max;
+	t->any = true;
+}
+
+static void blend(const uint8_t a[3], const uint8_t b[3], double f, uint8_t *out)
+{
+	for (int c = 0; c < 3; c++)
+		out[c] = (uint8_t)lround(a[c] + (b[c] - a[c]) * f);
+}
+
+static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
+{
+	static const uint8_t white[3] = { 247, 247, 247 }, blue[3] = { 33, 102, 172 },
+			     red[3] = { 178, 24, 43 };
+	const struct state *s = vs;
+
+	(void)unused;
+	for (uint64_t i = (uint64_t)y0 * s->m; i < (uint64_t)y1 * s->m; i++) {
+		double t = s->maxabs > 0 ? s->c[i] / s->maxabs : 0;
+
+		if (t < 0)
+			blend(white, blue, t < -1 ? 1 : -t, s->rgb + 3 * i);
+		else
+			blend(white, red, t > 1 ? 1 : t, s->rgb + 3 * i);
+	}
+}
+
+static bool pass(void *vs, unsigned i, struct fb_pass *out)
+{
+	struct state *s = vs;
+
+	if (i > 1)
+		return false;
+	*out = (struct fb_pass){ .rows = (uint32_t)s->n, .ctx = s };
+	if (i == 0) {
+		out->name = out->phase = "compute";
+		out->compute = compute_rows;
+		out->partial_size = sizeof(struct partial);
+		out->fold = compute_fold;
+	} else {
+		out->name = out->phase = "colour";
+		out->compute = colour_rows;
+	}
+	return true;
+}
+
+/* In the parent, between the passes: the per-row figures folded in row order (one add
+ * per row), the same for any workers. */
+static int after_pass(void *vs, unsigned i)
+{
+	struct state *s = vs;
+	double sq = 0;
+
+	if (i != 0)
+		return 0;
+	s->sum = s->trace = 0;
+	for (uint64_t r = 0; r < s->n; r++) {
+		s->sum += s->rowsum[r];
+		sq += s->rowsq[r];
+		s->trace += s->diag[r];
+	}
+	s->frob = sqrt(sq);
+	s->maxabs = fmax(fabs(s->totals->min), fabs(s->totals->max));
+	return 0;
+}
+
+static void output(void *vs, struct fb_kernel_output *out)
+{
+	struct state *s = vs;
+
+	*out = (struct fb_kernel_output){ .rgb = s->rgb, .raw = s->c, .raw_descr = "<f8",
+					  .raw_elem_size = 8 };
+}
+
+static size_t totals(void *vs, struct fb_total *out, size_t max)
+{
+	struct state *s = vs;
+	struct fb_total all[] = {
+		{ "min", true, 0, s->totals->min, NULL, 0 },
+		{ "max", true, 0, s->totals->max, NULL, 0 },
+		{ "sum", true, 0, s->sum, NULL, 0 },
+		{ "frobenius", true, 0, s->frob, NULL, 0 },
+		{ "trace", true, 0, s->trace, NULL, 0 },
+	};
+	size_t n = s->n == s->m ? 5 : 4;	/* a trace only for square C */
+
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(*out));
+	return n;
+}
+
+static size_t footprint(void *vs)
+{
+	const struct state *s = vs;
+
+	return s->c_size + s->rgb_size + 3 * s->row_size;
+}
+
+const struct fb_kernel fb_kernel_matmul = {
+	.name = "matmul",
+	.summary = "C = A B in double, in bands of rows of C, with a heat map of C",
+	.params = params,
+	.n_params = FB_ARRAY_LEN(params),
+	.params_size = sizeof(struct matmul_params),
+	.raw_output = "npy",
+	.raw_help = "C as a .npy file ('<f8', shape (rows of a, cols of b))",
+	.size = size,
+	.check = check,
+	.create = create,
+	.pass = pass,
+	.after_pass = after_pass,
+	.output = output,
+	.totals = totals,
+	.footprint = footprint,
+	.destroy = destroy,
+};

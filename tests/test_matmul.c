@@ -1,0 +1,162 @@
+/* test_matmul.c: C = A B equals a plain triple loop bit for bit (the same additions in
+ * the same order), known products come out right (identity, ones, Hilbert), the
+ * totals match, and C is identical at every worker count and schedule. Jobs are given
+ * as JSON, as forkband reads them: generated matrices and a .npy file. */
+#include "runtime/compat.h"
+
+#include "check.h"
+#include "io/config.h"
+#include "io/matgen.h"
+#include "io/npy.h"
+#include "kernels/kernel.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Runs the job on the pool; returns a copy of C and fills the totals. */
+static double *run(const struct fb_job *job, unsigned workers, enum fb_schedule s,
+		   struct fb_total *t, size_t *nt)
+{
+	const struct fb_kernel *k = job->kernel;
+	struct fb_pool_options opt = { .workers = workers, .schedule = s };
+	struct fb_kernel_output out;
+	struct fb_pass pass;
+	void *state = NULL;
+	double *c;
+
+	if (k->create(&state, job->params, job->width, job->height, NULL) < 0)
+		return NULL;
+	for (unsigned i = 0; k->pass(state, i, &pass); i++) {
+		struct fb_pass_stats st;
+
+		if (fb_pool_run(&opt, &pass, &st) < 0) {
+			k->destroy(state);
+			return NULL;
+		}
+		fb_pass_stats_free(&st);
+		k->after_pass(state, i);
+	}
+	k->output(state, &out);
+	c = malloc((size_t)job->width * job->height * sizeof(double));
+	memcpy(c, out.raw, (size_t)job->width * job->height * sizeof(double));
+	*nt = k->totals(state, t, 8);
+	k->destroy(state);
+	return c;
+}
+
+static double total(const struct fb_total *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].d;
+	return NAN;
+}
+
+/* One job: checks C against the triple loop over the job's own A and B. */
+static void product(const char *a, const char *b, const char *what)
+{
+	char text[1024];
+	struct fb_batch batch;
+	const struct fb_matsrc *A, *B;
+	double *ref, *first = NULL, sum = 0, sq = 0, trace = 0, lo = INFINITY, hi = -INFINITY;
+	uint64_t n, k, m;
+
+	snprintf(text, sizeof(text), "{\"kernel\":\"matmul\",\"params\":{\"a\":%s,\"b\":%s}}", a, b);
+	if (fb_config_parse("test", text, strlen(text), NULL, 0, &batch) < 0) {
+		CHECK(0, "%s: config refused", what);
+		return;
+	}
+	A = batch.job[0].params;
+	B = A + 1;	/* struct matmul_params { a, b } */
+	n = A->rows, k = A->cols, m = B->cols;
+	ref = calloc(n * m, sizeof(double));
+	for (uint64_t i = 0; i < n; i++) {
+		double rs = 0, rq = 0;
+
+		for (uint64_t j = 0; j < m; j++) {
+			double c = 0;
+
+			for (uint64_t kk = 0; kk < k; kk++)
+				c += A->data[i * k + kk] * B->data[kk * m + j];
+			ref[i * m + j] = c;
+			rs += c;
+			rq += c * c;
+			lo = c < lo ? c : lo;
+			hi = c > hi ? c : hi;
+		}
+		sum += rs;
+		sq += rq;
+		trace += i < m ? ref[i * m + i] : 0;
+	}
+	for (unsigned w = 1; w <= 7; w += 2) {
+		for (int s = 0; s < FB_SCHED_COUNT; s++) {
+			struct fb_total t[8];
+			size_t nt = 0;
+			double *c = run(&batch.job[0], w, (enum fb_schedule)s, t, &nt);
+
+			CHECK(c != NULL, "%s: run failed", what);
+			if (!c)
+				continue;
+			CHECK(memcmp(c, ref, n * m * sizeof(double)) == 0,
+			      "%s: -j %u %s differs from the triple loop", what, w,
+			      fb_schedule_name((enum fb_schedule)s));
+			CHECK(total(t, nt, "sum") == sum && total(t, nt, "min") == lo &&
+				      total(t, nt, "max") == hi && total(t, nt, "frobenius") == sqrt(sq),
+			      "%s: totals differ", what);
+			if (n == m)
+				CHECK(total(t, nt, "trace") == trace, "%s: trace", what);
+			if (!first)
+				first = c;
+			else
+				free(c);
+		}
+	}
+	printf("  %-28s %llux%llu x %llux%llu: matches the triple loop\n", what,
+	       (unsigned long long)n, (unsigned long long)k, (unsigned long long)k,
+	       (unsigned long long)m);
+	free(first);
+	free(ref);
+	fb_batch_free(&batch);
+}
+
+int main(void)
+{
+	char path[64] = "/tmp/fb-matmul-XXXXXX.npy", spec[160];
+	double h[12];
+	int fd;
+
+	product("{\"generate\":\"random\",\"rows\":37,\"cols\":131,\"seed\":1}",
+		"{\"generate\":\"random\",\"rows\":131,\"cols\":600,\"seed\":2}", "random");
+	product("{\"generate\":\"random\",\"rows\":50,\"cols\":50,\"seed\":3}",
+		"{\"generate\":\"identity\",\"rows\":50,\"cols\":50}", "random x identity");
+	product("{\"generate\":\"ones\",\"rows\":9,\"cols\":70}",
+		"{\"generate\":\"ones\",\"rows\":70,\"cols\":3}", "ones x ones");
+	product("{\"generate\":\"hilbert\",\"rows\":1,\"cols\":1}",
+		"{\"generate\":\"hilbert\",\"rows\":1,\"cols\":1}", "1x1");
+	/* A from a .npy file: a 3x4 Hilbert matrix written by forkband's own writer. */
+	fd = mkstemps(path, 4);
+	if (fd >= 0)
+		close(fd);
+	fb_matgen_fill(FB_MAT_HILBERT, 3, 4, 0, h);
+	CHECK(fb_npy_write(path, "<f8", 8, 3, 4, h) == 0, "cannot write %s", path);
+	snprintf(spec, sizeof(spec), "{\"npy\":\"%s\"}", path);
+	product(spec, "{\"generate\":\"identity\",\"rows\":4,\"cols\":4}", "npy hilbert x identity");
+	unlink(path);
+
+	/* Known values: ones(9x70) ones(70x3) is 70 everywhere; the generators' facts. */
+	{
+		double one[6], id[9], hil[4];
+
+		fb_matgen_fill(FB_MAT_ONES, 2, 3, 0, one);
+		fb_matgen_fill(FB_MAT_IDENTITY, 3, 3, 0, id);
+		fb_matgen_fill(FB_MAT_HILBERT, 2, 2, 0, hil);
+		CHECK(one[5] == 1 && id[4] == 1 && id[1] == 0 && hil[3] == 1.0 / 3, "generators");
+		fb_matgen_fill(FB_MAT_RANDOM, 1, 6, 7, one);
+		for (int i = 0; i < 6; i++)
+			CHECK(one[i] >= -1 && one[i] < 1, "random value %g outside [-1, 1)", one[i]);
+	}
+	return check_exit("test_matmul");
+}
