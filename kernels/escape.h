@@ -78,6 +78,15 @@ extern const char *const fb_escape_coloring_names[];
 	{ "palette", FB_PARAM_CHOICE, offsetof(struct escape_params, palette),             \
 	  "colour palette", .choices = fb_palette_names, .def_choice = FB_PALETTE_DEFAULT }
 
+/* The members of struct fb_kernel both kernels share; each adds its name, summary,
+ * params and create. */
+#define FB_ESCAPE_KERNEL_COMMON                                                             \
+	.params_size = sizeof(struct escape_params), .raw_output = "iterations",            \
+	.raw_help = "escape counts as a .npy file (uint32, shape (height, width); 0 = inside)", \
+	.check = fb_escape_check, .pass = fb_escape_pass, .after_pass = fb_escape_after_pass, \
+	.output = fb_escape_output, .totals = fb_escape_totals,                             \
+	.footprint = fb_escape_footprint, .destroy = fb_escape_destroy
+
 /* The kernel functions both share (kernel.h); create takes whether it is Julia. */
 int fb_escape_check(const void *params, uint32_t width, uint32_t height, const char **field,
 		    char *expected, size_t expected_len);
