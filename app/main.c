@@ -226,6 +226,12 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 	case FB_PARAM_MATSRC:
 		snprintf(buf, len, "{npy} or {generate, rows, cols, seed}");
 		break;
+	case FB_PARAM_OBJECT:
+	case FB_PARAM_LIST:
+		for (size_t i = 0; i < p->ops->n_params; i++)
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
+					      p->ops->params[i].name);
+		break;
 	case FB_PARAM_OPS:
 		for (size_t i = 0; i < p->n_ops; i++)
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
@@ -256,7 +262,11 @@ static void param_default(const struct fb_param *p, char *buf, size_t len)
 	case FB_PARAM_MATRIX:
 	case FB_PARAM_OPS:
 	case FB_PARAM_MATSRC:
+	case FB_PARAM_LIST:
 		snprintf(buf, len, "none");
+		break;
+	case FB_PARAM_OBJECT:
+		snprintf(buf, len, "see below");
 		break;
 	}
 }
@@ -269,6 +279,8 @@ static const char *const type_names[] = {
 	[FB_PARAM_MATRIX] = "matrix",
 	[FB_PARAM_OPS] = "list of ops",
 	[FB_PARAM_MATSRC] = "matrix",
+	[FB_PARAM_OBJECT] = "object",
+	[FB_PARAM_LIST] = "list",
 };
 
 /* One table of params, plain (indented) or as Markdown rows. A literal default is
@@ -301,12 +313,20 @@ static void print_ops(const struct fb_param *p, bool md)
 	for (size_t i = 0; i < p->n_ops; i++) {
 		const struct fb_op_def *d = &p->ops[i];
 
+		bool op = p->type == FB_PARAM_OPS;
+
 		if (md) {
-			printf("\n#### `%s` op `%s`\n\n%s.%s", p->name, d->name, d->help,
-			       d->n_params ? "\n\n" : " No params.\n");
+			if (op)
+				printf("\n#### `%s` op `%s`\n\n", p->name, d->name);
+			else
+				printf("\n#### `%s`\n\n", p->name);
+			printf("%s.%s", d->help, d->n_params ? "\n\n" : " No params.\n");
 			print_params(d->params, d->n_params, true, "");
 		} else {
-			printf("    {\"op\": \"%s\"}: %s\n", d->name, d->help);
+			if (op)
+				printf("    {\"op\": \"%s\"}: %s\n", d->name, d->help);
+			else
+				printf("    %s: %s\n", p->name, d->help);
 			print_params(d->params, d->n_params, false, "      ");
 		}
 	}
@@ -340,7 +360,8 @@ static int cmd_kernels(int argc, char **argv)
 			printf("%s: %s%s\n", k->name, k->summary, k->input ? " (input: a PNG)" : "");
 		print_params(k->params, k->n_params, md, "  ");
 		for (size_t j = 0; j < k->n_params; j++)
-			if (k->params[j].type == FB_PARAM_OPS)
+			if (k->params[j].type == FB_PARAM_OPS || k->params[j].type == FB_PARAM_OBJECT ||
+			    k->params[j].type == FB_PARAM_LIST)
 				print_ops(&k->params[j], md);
 		if (k->raw_output) {
 			if (md)

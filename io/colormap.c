@@ -10,7 +10,7 @@ struct palette {
 	uint8_t stop[8][3];
 };
 
-const char *const fb_palette_names[] = { "classic", "fire", "ocean", "gray", NULL };
+const char *const fb_palette_names[] = { "classic", "fire", "ocean", "gray", "viridis", NULL };
 
 static const struct palette palettes[] = {
 	/* Deep blue through white to orange and near-black: the usual fractal ramp. */
@@ -21,6 +21,9 @@ static const struct palette palettes[] = {
 	{ 5, { { 0, 0, 40 }, { 0, 64, 128 }, { 0, 160, 192 }, { 128, 224, 224 }, { 255, 255, 255 } } },
 	/* Grayscale. */
 	{ 5, { { 0, 0, 0 }, { 64, 64, 64 }, { 128, 128, 128 }, { 192, 192, 192 }, { 255, 255, 255 } } },
+	/* Perceptually uniform (matplotlib's viridis, sampled at 0, 1/4, ..., 1): lightness
+	 * rises steadily, so equal steps of a field look equal, also in gray. */
+	{ 5, { { 68, 1, 84 }, { 59, 82, 139 }, { 33, 145, 140 }, { 94, 201, 98 }, { 253, 231, 37 } } },
 };
 
 _Static_assert(FB_ARRAY_LEN(palettes) + 1 == FB_ARRAY_LEN(fb_palette_names),

@@ -14,8 +14,9 @@
 /* NULL-terminated; an index into it is a palette id. One of them ("gray") is grayscale. */
 extern const char *const fb_palette_names[];
 
-/* The id of the default palette, "classic". */
+/* The id of the default palette, "classic", and of the perceptual "viridis". */
 #define FB_PALETTE_DEFAULT 0
+#define FB_PALETTE_VIRIDIS 4
 
 /* Linear ramp: t <= 0 gives the first stop, t >= 1 the last. */
 void fb_palette_linear(int palette, double t, uint8_t rgb[3]);

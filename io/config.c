@@ -385,6 +385,8 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 	for (size_t k = 0; k < p->n_ops; k++)
 		names[k] = p->ops[k].name;
 	names[p->n_ops] = NULL;
+	if (!cJSON_IsArray(v) && p->type == FB_PARAM_LIST)
+		return cfg_error(c, path, "expected a list of objects, got %s", show(v));
 	if (!cJSON_IsArray(v))
 		return cfg_error(c, path, "expected a list of operations such as "
 				 "[{\"op\": \"%s\"}], got %s", names[0], show(v));
@@ -402,7 +404,9 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 			return cfg_error(c, at, "expected an operation {\"op\": ...}, got %s", show(o));
 		}
 		join(opath, sizeof(opath), at, "op");
-		if (get_choice(c, cJSON_GetObjectItemCaseSensitive(o, "op"), opath, names, &kind) < 0 ||
+		if (p->type == FB_PARAM_LIST)
+			kind = 0;	/* one kind of item, and no "op" key */
+		else if (get_choice(c, cJSON_GetObjectItemCaseSensitive(o, "op"), opath, names, &kind) < 0 ||
 		    kind < 0) {
 			if (kind < 0 && !cJSON_GetObjectItemCaseSensitive(o, "op"))
 				cfg_error(c, opath, "missing; every operation names its op");
@@ -418,8 +422,8 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 		}
 		list->n++;
 		fb_params_defaults(d->params, d->n_params, list->op[list->n - 1].params);
-		if (get_params(c, o, at, d->name, d->params, d->n_params, "op",
-			       list->op[list->n - 1].params) < 0) {
+		if (get_params(c, o, at, d->name, d->params, d->n_params,
+			       p->type == FB_PARAM_LIST ? NULL : "op", list->op[list->n - 1].params) < 0) {
 			free_ops(p, list);
 			return -1;
 		}
@@ -565,6 +569,12 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 		return get_ops(c, p, v, path, (struct fb_op_list *)(void *)at);
 	case FB_PARAM_MATSRC:
 		return get_matsrc(c, v, path, (struct fb_matsrc *)(void *)at);
+	case FB_PARAM_OBJECT:
+		if (!cJSON_IsObject(v))
+			return cfg_error(c, path, "expected an object, got %s", show(v));
+		return get_params(c, v, path, p->name, p->ops->params, p->ops->n_params, NULL, at);
+	case FB_PARAM_LIST:
+		return get_ops(c, p, v, path, (struct fb_op_list *)(void *)at);
 	}
 	FB_BUG("parameter type %d", (int)p->type);
 }
@@ -1335,6 +1345,9 @@ static cJSON *param_value(const struct fb_param *p, const char *at)
 		cJSON_AddNumberToObject(o, "seed", (double)m->seed);
 		return o;
 	}
+	case FB_PARAM_OBJECT:
+		return params_object(p->ops->params, p->ops->n_params, at);
+	case FB_PARAM_LIST:
 	case FB_PARAM_OPS: {
 		const struct fb_op_list *list = (const void *)at;
 		cJSON *ops = cJSON_CreateArray();
@@ -1345,7 +1358,8 @@ static cJSON *param_value(const struct fb_param *p, const char *at)
 			cJSON *o = cJSON_CreateObject();
 
 			/* "op" first, as people write it, then the op's params. */
-			if (!ps || !o || !cJSON_AddStringToObject(o, "op", d->name) ||
+			if (!ps || !o ||
+			    (p->type == FB_PARAM_OPS && !cJSON_AddStringToObject(o, "op", d->name)) ||
 			    !cJSON_AddItemToArray(ops, o)) {
 				cJSON_Delete(ps);
 				cJSON_Delete(o);

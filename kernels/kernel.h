@@ -39,6 +39,9 @@ enum fb_param_type {
 				 * own parameter table (ops, n_ops) */
 	FB_PARAM_MATSRC,	/* struct fb_matsrc: {"npy": path} or {"generate": kind,
 				 * "rows", "cols", "seed"}, read or made by io/config */
+	FB_PARAM_OBJECT,	/* an object whose keys are ops[0]'s params, stored inline
+				 * at offset (ops[0].params' offsets are within it) */
+	FB_PARAM_LIST,		/* struct fb_op_list of ops[0] objects, without "op" keys */
 };
 
 /* A matrix operand: where it came from, and its values (malloc()ed by io/config and

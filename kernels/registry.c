@@ -11,12 +11,14 @@ extern const struct fb_kernel fb_kernel_mandelbrot;
 extern const struct fb_kernel fb_kernel_julia;
 extern const struct fb_kernel fb_kernel_filter;
 extern const struct fb_kernel fb_kernel_matmul;
+extern const struct fb_kernel fb_kernel_heat;
 
 const struct fb_kernel *const fb_kernels[] = {
 	&fb_kernel_mandelbrot,
 	&fb_kernel_julia,
 	&fb_kernel_filter,
 	&fb_kernel_matmul,
+	&fb_kernel_heat,
 };
 
 const size_t fb_kernel_count = FB_ARRAY_LEN(fb_kernels);
@@ -73,6 +75,15 @@ void fb_params_defaults(const struct fb_param *table, size_t n, void *params)
 			memcpy(at, &none, sizeof(none));
 			break;
 		}
+		case FB_PARAM_OBJECT:
+			fb_params_defaults(p->ops->params, p->ops->n_params, at);
+			break;
+		case FB_PARAM_LIST: {
+			struct fb_op_list none = { 0 };
+
+			memcpy(at, &none, sizeof(none));
+			break;
+		}
 		}
 	}
 }
@@ -97,7 +108,7 @@ void fb_params_free(const struct fb_param *table, size_t n, void *params)
 			m->data = NULL;
 			continue;
 		}
-		if (table[i].type != FB_PARAM_OPS)
+		if (table[i].type != FB_PARAM_OPS && table[i].type != FB_PARAM_LIST)
 			continue;
 		list = (struct fb_op_list *)(void *)((char *)params + table[i].offset);
 		for (size_t j = 0; j < list->n; j++) {

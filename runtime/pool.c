@@ -3,6 +3,7 @@
 
 #include "pool.h"
 
+#include "barrier.h"
 #include "error.h"
 #include "shared_mem.h"
 #include "spinlock.h"
@@ -33,6 +34,9 @@ struct control {
 	/* Written under the lock; the parent reads rows_done without it (atomically). */
 	_Alignas(FB_CACHE_LINE) uint64_t cursor;
 	uint64_t rows_done;
+	uint32_t steps_done;	/* steps passes: written by the worker that ends a step */
+	uint32_t stop;
+	struct fb_barrier barrier;
 	struct worker_slot slot[];
 };
 
@@ -95,7 +99,8 @@ static void pin_worker(unsigned w, const cpu_set_t *allowed)
 }
 
 /* The body of worker w; never returns. */
-FB_NORETURN static void worker_main(struct run *r, unsigned w, uint32_t owner)
+/* One step of the pass for worker w: every chunk the schedule gives it. */
+static void work_step(struct run *r, unsigned w, uint32_t owner)
 {
 	const struct fb_pass *pass = r->pass;
 	struct worker_slot *me = &r->ctl->slot[w];
@@ -137,6 +142,33 @@ FB_NORETURN static void worker_main(struct run *r, unsigned w, uint32_t owner)
 		if (!shared)
 			have = fb_schedule_next_private(r->schedule, pass->rows, r->workers,
 							r->chunk, w, &pos, &y0, &y1);
+	}
+}
+
+/* The body of worker w; never returns. A stepped pass keeps the worker for every step:
+ * after a step, all meet at the barrier; the last to arrive ends the step (step_end,
+ * cursor reset, stop or not) while the others wait at a second barrier. */
+FB_NORETURN static void worker_main(struct run *r, unsigned w, uint32_t owner)
+{
+	const struct fb_pass *pass = r->pass;
+	unsigned steps = pass->steps ? pass->steps : 1;
+	struct fb_barrier_local local = { 0 };
+
+	for (unsigned step = 0;; step++) {
+		work_step(r, w, owner);
+		if (steps == 1 && !pass->step_end)
+			break;
+		if (fb_barrier_wait(&r->ctl->barrier, &local)) {
+			bool stop = (pass->step_end && pass->step_end(pass->ctx, step)) ||
+				    step + 1 >= steps;
+
+			r->ctl->cursor = 0;
+			__atomic_store_n(&r->ctl->steps_done, step + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&r->ctl->stop, stop, __ATOMIC_RELAXED);
+		}
+		fb_barrier_wait(&r->ctl->barrier, &local);
+		if (__atomic_load_n(&r->ctl->stop, __ATOMIC_RELAXED))
+			break;
 	}
 	_exit(0);
 }
@@ -257,6 +289,7 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	if (!r.ctl)
 		return -1;
 	fb_spin_init(&r.ctl->lock);
+	fb_barrier_init(&r.ctl->barrier, opt->workers);
 
 	pid = calloc(opt->workers, sizeof(*pid));
 	forked = calloc(opt->workers, sizeof(*forked));
@@ -319,7 +352,8 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 		now = fb_now_ns();
 		if (pass->progress && now - last_progress >= 100 * 1000 * 1000) {
 			pass->progress(pass->pctx, pass,
-				       __atomic_load_n(&r.ctl->rows_done, __ATOMIC_RELAXED));
+				       __atomic_load_n(&r.ctl->rows_done, __ATOMIC_RELAXED) /
+					       (pass->steps ? pass->steps : 1));
 			last_progress = now;
 		}
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN &&
@@ -329,10 +363,10 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 			goto restore;
 		}
 	}
-	if (r.ctl->rows_done != pass->rows) {
+	if (r.ctl->rows_done != (uint64_t)pass->rows * (r.ctl->steps_done ? r.ctl->steps_done : 1)) {
 		/* Only possible through a schedule bug: fail loudly rather than emit an
 		 * image with holes. */
-		FB_BUG("pass '%s' computed %llu of %u rows", pass->name,
+		FB_BUG("pass '%s' computed %llu rows, not %u per step", pass->name,
 		       (unsigned long long)r.ctl->rows_done, pass->rows);
 	}
 

@@ -52,6 +52,13 @@ struct fb_pass {
 	 * done == rows when the pass has succeeded. May be NULL. */
 	void (*progress)(void *pctx, const struct fb_pass *pass, uint64_t done);
 	void *pctx;
+	/* Steps (a stencil): the workers compute every row `steps` times (0 or 1: once),
+	 * staying alive between steps and meeting at a process barrier after each. There
+	 * one worker calls step_end(ctx, step), after every chunk of the step is folded and
+	 * before any worker starts the next; it returns true to end the pass early. Progress
+	 * is reported in rows of one step: all the steps' rows divided by steps. */
+	unsigned steps;
+	bool (*step_end)(void *ctx, unsigned step);
 };
 
 struct fb_pool_options {

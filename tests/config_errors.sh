@@ -142,9 +142,9 @@ EOF
 t top-level-string 'bad.json: expected a JSON object' <<<'"mandelbrot"'
 
 # ---- keys ----
-t kernel-missing 'bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, got nothing' <<<'{ "width": 8 }'
-t kernel-unknown "bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, got \"mandelbrott\" (did you mean 'mandelbrot'?)" <<<'{ "kernel": "mandelbrott" }'
-t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, got 5' <<<'{ "kernel": 5 }'
+t kernel-missing 'bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, heat, got nothing' <<<'{ "width": 8 }'
+t kernel-unknown "bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, heat, got \"mandelbrott\" (did you mean 'mandelbrot'?)" <<<'{ "kernel": "mandelbrott" }'
+t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, julia, filter, matmul, heat, got 5' <<<'{ "kernel": 5 }'
 t unknown-key "bad.json: widht: unknown key (did you mean 'width'?)" <<EOF
 { "kernel": "mandelbrot", "widht": 8, "height": 8 }
 EOF
@@ -186,7 +186,7 @@ EOF
 t choice-as-number 'bad.json: params.coloring: expected one of smooth, histogram, bands, got 1' <<EOF
 { $J, "params": { "coloring": 1 } }
 EOF
-t choice-typo "bad.json: params.palette: expected one of classic, fire, ocean, gray, got \"grey\" (did you mean 'gray'?)" <<EOF
+t choice-typo "bad.json: params.palette: expected one of classic, fire, ocean, gray, viridis, got \"grey\" (did you mean 'gray'?)" <<EOF
 { $J, "params": { "palette": "grey" } }
 EOF
 t params-not-object 'bad.json: params: expected an object, got []' <<EOF
@@ -296,6 +296,19 @@ t set-batch-key "--set jobs: unknown key in a job (jobs belongs at the top of a 
 EOF
 t set-creates-defaults "--set defaults.width: defaults: unknown key in a job" --set defaults.width=5 <<EOF
 { $J }
+EOF
+t heat-alpha-unstable 'bad.json: params.alpha: expected a number greater than 0 and at most 0.25, got 0.3' <<EOF
+{ "kernel": "heat", "width": 8, "height": 8, "params": { "alpha": 0.3 } }
+EOF
+t heat-source-without-value "bad.json: params.sources[0].value: missing" <<EOF
+{ "kernel": "heat", "width": 8, "height": 8, "params": { "sources": [ { "x": 1, "y": 2 } ] } }
+EOF
+t heat-boundary-typo "bad.json: params.boundary.lft: unknown key (did you mean 'left'?)" <<EOF
+{ "kernel": "heat", "width": 8, "height": 8, "params": { "boundary": { "lft": 1 } } }
+EOF
+t matmul-inner-dimensions "a is 3x4 but b is 5x2: inner dimensions differ" <<EOF
+{ "kernel": "matmul", "params": { "a": { "generate": "ones", "rows": 3, "cols": 4 },
+  "b": { "generate": "ones", "rows": 5, "cols": 2 } } }
 EOF
 t julia-without-c "bad.json: params.c: missing; julia needs it" <<EOF
 { "kernel": "julia", "width": 8, "height": 8 }
