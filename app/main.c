@@ -213,7 +213,7 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 			snprintf(buf, len, "%g to %g", p->min, p->max);
 		break;
 	case FB_PARAM_POINT:
-		snprintf(buf, len, "[re, im]");
+		snprintf(buf, len, "%s", p->optional ? "[lo, hi]" : "[re, im]");
 		break;
 	case FB_PARAM_CHOICE:
 		for (size_t i = 0; p->choices[i]; i++)

@@ -550,8 +550,8 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 		    !cJSON_IsNumber(v->child) || !cJSON_IsNumber(v->child->next) ||
 		    !isfinite(xy[0] = v->child->valuedouble) ||
 		    !isfinite(xy[1] = v->child->next->valuedouble))
-			return cfg_error(c, path, "expected [re, im], two finite numbers, got %s",
-					 show(v));
+			return cfg_error(c, path, "expected [%s], two finite numbers, got %s",
+					 p->def_text && p->optional ? "lo, hi" : "re, im", show(v));
 		memcpy(at, xy, sizeof(xy));
 		return 0;
 	}
@@ -1306,7 +1306,7 @@ static cJSON *param_value(const struct fb_param *p, const char *at)
 		double xy[2];
 
 		memcpy(xy, at, sizeof(xy));
-		return cJSON_CreateDoubleArray(xy, 2);
+		return isnan(xy[0]) ? cJSON_CreateNull() : cJSON_CreateDoubleArray(xy, 2);
 	}
 	case FB_PARAM_CHOICE: {
 		int x;

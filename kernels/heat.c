@@ -39,6 +39,7 @@ struct heat_params {
 	double initial;
 	struct boundary boundary;
 	struct fb_op_list sources;
+	double range[2];	/* NAN: the field's min and max */
 };
 
 static const struct fb_param boundary_params[] = {
@@ -90,7 +91,25 @@ static const struct fb_param params[] = {
 	  "{top, bottom, left, right}: the border's values", .ops = &boundary_def, .n_ops = 1 },
 	{ "sources", FB_PARAM_LIST, offsetof(struct heat_params, sources),
 	  "[{x, y, radius, value}, ...]: discs held fixed", .ops = &source_def, .n_ops = 1 },
+	{ "range", FB_PARAM_POINT, offsetof(struct heat_params, range),
+	  "[lo, hi]: the values the colour scale spans (beyond: clamped)", .optional = true,
+	  .def_text = "the final field's min and max" },
 };
+
+static int check(const void *vp, uint32_t w, uint32_t h, const char **field, char *expected,
+		 size_t len)
+{
+	const struct heat_params *p = vp;
+
+	(void)w;
+	(void)h;
+	if (!isnan(p->range[0]) && !(p->range[0] < p->range[1])) {
+		*field = "range";
+		snprintf(expected, len, "[lo, hi] with lo below hi");
+		return -1;
+	}
+	return 0;
+}
 
 /* What the workers share besides the grids. */
 struct control {
@@ -296,7 +315,9 @@ static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 {
 	const struct state *s = vs;
 	const double *u = s->grid[s->ctl->cur];
-	double lo = s->ctl->min, span = s->ctl->max - s->ctl->min;
+	bool fixed = !isnan(s->p.range[0]);
+	double lo = fixed ? s->p.range[0] : s->ctl->min;
+	double span = (fixed ? s->p.range[1] : s->ctl->max) - lo;
 
 	(void)unused;
 	for (size_t c = (size_t)y0 * s->w; c < (size_t)y1 * s->w; c++)
@@ -389,6 +410,7 @@ const struct fb_kernel fb_kernel_heat = {
 	.params_size = sizeof(struct heat_params),
 	.raw_output = "npy",
 	.raw_help = "the final field as a .npy file ('<f8', shape (height, width))",
+	.check = check,
 	.create = create,
 	.pass = pass,
 	.after_pass = after_pass,

@@ -50,9 +50,12 @@ void fb_params_defaults(const struct fb_param *table, size_t n, void *params)
 			memcpy(at, &v, sizeof(v));
 			break;
 		}
-		case FB_PARAM_POINT:
-			memcpy(at, p->def, 2 * sizeof(double));
+		case FB_PARAM_POINT: {
+			double none[2] = { NAN, NAN };
+
+			memcpy(at, p->optional ? none : p->def, 2 * sizeof(double));
 			break;
+		}
 		case FB_PARAM_CHOICE:
 			memcpy(at, &p->def_choice, sizeof(int));
 			break;

@@ -300,6 +300,9 @@ EOF
 t heat-alpha-unstable 'bad.json: params.alpha: expected a number greater than 0 and at most 0.25, got 0.3' <<EOF
 { "kernel": "heat", "width": 8, "height": 8, "params": { "alpha": 0.3 } }
 EOF
+t heat-range-backwards "bad.json: params.range: expected [lo, hi] with lo below hi, got [5,1]" <<EOF
+{ "kernel": "heat", "width": 8, "height": 8, "params": { "range": [5, 1] } }
+EOF
 t heat-source-without-value "bad.json: params.sources[0].value: missing" <<EOF
 { "kernel": "heat", "width": 8, "height": 8, "params": { "sources": [ { "x": 1, "y": 2 } ] } }
 EOF
