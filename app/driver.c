@@ -48,6 +48,28 @@ static uint32_t crc32_of(const void *data, size_t len)
 	return (uint32_t)crc;
 }
 
+/* One frame of a filmed job: the image as it stands, named by the kernel's step count.
+ * No forkband:config chunk: the job in it would make the final image, not this one. */
+static int write_frame(const struct fb_job *job, void *state)
+{
+	struct fb_kernel_output out;
+	struct fb_png_text text[] = { { "Software", "forkband " FORKBAND_VERSION } };
+	struct fb_image rgb = { job->width, job->height, 3, 8, NULL };
+	struct fb_bytes png;
+	char path[4096], what[4200];
+	int rc;
+
+	job->kernel->output(state, &out);
+	rgb.data = (void *)out.rgb;
+	fb_frame_path(job->frames_png, job->kernel->frame_step(state), path, sizeof(path));
+	snprintf(what, sizeof(what), "'%s'", path);
+	if (fb_png_encode_image(what, &rgb, text, FB_ARRAY_LEN(text), &png) < 0)
+		return -1;
+	rc = fb_write_bytes(path, png.data, png.len);
+	free(png.data);
+	return rc;
+}
+
 static int write_outputs(const struct fb_job *job, const struct fb_drive_options *opt,
 			 void *state, struct fb_job_result *res)
 {
@@ -121,21 +143,35 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		return FB_DRIVE_SETUP_FAILED;
 	add_phase(res, "setup", seconds_since(start));
 
+	if (job->frames_every && k->frames)
+		k->frames(state, job->frames_every);
 	for (unsigned i = 0; k->pass(state, i, &pass); i++) {
-		if (i >= FB_MAX_PASSES)
-			FB_BUG("kernel %s has more than %d passes", k->name, FB_MAX_PASSES);
+		/* The report keeps the first FB_MAX_PASSES passes' worker stats (a filmed
+		 * job can have thousands); every pass's time counts in its phase. */
+		struct fb_pass_stats spare, *st = i < FB_MAX_PASSES ? &res->pass[i] : &spare;
+
 		pass.progress = fb_progress_update;
 		pass.pctx = prog;
 		fb_progress_pass_start(prog);
 		t = fb_now_ns();
-		if (fb_pool_run(&opt, &pass, &res->pass[i]) < 0)
+		if (fb_pool_run(&opt, &pass, st) < 0)
 			goto failed;
-		res->pass_name[i] = pass.name;
-		res->pass_phase[i] = pass.phase ? pass.phase : pass.name;
-		res->n_passes = i + 1;
+		if (i < FB_MAX_PASSES) {
+			res->pass_name[i] = pass.name;
+			res->pass_phase[i] = pass.phase ? pass.phase : pass.name;
+			res->n_passes = i + 1;
+		} else {
+			fb_pass_stats_free(&spare);
+		}
 		if (k->after_pass && k->after_pass(state, i) < 0)
 			goto failed;
 		add_phase(res, pass.phase ? pass.phase : pass.name, seconds_since(t));
+		if (pass.frame && job->frames_png) {
+			t = fb_now_ns();
+			if (write_frame(job, state) < 0)
+				goto failed;
+			add_phase(res, "frames", seconds_since(t));
+		}
 	}
 	fb_progress_clear(prog);
 

@@ -634,10 +634,97 @@ static int validate_params(const struct ctx *c, const cJSON *obj, struct fb_job 
 	return 0;
 }
 
+/* A frame file name pattern: one %d or %0Nd (N 1-9) for the frame's step, %% for a
+ * percent sign, nothing else after a %. Returns the index of the conversion or -1. */
+static long frame_conversion(const char *pat)
+{
+	long at = -1;
+
+	for (const char *p = pat; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		if (at >= 0)
+			return -1;
+		at = p - pat;
+		if (p[1] == '0' && p[2] >= '1' && p[2] <= '9' && p[3] == 'd')
+			p += 3;
+		else if (p[1] == 'd')
+			p += 1;
+		else
+			return -1;
+	}
+	return at;
+}
+
+/* output.frames: {"every": K, "png": "out/heat_%05d.png"}, for kernels that step. */
+static int get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
+{
+	static const char *const keys[] = { "every", "png" };
+	const cJSON *png = cJSON_GetObjectItemCaseSensitive(v, "png");
+	char first[4096];
+	int64_t every = 0;
+
+	if (!job->kernel->frames)
+		return cfg_error(c, "output.frames", "unknown key: %s takes no steps to film",
+				 job->kernel->name);
+	if (check_object(c, v, "output.frames", keys, 2) < 0 ||
+	    get_int(c, cJSON_GetObjectItemCaseSensitive(v, "every"), "output.frames.every", 1,
+		    1000000000, &every) < 0)
+		return -1;
+	if (!every)
+		return cfg_error(c, "output.frames.every", "missing; expected steps between frames");
+	if (!cJSON_IsString(png) || frame_conversion(png->valuestring) < 0)
+		return cfg_error(c, "output.frames.png", "expected a file name with one %%d or "
+				 "%%05d for the step, such as \"out/heat_%%05d.png\", got %s", show(png));
+	job->frames_every = (uint32_t)every;
+	job->frames_png = strdup(png->valuestring);
+	if (!job->frames_png)
+		return fb_error("out of memory");
+	/* Every frame lands in the same folder: check it with the first name. */
+	fb_frame_path(job->frames_png, 0, first, sizeof(first));
+	{
+		struct fb_error_capture cap;
+		int rc;
+
+		fb_error_capture_begin(&cap);
+		rc = fb_config_check_output(first);
+		fb_error_capture_end(&cap);
+		if (rc < 0)
+			return cfg_error(c, "output.frames.png", "%s", cap.msg);
+	}
+	return 0;
+}
+
+void fb_frame_path(const char *pattern, uint64_t step, char *out, size_t len)
+{
+	long at = frame_conversion(pattern);
+	int width = pattern[at + 1] == '0' ? pattern[at + 2] - '0' : 0;
+	size_t n = 0;
+
+	/* Built by hand rather than by printf with the user's pattern as the format. */
+	for (const char *p = pattern; *p && n + 1 < len; p++) {
+		if (p - pattern == at) {
+			n += (size_t)snprintf(out + n, len - n, "%0*llu", width, (unsigned long long)step);
+			p += width ? 3 : 1;
+		} else {
+			out[n++] = *p;
+			if (*p == '%')
+				p++;	/* %% */
+		}
+		if (n >= len)
+			n = len - 1;
+	}
+	out[n] = '\0';
+}
+
 static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
-	const char *names[3] = { "png", "report", job->kernel->raw_output };
-	size_t n = job->kernel->raw_output ? 3 : 2;
+	const char *names[4] = { "png", "report", "frames", job->kernel->raw_output };
+	size_t n = job->kernel->raw_output ? 4 : 3;
 	char path[256];
 
 	if (check_object(c, obj, "output", names, n) < 0 ||
@@ -645,11 +732,14 @@ static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job 
 	    get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "report"), "output.report",
 		     &job->report) < 0)
 		return -1;
-	if (n == 3) {
-		join(path, sizeof(path), "output", names[2]);
-		if (get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[2]), path, &job->raw) < 0)
+	if (n == 4) {
+		join(path, sizeof(path), "output", names[3]);
+		if (get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[3]), path, &job->raw) < 0)
 			return -1;
 	}
+	if (cJSON_GetObjectItemCaseSensitive(obj, "frames") &&
+	    get_frames(c, cJSON_GetObjectItemCaseSensitive(obj, "frames"), job) < 0)
+		return -1;
 	return 0;
 }
 
@@ -1062,6 +1152,7 @@ static void job_free(struct fb_job *job)
 		fb_params_free(job->kernel->params, job->kernel->n_params, job->params);
 	free(job->params);
 	free(job->input);
+	free(job->frames_png);
 	fb_image_free(&job->input_image);
 	free(job->png);
 	free(job->raw);
@@ -1459,5 +1550,13 @@ void *fb_job_to_json(const struct fb_job *job)
 		cJSON_AddStringToObject(outp, job->kernel->raw_output, job->raw);
 	if (job->report)
 		cJSON_AddStringToObject(outp, "report", job->report);
+	if (job->frames_png) {
+		cJSON *f = cJSON_AddObjectToObject(outp, "frames");
+
+		if (f) {
+			cJSON_AddNumberToObject(f, "every", job->frames_every);
+			cJSON_AddStringToObject(f, "png", job->frames_png);
+		}
+	}
 	return o;
 }

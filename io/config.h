@@ -51,6 +51,8 @@ struct fb_job {
 	uint32_t chunk;		/* 0: the schedule's default */
 	char *input;		/* the input PNG's path, for kernels with input */
 	struct fb_image input_image;	/* decoded during validation; freed with the batch */
+	uint32_t frames_every;	/* output.frames: a frame every this many steps (0: none) */
+	char *frames_png;	/* its file name pattern (fb_frame_path()) */
 	char *png;		/* output paths; NULL when not asked for */
 	char *raw;
 	char *report;
@@ -82,6 +84,10 @@ void fb_batch_free(struct fb_batch *b);
  * for the temporary file's, in an existing writable folder.
  * Returns 0, or -1 after reporting. */
 int fb_config_check_output(const char *path);
+
+/* The file name of the frame at `step` from an output.frames pattern (already checked:
+ * one %d or %0Nd). */
+void fb_frame_path(const char *pattern, uint64_t step, char *out, size_t len);
 
 /* True if two output paths name the same file (same real folder, same base name). */
 bool fb_same_file_path(const char *a, const char *b);

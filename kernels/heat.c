@@ -115,6 +115,7 @@ static int check(const void *vp, uint32_t w, uint32_t h, const char **field, cha
 struct control {
 	unsigned cur;			/* grid holding the latest step */
 	unsigned steps;			/* steps taken */
+	bool stopped;			/* the tolerance was reached */
 	double step_max;		/* largest |change| of the step under way */
 	double residual;		/* largest |change| of the last step taken */
 	double min, max;		/* of the final field */
@@ -138,6 +139,10 @@ struct state {
 	uint8_t *fixed;			/* private: 1 where held; made before the fork */
 	double mean;
 	size_t grid_size, row_size, rgb_size;
+	/* The passes: step segments of `every` steps (all steps when not filmed), each
+	 * followed by stats and colour; `next` is the next one to describe. */
+	unsigned every;
+	enum { NEXT_STEP, NEXT_STATS, NEXT_COLOUR, NEXT_DONE } next;
 };
 
 static void destroy(void *vs)
@@ -266,11 +271,13 @@ static bool step_end(void *vs, unsigned step)
 	struct state *s = vs;
 	struct control *c = s->ctl;
 
+	(void)step;	/* counted across the segments of a filmed run instead */
 	c->residual = c->step_max;
 	c->step_max = 0;
-	c->steps = step + 1;
+	c->steps++;
 	c->cur ^= 1;
-	return s->p.tolerance > 0 && c->residual < s->p.tolerance;
+	c->stopped = s->p.tolerance > 0 && c->residual < s->p.tolerance;
+	return c->stopped;
 }
 
 static void stats_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
@@ -325,49 +332,79 @@ static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 				  s->rgb + 3 * c);
 }
 
+static unsigned steps_left(const struct state *s)
+{
+	return s->ctl->stopped ? 0 : (unsigned)s->p.steps - s->ctl->steps;
+}
+
 static bool pass(void *vs, unsigned i, struct fb_pass *out)
 {
 	struct state *s = vs;
+	unsigned left = steps_left(s);
 
+	(void)i;
 	*out = (struct fb_pass){ .rows = s->h, .ctx = s, .partial_size = sizeof(struct partial) };
-	switch (i) {
-	case 0:
+	switch (s->next) {
+	case NEXT_STEP:
 		out->name = "step";
 		out->phase = "compute";
 		out->compute = step_rows;
 		out->fold = step_fold;
-		out->steps = (unsigned)s->p.steps;
+		out->steps = s->every && s->every < left ? s->every : left;
 		out->step_end = step_end;
 		return true;
-	case 1:
+	case NEXT_STATS:
 		out->name = "stats";
 		out->phase = "colour";
 		out->compute = stats_rows;
 		out->fold = stats_fold;
 		return true;
-	case 2:
+	case NEXT_COLOUR:
 		out->name = "colour";
 		out->phase = "colour";
 		out->compute = colour_rows;
 		out->partial_size = 0;
+		out->frame = s->every > 0;
 		return true;
 	default:
 		return false;
 	}
 }
 
-/* After the stats pass, in the parent: the mean from the row sums, in row order. */
+/* In the parent, after each pass: the mean from the row sums (in row order) after a
+ * stats pass, and which pass comes next. */
 static int after_pass(void *vs, unsigned i)
 {
 	struct state *s = vs;
 	double sum = 0;
 
-	if (i != 1)
-		return 0;
-	for (uint32_t r = 0; r < s->h; r++)
-		sum += s->rowsum[r];
-	s->mean = sum / (double)s->cells;
+	(void)i;
+	switch (s->next) {
+	case NEXT_STEP:
+		s->next = NEXT_STATS;
+		s->ctl->any = false;	/* fresh min and max for this field */
+		break;
+	case NEXT_STATS:
+		for (uint32_t r = 0; r < s->h; r++)
+			sum += s->rowsum[r];
+		s->mean = sum / (double)s->cells;
+		s->next = NEXT_COLOUR;
+		break;
+	default:
+		s->next = steps_left(s) ? NEXT_STEP : NEXT_DONE;
+		break;
+	}
 	return 0;
+}
+
+static void frames(void *vs, unsigned every)
+{
+	((struct state *)vs)->every = every;
+}
+
+static uint64_t frame_step(void *vs)
+{
+	return ((struct state *)vs)->ctl->steps;
 }
 
 static void output(void *vs, struct fb_kernel_output *out)
@@ -410,6 +447,8 @@ const struct fb_kernel fb_kernel_heat = {
 	.params_size = sizeof(struct heat_params),
 	.raw_output = "npy",
 	.raw_help = "the final field as a .npy file ('<f8', shape (height, width))",
+	.frames = frames,
+	.frame_step = frame_step,
 	.check = check,
 	.create = create,
 	.pass = pass,

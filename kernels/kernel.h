@@ -134,6 +134,12 @@ struct fb_kernel {
 	/* The image size the params imply (matmul: C's), or NULL when the job's width
 	 * and height (or the input's size) are used. */
 	void (*size)(const void *params, uint32_t *width, uint32_t *height);
+	/* Kernels that step may be filmed (output.frames): the driver calls frames(state,
+	 * every) after create; the kernel then ends its stepped pass every `every` steps and
+	 * follows it with passes that colour the field, the last one flagged .frame; the
+	 * driver writes a frame after each such pass, named by frame_step(). */
+	void (*frames)(void *state, unsigned every);
+	uint64_t (*frame_step)(void *state);
 	const char *raw_help;
 
 	/* Returns 0, or -1 with *field (a param name) and expected (a phrase such as

@@ -59,6 +59,8 @@ struct fb_pass {
 	 * is reported in rows of one step: all the steps' rows divided by steps. */
 	unsigned steps;
 	bool (*step_end)(void *ctx, unsigned step);
+	/* For the caller: after this pass the image is ready to be saved as a frame. */
+	bool frame;
 };
 
 struct fb_pool_options {

@@ -148,6 +148,21 @@ expect 2 "a batch whose job reads another's output" -- "$bin" run -q "$dir/chain
 grep -q "jobs\[1\].input: .* is written by jobs\[0\].output.png" "$dir/stderr" ||
 	bad "chain message: $(cat "$dir/stderr")"
 
+# Filming heat: a frame every K steps, the same bytes at any -j, and the final image
+# the same as an unfilmed run's.
+heat='{"kernel": "heat", "width": 40, "height": 24, "params": {"steps": 90, "sources": [{"x": 10, "y": 12, "radius": 3, "value": 9}]}}'
+echo "$heat" >"$dir/heat.json"
+mkdir "$dir/f1" "$dir/f3"
+"$bin" run -q "$dir/heat.json" -j 1 -o "$dir/h1.png" --set "output.frames={\"every\": 40, \"png\": \"$dir/f1/h_%03d.png\"}" &&
+	"$bin" run -q "$dir/heat.json" -j 3 --schedule static -o "$dir/h3.png" \
+		--set "output.frames={\"every\": 40, \"png\": \"$dir/f3/h_%03d.png\"}" &&
+	"$bin" run -q "$dir/heat.json" -o "$dir/h0.png" || bad "filmed heat runs failed"
+[ "$(ls "$dir/f1" | tr '\n' ' ')" = "h_040.png h_080.png h_090.png " ] && ok "frames at steps 40, 80, 90" ||
+	bad "frames: $(ls "$dir/f1" | tr '\n' ' ')"
+for f in "$dir"/f1/*; do cmp -s "$f" "$dir/f3/$(basename "$f")" || bad "frame $(basename "$f") differs at -j 3"; done
+cmp -s "$dir/h1.png" "$dir/h0.png" && cmp -s "$dir/h1.png" "$dir/h3.png" &&
+	ok "filming does not change the final image" || bad "filmed final image differs"
+
 # A config error leaves an existing output as it was.
 echo "precious" >"$dir/keep.png"
 expect 2 "bad config with an existing output" -- "$bin" run -q --set params.max_iter=0 -o "$dir/keep.png"

@@ -303,6 +303,13 @@ EOF
 t heat-range-backwards "bad.json: params.range: expected [lo, hi] with lo below hi, got [5,1]" <<EOF
 { "kernel": "heat", "width": 8, "height": 8, "params": { "range": [5, 1] } }
 EOF
+t heat-frames-bad-pattern 'bad.json: output.frames.png: expected a file name with one %d or %05d for the step' <<EOF
+{ "kernel": "heat", "width": 8, "height": 8, "output": { "frames": { "every": 5, "png": "f%s.png" } } }
+EOF
+t frames-on-matmul "bad.json: output.frames: unknown key: matmul takes no steps to film" <<EOF
+{ "kernel": "matmul", "params": { "a": { "generate": "ones", "rows": 2, "cols": 2 },
+  "b": { "generate": "ones", "rows": 2, "cols": 2 } }, "output": { "frames": { "every": 1, "png": "f%d.png" } } }
+EOF
 t heat-source-without-value "bad.json: params.sources[0].value: missing" <<EOF
 { "kernel": "heat", "width": 8, "height": 8, "params": { "sources": [ { "x": 1, "y": 2 } ] } }
 EOF
