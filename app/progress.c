@@ -65,9 +65,15 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 		clock_text(eta, sizeof(eta), (double)(pass->rows - done) / rate);
 	else
 		snprintf(eta, sizeof(eta), "?");
-	snprintf(line, sizeof(line), "%s%s%-7s [%s] %3.0f%%  %llu/%u rows  %.0f rows/s  %s  ETA %s",
-		 p->job ? p->job : "", p->job ? " " : "", pass->name, bar, frac * 100,
-		 (unsigned long long)done, pass->rows, rate, el, eta);
+	if (pass->steps > 1)	/* done is in rows of one step: rows x steps over all */
+		snprintf(line, sizeof(line), "%s%s%-7s [%s] %3.0f%%  step %llu/%u  %s  ETA %s",
+			 p->job ? p->job : "", p->job ? " " : "", pass->name, bar, frac * 100,
+			 (unsigned long long)(done * pass->steps / pass->rows), pass->steps, el, eta);
+	else
+		snprintf(line, sizeof(line),
+			 "%s%s%-7s [%s] %3.0f%%  %llu/%u rows  %.0f rows/s  %s  ETA %s",
+			 p->job ? p->job : "", p->job ? " " : "", pass->name, bar, frac * 100,
+			 (unsigned long long)done, pass->rows, rate, el, eta);
 	cols = columns();
 	if (strlen(line) >= cols)	/* leave the last column free: no automatic wrap */
 		line[cols - 1] = '\0';
