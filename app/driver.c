@@ -166,7 +166,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		if (k->after_pass && k->after_pass(state, i) < 0)
 			goto failed;
 		add_phase(res, pass.phase ? pass.phase : pass.name, seconds_since(t));
-		if (pass.frame && job->frames_png) {
+		if (pass.frame && job->frames_png && !(dopt && dopt->no_files)) {
 			t = fb_now_ns();
 			if (write_frame(job, state) < 0)
 				goto failed;
