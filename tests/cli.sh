@@ -99,7 +99,7 @@ grep -q "^wrote $dir/s.png: 64x36 mandelbrot" "$dir/stderr" && ok "summary line"
 # On a terminal, a progress bar (drawn with \r) precedes the summary.
 if command -v script >/dev/null; then
 	script -qec "'$bin' run '${small[0]}' '${small[1]}' '${small[2]}' '${small[3]}' -o '$dir/t.png'" \
-		/dev/null >"$dir/tty" 2>&1
+		/dev/null >"$dir/tty" 2>&1 </dev/null	# script needs a stdin, even an empty one
 	if grep -q "rows/s" "$dir/tty" && grep -q "ETA" "$dir/tty"; then ok "progress bar on a terminal"; else
 		bad "no progress bar on a terminal: $(head -c 300 "$dir/tty")"; fi
 else
