@@ -118,14 +118,12 @@ struct control {
 	bool stopped;			/* the tolerance was reached */
 	double step_max;		/* largest |change| of the step under way */
 	double residual;		/* largest |change| of the last step taken */
-	double min, max;		/* of the final field */
-	bool any;
+	struct fb_range range;		/* of the field as it stands */
 };
 
 struct partial {
 	double max_change;
-	double min, max;
-	bool any;
+	struct fb_range range;
 };
 
 struct state {
@@ -293,11 +291,7 @@ static void stats_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 			double v = u[i * s->w + j];
 
 			sum += v;
-			if (!part->any || v < part->min)
-				part->min = v;
-			if (!part->any || v > part->max)
-				part->max = v;
-			part->any = true;
+			fb_range_add(&part->range, v);
 		}
 		s->rowsum[i] = sum;
 	}
@@ -307,15 +301,8 @@ static void stats_fold(void *vs, const void *vpart)
 {
 	struct state *s = vs;
 	const struct partial *p = vpart;
-	struct control *c = s->ctl;
 
-	if (!p->any)
-		return;
-	if (!c->any || p->min < c->min)
-		c->min = p->min;
-	if (!c->any || p->max > c->max)
-		c->max = p->max;
-	c->any = true;
+	fb_range_merge(&s->ctl->range, &p->range);
 }
 
 static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
@@ -323,8 +310,8 @@ static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 	const struct state *s = vs;
 	const double *u = s->grid[s->ctl->cur];
 	bool fixed = !isnan(s->p.range[0]);
-	double lo = fixed ? s->p.range[0] : s->ctl->min;
-	double span = (fixed ? s->p.range[1] : s->ctl->max) - lo;
+	double lo = fixed ? s->p.range[0] : s->ctl->range.min;
+	double span = (fixed ? s->p.range[1] : s->ctl->range.max) - lo;
 
 	(void)unused;
 	for (size_t c = (size_t)y0 * s->w; c < (size_t)y1 * s->w; c++)
@@ -382,7 +369,7 @@ static int after_pass(void *vs, unsigned i)
 	switch (s->next) {
 	case NEXT_STEP:
 		s->next = NEXT_STATS;
-		s->ctl->any = false;	/* fresh min and max for this field */
+		s->ctl->range.any = false;	/* fresh min and max for this field */
 		break;
 	case NEXT_STATS:
 		for (uint32_t r = 0; r < s->h; r++)
@@ -422,8 +409,8 @@ static size_t totals(void *vs, struct fb_total *out, size_t max)
 	struct fb_total all[] = {
 		{ "steps", false, c->steps, 0, NULL, 0 },
 		{ "residual", true, 0, c->residual, NULL, 0 },
-		{ "min", true, 0, c->min, NULL, 0 },
-		{ "max", true, 0, c->max, NULL, 0 },
+		{ "min", true, 0, c->range.min, NULL, 0 },
+		{ "max", true, 0, c->range.max, NULL, 0 },
 		{ "mean", true, 0, s->mean, NULL, 0 },
 	};
 	size_t n = FB_ARRAY_LEN(all) < max ? FB_ARRAY_LEN(all) : max;

@@ -159,6 +159,30 @@ struct fb_kernel {
 	void (*destroy)(void *state);
 };
 
+/* The range of the values seen so far, empty until the first. Taking a min and a max
+ * does not depend on the order, so chunks' ranges can be merged as they finish. */
+struct fb_range {
+	double min, max;
+	bool any;
+};
+
+static inline void fb_range_add(struct fb_range *r, double v)
+{
+	if (!r->any || v < r->min)
+		r->min = v;
+	if (!r->any || v > r->max)
+		r->max = v;
+	r->any = true;
+}
+
+static inline void fb_range_merge(struct fb_range *r, const struct fb_range *o)
+{
+	if (o->any) {
+		fb_range_add(r, o->min);
+		fb_range_add(r, o->max);
+	}
+}
+
 /* The registry, in the order `forkband kernels` lists them. */
 extern const struct fb_kernel *const fb_kernels[];
 extern const size_t fb_kernel_count;

@@ -41,13 +41,11 @@ static const struct fb_param params[] = {
 #define ROWS 4
 
 struct partial {
-	double min, max;
-	bool any;
+	struct fb_range range;
 };
 
 struct totals {
-	double min, max;
-	bool any;
+	struct fb_range range;
 };
 
 struct state {
@@ -238,11 +236,7 @@ static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 
 			sum += v;
 			sq += v * v;
-			if (!part->any || v < part->min)
-				part->min = v;
-			if (!part->any || v > part->max)
-				part->max = v;
-			part->any = true;
+			fb_range_add(&part->range, v);
 		}
 		s->rowsum[i] = sum;
 		s->rowsq[i] = sq;
@@ -255,15 +249,8 @@ static void compute_fold(void *vs, const void *vpart)
 {
 	const struct state *s = vs;
 	const struct partial *p = vpart;
-	struct totals *t = s->totals;
 
-	if (!p->any)
-		return;
-	if (!t->any || p->min < t->min)
-		t->min = p->min;
-	if (!t->any || p->max > t->max)
-		t->max = p->max;
-	t->any = true;
+	fb_range_merge(&s->totals->range, &p->range);
 }
 
 static void blend(const uint8_t a[3], const uint8_t b[3], double f, uint8_t *out)
@@ -324,7 +311,7 @@ static int after_pass(void *vs, unsigned i)
 		s->trace += s->diag[r];
 	}
 	s->frob = sqrt(sq);
-	s->maxabs = fmax(fabs(s->totals->min), fabs(s->totals->max));
+	s->maxabs = fmax(fabs(s->totals->range.min), fabs(s->totals->range.max));
 	return 0;
 }
 
@@ -340,8 +327,8 @@ static size_t totals(void *vs, struct fb_total *out, size_t max)
 {
 	struct state *s = vs;
 	struct fb_total all[] = {
-		{ "min", true, 0, s->totals->min, NULL, 0 },
-		{ "max", true, 0, s->totals->max, NULL, 0 },
+		{ "min", true, 0, s->totals->range.min, NULL, 0 },
+		{ "max", true, 0, s->totals->range.max, NULL, 0 },
 		{ "sum", true, 0, s->sum, NULL, 0 },
 		{ "frobenius", true, 0, s->frob, NULL, 0 },
 		{ "trace", true, 0, s->trace, NULL, 0 },
