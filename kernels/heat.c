@@ -330,7 +330,8 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 	unsigned left = steps_left(s);
 
 	(void)i;
-	*out = (struct fb_pass){ .rows = s->h, .ctx = s, .partial_size = sizeof(struct partial) };
+	*out = (struct fb_pass){ .rows = s->h, .ctx = s, .partial_size = sizeof(struct partial),
+				 .state = { { s->ctl, sizeof(*s->ctl) } } };
 	switch (s->next) {
 	case NEXT_STEP:
 		out->name = "step";

@@ -1,16 +1,29 @@
-/* pool.c: fork the workers, hand out rows, wait, and name any worker that failed. */
+/* pool.c: fork the workers, hand out rows, wait, and recover from workers that die.
+ *
+ * Recovery rests on two rules:
+ * - A worker changes shared state only inside the spinlock: it folds a chunk's totals,
+ *   counts its rows, marks it done and takes the next chunk into its hand in one
+ *   critical section. So a worker that died outside the lock left exactly one chunk
+ *   unfinished (the one in its hand, whose totals it never folded), and a replacement
+ *   that starts from its slot redoes that chunk and goes on where it stopped.
+ * - A worker that died inside the lock may have folded half a chunk: the totals cannot
+ *   be trusted. The pool kills the others and reruns the pass (a stepped pass: the step)
+ *   from a checkpoint of the totals, at most once.
+ */
 #include "compat.h"
 
 #include "pool.h"
 
 #include "barrier.h"
 #include "error.h"
+#include "fault.h"
 #include "shared_mem.h"
 #include "spinlock.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +32,24 @@
 #include <time.h>
 #include <unistd.h>
 
-/* What a worker publishes about itself. Only that worker writes its slot (the parent
- * reads it after reaping), and each slot has its own cache line. */
+enum { SLOT_NEW, SLOT_WORKING, SLOT_FINISHED };
+
+/* One per worker index, kept across the processes that fill it (a replacement takes
+ * over its predecessor's slot). Written under the lock, except that a step's end
+ * resets the slots while every worker waits at the barrier; the parent reads a slot
+ * after reaping the process that wrote it. Each slot has its own cache line. */
 struct worker_slot {
 	_Alignas(FB_CACHE_LINE) uint64_t rows;
 	uint64_t chunks;
 	uint64_t busy_ns;
-	uint32_t y0, y1;	/* the chunk in hand; y1 == 0: none yet */
+	uint64_t pos;		/* static, cyclic: the schedule's position after the hand */
+	uint32_t y0, y1;	/* the chunk in hand, while state is SLOT_WORKING */
+	uint32_t state;
 };
+
+/* Stepped passes: committed holds the steps ended and checkpointed, with this bit set
+ * once the last step has been ended (by count or by step_end()). */
+#define STEPS_STOP 0x80000000u
 
 /* The control block of one pass, in shared memory. */
 struct control {
@@ -34,8 +57,8 @@ struct control {
 	/* Written under the lock; the parent reads rows_done without it (atomically). */
 	_Alignas(FB_CACHE_LINE) uint64_t cursor;
 	uint64_t rows_done;
-	uint32_t steps_done;	/* steps passes: written by the worker that ends a step */
-	uint32_t stop;
+	uint32_t committed;
+	uint32_t in_step_end;	/* a worker is between step_end() and the commit */
 	struct fb_barrier barrier;
 	struct worker_slot slot[];
 };
@@ -65,19 +88,96 @@ unsigned fb_usable_cpus(void)
 	return fb_online_cpus();
 }
 
+/* The live workers of the pass under way, for fb_pool_kill_active() in a signal
+ * handler. Entries change only while SIGINT, SIGTERM and SIGHUP are blocked. */
+static pid_t *volatile active_pid;
+static volatile unsigned active_n;
+
+void fb_pool_kill_active(void)
+{
+	pid_t *pid = active_pid;
+	unsigned n = active_n;
+
+	if (!pid)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		if (pid[i] > 0)
+			kill(pid[i], SIGKILL);
+	for (unsigned i = 0; i < n; i++)
+		if (pid[i] > 0)
+			while (waitpid(pid[i], NULL, 0) < 0 && errno == EINTR)
+				;
+}
+
 struct run {
 	const struct fb_pass *pass;
+	const struct fb_pool_options *opt;
 	enum fb_schedule schedule;
 	unsigned workers;
 	uint32_t chunk;
+	bool stepped;
 	struct control *ctl;
+	size_t ctl_size;
+	uint8_t *ckpt;		/* shared: two copies of the pass's state regions */
+	size_t state_size;	/* bytes of one copy */
 	void *partial;
+	pid_t parent;
+	cpu_set_t allowed;
+	sigset_t old_mask;	/* the mask the workers start with */
+
+	/* Parent only. */
+	pid_t *pid;		/* [w]: live worker's pid, 0 once reaped */
+	pid_t *last_pid;	/* [w]: the latest pid in slot w, for the stats */
+	unsigned alive;
+	unsigned deaths;
+	bool reran;		/* the one rerun after a dead lock holder is spent */
+	struct strike { uint32_t y0; unsigned n; } strikes[FB_POOL_MAX_DEATHS + 1];
+	unsigned n_strikes;
+	char **events;
+	unsigned n_events;
 };
 
-static bool claim_shared(struct run *r, uint32_t *y0, uint32_t *y1)
+/* Copies the pass's state regions into (save) or out of checkpoint k (0 or 1). */
+static void checkpoint(struct run *r, unsigned k, bool save)
 {
-	return fb_schedule_next_shared(r->schedule, r->pass->rows, r->workers, r->chunk,
-				       &r->ctl->cursor, y0, y1);
+	uint8_t *c = r->ckpt + (size_t)k * r->state_size;
+
+	for (int i = 0; i < FB_PASS_STATE_MAX; i++) {
+		const struct fb_region *g = &r->pass->state[i];
+
+		if (!g->p)
+			continue;
+		if (save)
+			memcpy(c, g->p, g->size);
+		else
+			memcpy(g->p, c, g->size);
+		c += g->size;
+	}
+}
+
+/* Takes slot w's next chunk into its hand, or marks the slot finished. Under the lock:
+ * a worker that dies here dies holding it. */
+static void claim(struct run *r, unsigned w)
+{
+	struct worker_slot *me = &r->ctl->slot[w];
+	uint32_t y0, y1;
+	bool have;
+
+	if (fb_schedule_is_shared(r->schedule)) {
+		have = fb_schedule_next_shared(r->schedule, r->pass->rows, r->workers, r->chunk,
+					       &r->ctl->cursor, &y0, &y1);
+	} else {
+		uint64_t pos = me->pos;
+
+		have = fb_schedule_next_private(r->schedule, r->pass->rows, r->workers, r->chunk,
+						w, &pos, &y0, &y1);
+		me->pos = pos;
+	}
+	if (have) {
+		me->y0 = y0;
+		me->y1 = y1;
+	}
+	me->state = have ? SLOT_WORKING : SLOT_FINISHED;
 }
 
 /* Pins the calling worker w to the (w mod n)-th CPU of the set the parent may use
@@ -98,151 +198,356 @@ static void pin_worker(unsigned w, const cpu_set_t *allowed)
 	}
 }
 
-/* The body of worker w; never returns. */
-/* One step of the pass for worker w: every chunk the schedule gives it. */
+/* One step of the pass for worker w: the chunk in its slot's hand (a predecessor's,
+ * for a replacement), then every chunk the schedule gives it. */
 static void work_step(struct run *r, unsigned w, uint32_t owner)
 {
 	const struct fb_pass *pass = r->pass;
 	struct worker_slot *me = &r->ctl->slot[w];
-	bool shared = fb_schedule_is_shared(r->schedule);
-	uint64_t pos = 0;
-	uint32_t y0, y1;
-	bool have;
 
-	if (shared) {
+	if (me->state == SLOT_NEW) {
 		fb_spin_lock(&r->ctl->lock, owner);
-		have = claim_shared(r, &y0, &y1);
+		claim(r, w);
 		fb_spin_unlock(&r->ctl->lock);
-	} else {
-		have = fb_schedule_next_private(r->schedule, pass->rows, r->workers, r->chunk,
-						w, &pos, &y0, &y1);
 	}
-	while (have) {
-		uint64_t t0;
+	while (me->state == SLOT_WORKING) {
+		uint32_t y0 = me->y0, y1 = me->y1;
+		uint64_t t0, busy;
 
-		me->y0 = y0;
-		me->y1 = y1;
+		fb_fault_before_chunk(pass->name, w, y0);
 		if (r->partial)
 			memset(r->partial, 0, pass->partial_size);
 		t0 = fb_now_ns();
 		pass->compute(pass->ctx, y0, y1, r->partial);
-		me->busy_ns += fb_now_ns() - t0;
-		me->rows += y1 - y0;
-		me->chunks++;
+		busy = fb_now_ns() - t0;
 
-		/* One lock trip per chunk: fold, count progress, claim the next chunk. */
+		/* One lock trip per chunk: fold, count, mark done, take the next. */
 		fb_spin_lock(&r->ctl->lock, owner);
 		if (pass->fold)
 			pass->fold(pass->ctx, r->partial);
+		fb_fault_in_lock(pass->name, w);
 		__atomic_store_n(&r->ctl->rows_done, r->ctl->rows_done + (y1 - y0),
 				 __ATOMIC_RELAXED);
-		if (shared)
-			have = claim_shared(r, &y0, &y1);
+		me->rows += y1 - y0;
+		me->chunks++;
+		me->busy_ns += busy;
+		claim(r, w);
 		fb_spin_unlock(&r->ctl->lock);
-		if (!shared)
-			have = fb_schedule_next_private(r->schedule, pass->rows, r->workers,
-							r->chunk, w, &pos, &y0, &y1);
 	}
 }
 
-/* The body of worker w; never returns. A stepped pass keeps the worker for every step:
- * after a step, all meet at the barrier; the last to arrive ends the step (step_end,
- * cursor reset, stop or not) while the others wait at a second barrier. */
-FB_NORETURN static void worker_main(struct run *r, unsigned w, uint32_t owner)
+/* In the last worker to reach the end of step `step`, while the others wait: ends the
+ * step, readies the slots for the next, checkpoints the state and commits. Until the
+ * commit the parent treats a death here as a death inside the step. */
+static void end_step(struct run *r, unsigned step, unsigned steps)
+{
+	const struct fb_pass *pass = r->pass;
+	bool stop;
+
+	__atomic_store_n(&r->ctl->in_step_end, 1, __ATOMIC_RELAXED);
+	stop = (pass->step_end && pass->step_end(pass->ctx, step)) || step + 1 >= steps;
+	r->ctl->cursor = 0;
+	for (unsigned w = 0; w < r->workers; w++) {
+		r->ctl->slot[w].state = SLOT_NEW;
+		r->ctl->slot[w].pos = 0;
+	}
+	checkpoint(r, (step + 1) & 1, true);
+	__atomic_store_n(&r->ctl->committed, (step + 1) | (stop ? STEPS_STOP : 0),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&r->ctl->in_step_end, 0, __ATOMIC_RELAXED);
+}
+
+/* The body of worker w, starting at step `first`; never returns. A stepped pass keeps
+ * the worker for every step: after a step all meet at the barrier; the last to arrive
+ * ends the step while the others wait at a second barrier. */
+FB_NORETURN static void worker_main(struct run *r, unsigned w, unsigned first)
 {
 	const struct fb_pass *pass = r->pass;
 	unsigned steps = pass->steps ? pass->steps : 1;
+	uint32_t owner = (uint32_t)getpid();
 	struct fb_barrier_local local = { 0 };
 
-	for (unsigned step = 0;; step++) {
+	for (unsigned step = first;; step++) {
 		work_step(r, w, owner);
-		if (steps == 1 && !pass->step_end)
+		if (!r->stepped)
 			break;
-		if (fb_barrier_wait(&r->ctl->barrier, &local)) {
-			bool stop = (pass->step_end && pass->step_end(pass->ctx, step)) ||
-				    step + 1 >= steps;
-
-			r->ctl->cursor = 0;
-			__atomic_store_n(&r->ctl->steps_done, step + 1, __ATOMIC_RELAXED);
-			__atomic_store_n(&r->ctl->stop, stop, __ATOMIC_RELAXED);
-		}
+		if (fb_barrier_wait(&r->ctl->barrier, &local))
+			end_step(r, step, steps);
 		fb_barrier_wait(&r->ctl->barrier, &local);
-		if (__atomic_load_n(&r->ctl->stop, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&r->ctl->committed, __ATOMIC_ACQUIRE) & STEPS_STOP)
 			break;
 	}
 	_exit(0);
 }
 
-static void describe_rows(const struct worker_slot *s, char *buf, size_t len)
+/* Forks the worker for slot w, starting at step `first`. */
+static int launch(struct run *r, unsigned w, unsigned first)
 {
-	if (s->y1 == 0)
-		snprintf(buf, len, "before taking rows");
-	else
-		snprintf(buf, len, "rows %u-%u", s->y0, s->y1 - 1);
+	sigset_t term, mask;
+	pid_t p;
+
+	/* A signal handler that stops the pool must not see a worker that is not yet
+	 * recorded. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGHUP);
+	sigprocmask(SIG_BLOCK, &term, &mask);
+	p = fork();
+	if (p == 0) {
+		/* The parent decides what an interrupt does; a SIGTERM sent to this worker
+		 * alone kills it, like any other signal. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, SIG_DFL);
+		active_pid = NULL;
+		sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
+		/* Die with the parent; if it is already gone, do not start. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != r->parent)
+			_exit(1);
+		if (r->opt->pin)
+			pin_worker(w, &r->allowed);
+		worker_main(r, w, first);
+	}
+	if (p > 0) {
+		r->pid[w] = r->last_pid[w] = p;
+		r->alive++;
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (p < 0)
+		return fb_error_errno("cannot fork worker %u", w);
+	return 0;
 }
 
-static void report_failure(const struct control *ctl, unsigned w, int status)
+/* Kills and reaps every worker still alive. */
+static void stop_all(struct run *r)
 {
-	char rows[64];
+	for (unsigned i = 0; i < r->workers; i++)
+		if (r->pid[i] > 0)
+			kill(r->pid[i], SIGKILL);
+	for (unsigned i = 0; i < r->workers; i++) {
+		if (r->pid[i] > 0) {
+			while (waitpid(r->pid[i], NULL, 0) < 0 && errno == EINTR)
+				;
+			r->pid[i] = 0;
+		}
+	}
+	r->alive = 0;
+}
 
-	describe_rows(&ctl->slot[w], rows, sizeof(rows));
+/* Sets the control block for a start at step `first` (checkpoint first & 1 restored
+ * unless this is the first start) and forks every worker. */
+static int start_all(struct run *r, unsigned first, bool restore)
+{
+	struct control *c = r->ctl;
+
+	if (restore)
+		checkpoint(r, first & 1, false);
+	fb_spin_init(&c->lock);
+	fb_barrier_init(&c->barrier, r->workers);
+	c->cursor = 0;
+	c->rows_done = (uint64_t)first * r->pass->rows;
+	c->committed = first;
+	c->in_step_end = 0;
+	for (unsigned w = 0; w < r->workers; w++) {
+		c->slot[w].state = SLOT_NEW;
+		c->slot[w].pos = 0;
+	}
+	for (unsigned w = 0; w < r->workers; w++)
+		if (launch(r, w, first) < 0)
+			return -1;
+	return 0;
+}
+
+static void describe_status(int status, char *buf, size_t len)
+{
 	if (WIFSIGNALED(status)) {
 		const char *abbrev = sigabbrev_np(WTERMSIG(status));
 
 		if (abbrev)
-			fb_error("worker %u (%s) killed by SIG%s", w, rows, abbrev);
+			snprintf(buf, len, "killed by SIG%s", abbrev);
 		else
-			fb_error("worker %u (%s) killed by signal %d", w, rows, WTERMSIG(status));
+			snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
 	} else {
-		fb_error("worker %u (%s) exited with status %d", w, rows, WEXITSTATUS(status));
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
 	}
 }
 
-/* Kills and reaps every worker still alive. */
-static void stop_all(pid_t *pid, unsigned n)
+static void describe_hand(const struct worker_slot *s, char *buf, size_t len)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (pid[i] > 0)
-			kill(pid[i], SIGKILL);
-	for (unsigned i = 0; i < n; i++) {
-		if (pid[i] > 0) {
-			while (waitpid(pid[i], NULL, 0) < 0 && errno == EINTR)
-				;
-			pid[i] = 0;
+	if (s->state == SLOT_WORKING)
+		snprintf(buf, len, "in rows %u-%u", s->y0, s->y1 - 1);
+	else if (s->state == SLOT_FINISHED)
+		snprintf(buf, len, "after its last rows");
+	else
+		snprintf(buf, len, "before taking rows");
+}
+
+static void add_event(struct run *r, const char *fmt, ...) FB_PRINTF(2, 3);
+
+static void add_event(struct run *r, const char *fmt, ...)
+{
+	char msg[512], **grown;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	grown = realloc(r->events, (r->n_events + 1) * sizeof(*grown));
+	if (!grown)
+		return;	/* the event is only news; the run goes on */
+	r->events = grown;
+	if ((r->events[r->n_events] = strdup(msg)))
+		r->n_events++;
+}
+
+/* One more death in the rows starting at y0 (UINT32_MAX: before any rows); returns
+ * how many there have been. */
+static unsigned strike(struct run *r, uint32_t y0)
+{
+	for (unsigned i = 0; i < r->n_strikes; i++)
+		if (r->strikes[i].y0 == y0)
+			return ++r->strikes[i].n;
+	r->strikes[r->n_strikes] = (struct strike){ y0, 1 };
+	r->n_strikes++;
+	return 1;
+}
+
+/* Whether the lock is held by the dead worker `dead`. Held with no owner named, it
+ * may be a live worker in the two instructions between taking the word and naming
+ * itself, or the dead one, stopped there or in the middle of releasing: give a live
+ * one 20 ms to show itself, then assume the worst. */
+static bool lock_held_by(struct control *c, pid_t dead)
+{
+	for (int tries = 0;; tries++) {
+		uint32_t owner;
+
+		if (!fb_spin_is_held(&c->lock))
+			return false;
+		owner = fb_spin_holder(&c->lock);
+		if (owner != 0)
+			return owner == (uint32_t)dead;
+		if (tries == 200)
+			return true;
+		usleep(100);
+	}
+}
+
+/* A worker of slot w died (status). Replaces it, or reruns the pass or step, or fails
+ * the pass; returns 0 or -1 (reported). */
+static int on_death(struct run *r, unsigned w, pid_t p, int status)
+{
+	struct control *c = r->ctl;
+	const struct worker_slot *s = &c->slot[w];
+	char how[64], where[64];
+	bool in_lock = lock_held_by(c, p);
+	bool in_step_end = r->stepped && __atomic_load_n(&c->in_step_end, __ATOMIC_RELAXED);
+	uint32_t key = s->state == SLOT_WORKING ? s->y0 : UINT32_MAX;
+	unsigned n, first;
+
+	describe_status(status, how, sizeof(how));
+	describe_hand(s, where, sizeof(where));
+	if (++r->deaths > FB_POOL_MAX_DEATHS)
+		return fb_error("%u workers died in pass '%s' (the last: worker %u, pid %d, %s "
+				"%s); giving up", r->deaths - 1, r->pass->name, w, (int)p, how,
+				where);
+	if (s->state != SLOT_FINISHED && (n = strike(r, key)) >= FB_POOL_STRIKES) {
+		if (key == UINT32_MAX)
+			return fb_error("worker %u died %u times before taking rows (the last "
+					"%s, pid %d); giving up", w, n, how, (int)p);
+		return fb_error("rows %u-%u killed their worker %u times (the last: worker %u, "
+				"pid %d, %s); giving up", s->y0, s->y1 - 1, n, w, (int)p, how);
+	}
+	if (!in_lock && !in_step_end && !r->stepped) {
+		if (s->state == SLOT_FINISHED) {
+			add_event(r, "worker %u (pid %d) %s after its last rows; nothing to redo",
+				  w, (int)p, how);
+			return 0;
 		}
+		add_event(r, "worker %u (pid %d) %s %s; %s", w, (int)p, how, where,
+			  s->state == SLOT_WORKING ? "rows redone" : "replaced");
+		return launch(r, w, 0);
 	}
+
+	/* Every other worker is stopped and the pass or step starts again from its
+	 * checkpoint: after a death in the lock or in a step's end the shared totals
+	 * cannot be trusted, and a stepped pass cannot take in a replacement halfway
+	 * through a step (its barrier counts the workers). */
+	if (in_lock) {
+		if (r->reran)
+			return fb_error("worker %u (pid %d) %s holding the lock %s, and the pass "
+					"'%s' was already rerun once for that; giving up", w,
+					(int)p, how, where, r->pass->name);
+		r->reran = true;
+	}
+	stop_all(r);
+	first = __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
+	if (first & STEPS_STOP) {
+		/* It died on its way out, after the last step was committed. */
+		add_event(r, "worker %u (pid %d) %s after the last step; nothing to redo", w,
+			  (int)p, how);
+		return 0;
+	}
+	if (r->stepped)
+		add_event(r, "worker %u (pid %d) %s %s%s of step %u; the step was redone from "
+			  "its start", w, (int)p, how,
+			  in_lock ? "holding the lock " : in_step_end ? "while ending the step" : "",
+			  in_step_end ? "" : where, first + 1);
+	else
+		add_event(r, "worker %u (pid %d) %s holding the lock %s; the totals could not be "
+			  "trusted, so the pass '%s' was rerun from its start", w, (int)p, how,
+			  where, r->pass->name);
+	return start_all(r, first, true);
 }
 
-/* Reaps whatever has exited. Returns the number reaped, or -1 after reporting the
- * first failed worker. */
-static int reap(const struct control *ctl, pid_t *pid, unsigned n)
+/* Reaps whatever has exited; returns -1 after reporting an unrecoverable failure. */
+static int reap(struct run *r)
 {
-	int reaped = 0;
-
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < r->workers; i++) {
 		int status;
-		pid_t got;
+		pid_t got, p = r->pid[i];
 
-		if (pid[i] <= 0)
+		if (p <= 0)
 			continue;
-		got = waitpid(pid[i], &status, WNOHANG);
+		got = waitpid(p, &status, WNOHANG);
 		if (got == 0)
 			continue;
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			fb_error_errno("cannot wait for worker %u (pid %d)", i, (int)pid[i]);
-			pid[i] = 0;
-			return -1;
+			return fb_error_errno("cannot wait for worker %u (pid %d)", i, (int)p);
 		}
-		pid[i] = 0;
+		r->pid[i] = 0;
+		r->alive--;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			report_failure(ctl, i, status);
-			return -1;
+			if (on_death(r, i, p, status) < 0)
+				return -1;
+			/* A rerun restarted every slot: scan them again. */
+			i = (unsigned)-1;
 		}
-		reaped++;
 	}
-	return reaped;
+	return 0;
+}
+
+/* The --timeout error: which workers were still busy, and where. */
+static int timed_out(struct run *r)
+{
+	char where[64];
+	unsigned busy = 0, first = 0;
+
+	for (unsigned w = 0; w < r->workers; w++) {
+		if (r->pid[w] > 0 && r->ctl->slot[w].state == SLOT_WORKING && busy++ == 0)
+			first = w;
+	}
+	if (busy == 0)
+		return fb_error("the run took longer than --timeout %g s; its workers were stopped",
+				r->opt->timeout_s);
+	describe_hand(&r->ctl->slot[first], where, sizeof(where));
+	return fb_error("the run took longer than --timeout %g s: worker %u (pid %d) was still "
+			"%s%s; its workers were stopped", r->opt->timeout_s, first,
+			(int)r->pid[first], where,
+			busy > 1 ? " (and other workers were busy)" : "");
 }
 
 static int validate(const struct fb_pool_options *opt, const struct fb_pass *pass)
@@ -254,51 +559,82 @@ static int validate(const struct fb_pool_options *opt, const struct fb_pass *pas
 		FB_BUG("bad schedule %d", (int)opt->schedule);
 	if (!pass->compute)
 		FB_BUG("pass '%s' has no compute callback", pass->name);
+	if ((pass->fold || pass->step_end) && !pass->state[0].p)
+		FB_BUG("pass '%s' folds totals but names no state to checkpoint", pass->name);
+	return 0;
+}
+
+static void free_events(char **events, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(events[i]);
+	free(events);
+}
+
+/* Sizes and maps the control block and the checkpoints. */
+static int map_control(struct run *r)
+{
+	size_t ckpt;
+
+	r->state_size = 0;
+	for (int i = 0; i < FB_PASS_STATE_MAX; i++)
+		if (r->pass->state[i].p &&
+		    !fb_size_add(r->state_size, r->pass->state[i].size, &r->state_size))
+			return fb_error("the pass's state is too large");
+	if (!fb_size_mul(sizeof(struct worker_slot), r->workers, &r->ctl_size) ||
+	    !fb_size_add(r->ctl_size, sizeof(struct control), &r->ctl_size) ||
+	    !fb_size_mul(r->state_size, 2, &ckpt) ||
+	    !fb_size_add(r->ctl_size, ckpt, &r->ctl_size))
+		return fb_error("control block for %u workers is too large", r->workers);
+	r->ctl = shared_malloc_or_error(r->ctl_size);
+	if (!r->ctl)
+		return -1;
+	r->ckpt = (uint8_t *)r->ctl + r->ctl_size - ckpt;
 	return 0;
 }
 
 int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 		struct fb_pass_stats *stats)
 {
-	struct run r = { .pass = pass, .schedule = opt->schedule, .workers = opt->workers };
-	size_t ctl_size;
-	pid_t *pid = NULL;	/* [w]: live workers' pids, 0 once reaped */
-	pid_t *forked = NULL;	/* [w]: every worker's pid, for the stats */
-	pid_t parent = getpid();
-	sigset_t chld, old_mask;
+	struct run *r;
+	sigset_t chld;
 	struct sigaction dfl = { 0 }, old_chld;
-	cpu_set_t allowed;
-	unsigned alive = 0;
 	uint64_t start, last_progress = 0;
 	int rc = -1;
 
 	memset(stats, 0, sizeof(*stats));
 	if (validate(opt, pass) < 0)
 		return -1;
-	r.chunk = opt->chunk ? opt->chunk
-			     : fb_schedule_default_chunk(opt->schedule, pass->rows, opt->workers);
-
-	if (!fb_size_mul(sizeof(struct worker_slot), opt->workers, &ctl_size) ||
-	    !fb_size_add(ctl_size, sizeof(struct control), &ctl_size))
-		return fb_error("control block for %u workers is too large", opt->workers);
-	CPU_ZERO(&allowed);
-	if (opt->pin && (sched_getaffinity(0, sizeof(allowed), &allowed) < 0 ||
-			 CPU_COUNT(&allowed) == 0))
-		return fb_error_errno("cannot read the CPUs this process may run on");
-	r.ctl = shared_malloc_or_error(ctl_size);
-	if (!r.ctl)
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return fb_error("out of memory");
+	*r = (struct run){
+		.pass = pass, .opt = opt, .schedule = opt->schedule, .workers = opt->workers,
+		.stepped = pass->steps > 1 || pass->step_end, .parent = getpid(),
+	};
+	r->chunk = opt->chunk ? opt->chunk
+			      : fb_schedule_default_chunk(opt->schedule, pass->rows, opt->workers);
+	CPU_ZERO(&r->allowed);
+	if (opt->pin && (sched_getaffinity(0, sizeof(r->allowed), &r->allowed) < 0 ||
+			 CPU_COUNT(&r->allowed) == 0)) {
+		fb_error_errno("cannot read the CPUs this process may run on");
+		free(r);
 		return -1;
-	fb_spin_init(&r.ctl->lock);
-	fb_barrier_init(&r.ctl->barrier, opt->workers);
-
-	pid = calloc(opt->workers, sizeof(*pid));
-	forked = calloc(opt->workers, sizeof(*forked));
+	}
+	if (map_control(r) < 0) {
+		free(r);
+		return -1;
+	}
+	r->pid = calloc(opt->workers, sizeof(*r->pid));
+	r->last_pid = calloc(opt->workers, sizeof(*r->last_pid));
 	if (pass->partial_size)
-		r.partial = malloc(pass->partial_size);
-	if (!pid || !forked || (pass->partial_size && !r.partial)) {
+		r->partial = malloc(pass->partial_size);
+	if (!r->pid || !r->last_pid || (pass->partial_size && !r->partial)) {
 		fb_error("out of memory");
 		goto out;
 	}
+	checkpoint(r, 0, true);
+	fb_fault_pass_start(pass->name);
 
 	/* SIGCHLD stays pending while blocked, so sigtimedwait() below wakes the moment a
 	 * worker exits instead of polling. Children restore the old mask. An inherited
@@ -306,7 +642,7 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	 * the default disposition is set for the pass and restored after. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old_mask);
+	sigprocmask(SIG_BLOCK, &chld, &r->old_mask);
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGCHLD, &dfl, &old_chld);
@@ -314,64 +650,52 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	/* Buffered output would otherwise be inherited and could be flushed twice. */
 	fflush(stdout);
 	fflush(stderr);
+	active_n = opt->workers;
+	active_pid = r->pid;
 	start = fb_now_ns();
-	for (unsigned w = 0; w < opt->workers; w++) {
-		pid_t p = fork();
+	if (start_all(r, 0, false) < 0)
+		goto stop;
 
-		if (p == 0) {
-			sigprocmask(SIG_SETMASK, &old_mask, NULL);
-			/* Die with the parent; if it is already gone, do not start. */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(1);
-			if (opt->pin)
-				pin_worker(w, &allowed);
-			worker_main(&r, w, (uint32_t)getpid());
-		}
-		if (p < 0) {
-			fb_error_errno("cannot fork worker %u", w);
-			stop_all(pid, opt->workers);
-			goto restore;
-		}
-		pid[w] = forked[w] = p;
-		alive++;
-	}
-
-	while (alive > 0) {
+	while (r->alive > 0) {
 		struct timespec timeout = { 0, 100 * 1000 * 1000 };
-		int n = reap(r.ctl, pid, opt->workers);
 		uint64_t now;
 
-		if (n < 0) {
-			stop_all(pid, opt->workers);
-			goto restore;
-		}
-		alive -= (unsigned)n;
-		if (alive == 0)
+		if (reap(r) < 0)
+			goto stop;
+		if (r->alive == 0)
 			break;
 		now = fb_now_ns();
+		if (opt->deadline_ns && now >= opt->deadline_ns) {
+			timed_out(r);
+			goto stop;
+		}
+		if (opt->deadline_ns && opt->deadline_ns - now < 100 * 1000 * 1000)
+			timeout.tv_nsec = (long)(opt->deadline_ns - now);
 		if (pass->progress && now - last_progress >= 100 * 1000 * 1000) {
 			pass->progress(pass->pctx, pass,
-				       __atomic_load_n(&r.ctl->rows_done, __ATOMIC_RELAXED) /
+				       __atomic_load_n(&r->ctl->rows_done, __ATOMIC_RELAXED) /
 					       (pass->steps ? pass->steps : 1));
 			last_progress = now;
 		}
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN &&
 		    errno != EINTR) {
 			fb_error_errno("cannot wait for workers");
-			stop_all(pid, opt->workers);
-			goto restore;
+			goto stop;
 		}
 	}
-	if (r.ctl->rows_done != (uint64_t)pass->rows * (r.ctl->steps_done ? r.ctl->steps_done : 1)) {
-		/* Only possible through a schedule bug: fail loudly rather than emit an
-		 * image with holes. */
-		FB_BUG("pass '%s' computed %llu rows, not %u per step", pass->name,
-		       (unsigned long long)r.ctl->rows_done, pass->rows);
+	{
+		uint32_t steps = r->ctl->committed & ~STEPS_STOP;
+
+		if (r->ctl->rows_done != (uint64_t)pass->rows * (steps ? steps : 1)) {
+			/* Only possible through a schedule bug: fail loudly rather than emit
+			 * an image with holes. */
+			FB_BUG("pass '%s' computed %llu rows, not %u per step", pass->name,
+			       (unsigned long long)r->ctl->rows_done, pass->rows);
+		}
 	}
 
 	stats->wall_s = (double)(fb_now_ns() - start) / 1e9;
-	stats->chunk = r.chunk;
+	stats->chunk = r->chunk;
 	stats->workers = opt->workers;
 	stats->worker = calloc(opt->workers, sizeof(*stats->worker));
 	if (!stats->worker) {
@@ -379,16 +703,25 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 		goto restore;
 	}
 	for (unsigned w = 0; w < opt->workers; w++) {
-		const struct worker_slot *s = &r.ctl->slot[w];
+		const struct worker_slot *s = &r->ctl->slot[w];
 
 		stats->worker[w] = (struct fb_worker_stats){
-			.pid = forked[w], .rows = s->rows, .chunks = s->chunks, .busy_ns = s->busy_ns,
+			.pid = r->last_pid[w], .rows = s->rows, .chunks = s->chunks,
+			.busy_ns = s->busy_ns,
 		};
 	}
+	stats->events = r->events;
+	stats->n_events = r->n_events;
+	r->events = NULL;
+	r->n_events = 0;
 	if (pass->progress)
 		pass->progress(pass->pctx, pass, pass->rows);
 	rc = 0;
+	goto restore;
+stop:
+	stop_all(r);
 restore:
+	active_pid = NULL;
 	/* Drop a SIGCHLD left pending by the last exits before unblocking, so a caller's
 	 * handler does not see a stale one. */
 	{
@@ -398,12 +731,14 @@ restore:
 			;
 	}
 	sigaction(SIGCHLD, &old_chld, NULL);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
 out:
-	free(r.partial);
-	free(pid);
-	free(forked);
-	shared_free(r.ctl, ctl_size);
+	free_events(r->events, r->n_events);
+	free(r->partial);
+	free(r->pid);
+	free(r->last_pid);
+	shared_free(r->ctl, r->ctl_size);
+	free(r);
 	return rc;
 }
 
@@ -411,4 +746,7 @@ void fb_pass_stats_free(struct fb_pass_stats *stats)
 {
 	free(stats->worker);
 	stats->worker = NULL;
+	free_events(stats->events, stats->n_events);
+	stats->events = NULL;
+	stats->n_events = 0;
 }

@@ -6,22 +6,30 @@
  * - Each worker takes rows by the schedule. For every chunk [y0, y1) it calls
  *   pass->compute() with a zeroed private `partial` buffer, then takes the spinlock once
  *   and, inside, calls pass->fold() to add the partial into the caller's shared totals,
- *   adds the rows to the progress counter and (dynamic, guided) claims its next chunk.
- *   Then it _exit(0)s. The callbacks must only write shared memory the caller mapped
- *   before the pass, plus the partial.
+ *   adds the rows to the progress counter, marks the chunk done and takes its next one
+ *   into its slot. Then it _exit(0)s. The callbacks must only write shared memory the
+ *   caller mapped before the pass, plus the partial, and compute() must be a function
+ *   of the rows and of what earlier passes left (so a chunk can be computed twice).
  * - The parent sleeps in sigtimedwait() for SIGCHLD, and wakes at least every 100 ms to
  *   call pass->progress() with the rows done so far. It reaps only its own workers.
- * - A worker that exits non-zero or dies by a signal fails the pass: the parent
- *   SIGKILLs the others, reaps every one (no zombies) and reports, through fb_error(),
- *   `worker 3 (rows 512-639) killed by SIGSEGV`. Workers also die if the parent does
- *   (PR_SET_PDEATHSIG), so none is left orphaned.
+ * - A worker that exits non-zero or dies by a signal costs a redo of its chunk, not the
+ *   run: a replacement is forked into its slot and starts with the chunk it held. A
+ *   worker that died holding the lock may have folded half a chunk, so the parent
+ *   stops the others, restores pass->state from the copy taken when the pass started
+ *   and reruns the pass, at most once. A stepped pass restarts the step instead of
+ *   replacing one worker (its barrier counts the workers). What happened is listed in
+ *   the stats' events. The pass fails (stopping every worker, reaping all, reporting
+ *   through fb_error()) when the same rows kill their worker FB_POOL_STRIKES times,
+ *   after FB_POOL_MAX_DEATHS deaths, at the deadline, or on a second dead lock holder.
+ *   Workers also die if the parent does (PR_SET_PDEATHSIG), so none is left orphaned.
  *
  * This is the seam for other backends: the driver only asks "compute these rows with
  * these callbacks", never calls fork() itself.
  *
  * For the pass, SIGCHLD is blocked and its disposition set to the default (an inherited
  * SIG_IGN would have the kernel reap the workers and lose their status); both are
- * restored afterwards, and a SIGCHLD left pending by the workers is consumed.
+ * restored afterwards, and a SIGCHLD left pending by the workers is consumed. Workers
+ * ignore SIGINT and SIGHUP (the parent handles those: fb_pool_kill_active()).
  */
 #ifndef FORKBAND_POOL_H
 #define FORKBAND_POOL_H
@@ -35,6 +43,20 @@
 /* Largest worker count accepted; far above any core count, small enough that the
  * control block and per-worker bookkeeping stay a few hundred KiB. */
 #define FB_POOL_MAX_WORKERS 4096
+
+/* Deaths in the same rows that fail the pass: a crash that is not chance. */
+#define FB_POOL_STRIKES 3
+
+/* Deaths in one pass after which it fails whatever their rows. */
+#define FB_POOL_MAX_DEATHS 100
+
+/* Shared memory a pass writes besides its rows: fold()'s totals, step_end()'s state. */
+struct fb_region {
+	void *p;
+	size_t size;
+};
+
+#define FB_PASS_STATE_MAX 2
 
 struct fb_pass {
 	const char *name;	/* "compute", "blur-h": shown by progress displays */
@@ -61,6 +83,11 @@ struct fb_pass {
 	bool (*step_end)(void *ctx, unsigned step);
 	/* For the caller: after this pass the image is ready to be saved as a frame. */
 	bool frame;
+	/* Every byte fold() and step_end() write, in up to FB_PASS_STATE_MAX regions of
+	 * shared memory (required when either is set): the pool copies them when the pass
+	 * starts and after each step, and restores the copy to rerun after a worker died
+	 * holding the lock. */
+	struct fb_region state[FB_PASS_STATE_MAX];
 };
 
 struct fb_pool_options {
@@ -69,6 +96,9 @@ struct fb_pool_options {
 	uint32_t chunk;			/* rows per chunk; 0: fb_schedule_default_chunk() */
 	bool pin;			/* pin worker i to the i-th CPU this process may use,
 					 * modulo their number (sched_setaffinity) */
+	uint64_t deadline_ns;		/* fb_now_ns() at which the pass is stopped and
+					 * fails; 0: none */
+	double timeout_s;		/* the --timeout it came from, for the message */
 };
 
 struct fb_worker_stats {
@@ -83,6 +113,10 @@ struct fb_pass_stats {
 	uint32_t chunk;		/* the chunk actually used */
 	unsigned workers;
 	struct fb_worker_stats *worker;	/* [workers], malloc()ed; fb_pass_stats_free() */
+	/* Workers that died and what was done about it, one line each: `worker 3 (pid
+	 * 1234) killed by SIGKILL in rows 640-647; rows redone`. */
+	char **events;
+	unsigned n_events;
 };
 
 /* Runs the pass. Returns 0, or -1 after reporting a worker failure, a fork failure or
@@ -92,6 +126,10 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 		struct fb_pass_stats *stats);
 
 void fb_pass_stats_free(struct fb_pass_stats *stats);
+
+/* For a SIGINT/SIGTERM/SIGHUP handler: SIGKILLs and reaps the workers of the pass under
+ * way, if any. Async-signal-safe. */
+void fb_pool_kill_active(void);
 
 /* Number of online CPUs (at least 1). */
 unsigned fb_online_cpus(void);

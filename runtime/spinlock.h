@@ -100,6 +100,12 @@ static inline void fb_spin_unlock(struct fb_spinlock *l)
 	fb_lock_store_release(&l->word, 0);
 }
 
+/* True while some process holds the lock (a snapshot). */
+static inline bool fb_spin_is_held(struct fb_spinlock *l)
+{
+	return fb_lock_load_relaxed(&l->word) != 0;
+}
+
 /* The holder's owner id, 0 when free (or in the instant between taking the word and
  * recording the id). A snapshot, for diagnostics and recovery. */
 static inline uint32_t fb_spin_holder(const struct fb_spinlock *l)

@@ -1,0 +1,186 @@
+/* fault.c: FORKBAND_FAULT, the test switch that makes workers fail on purpose. */
+#include "compat.h"
+
+#include "fault.h"
+
+#include "error.h"
+#include "shared_mem.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum kind { F_NONE, F_CRASH, F_HANG, F_EXIT, F_KILL_IN_LOCK };
+
+/* Written by the workers: shared. */
+struct shared {
+	uint64_t started;	/* chunks started in this pass (matching passes only) */
+	uint64_t target;	/* first row + 1 of the chunk a chunk=N fault picked; 0: none yet */
+	uint64_t fired;		/* times the fault has fired in this run */
+};
+
+static struct {
+	enum kind kind;
+	int64_t chunk, worker, times, code, sig;
+	char pass[64];
+	struct shared *sh;
+} fault;
+
+bool fb_fault_armed(void)
+{
+	return fault.kind != F_NONE;
+}
+
+static int bad(const char *spec, const char *why)
+{
+	return fb_error("FORKBAND_FAULT: %s, got '%s' (see docs/reliability.md)", why, spec);
+}
+
+static bool parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (end == s || *end || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_signal(const char *s, int64_t *out)
+{
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 1; i < NSIG; i++) {
+		const char *abbrev = sigabbrev_np(i);
+
+		if (abbrev && strcmp(abbrev, s) == 0) {
+			*out = i;
+			return true;
+		}
+	}
+	return parse_int(s, out) && *out > 0 && *out < NSIG;
+}
+
+int fb_fault_init(void)
+{
+	static const char *const kinds[] = { "", "crash", "hang", "exit", "kill-in-lock" };
+	const char *env = getenv("FORKBAND_FAULT");
+	char spec[256], *colon, *key, *save = NULL;
+
+	if (!env || !*env)
+		return 0;
+	if (strlen(env) >= sizeof(spec))
+		return bad(env, "expected a short KIND:KEY=VALUE,... switch");
+	strcpy(spec, env);
+	fault = (typeof(fault)){ .chunk = -1, .worker = -1, .times = 1, .code = 3,
+				 .sig = SIGSEGV };
+	colon = strchr(spec, ':');
+	if (colon)
+		*colon = '\0';
+	for (int k = 1; k < (int)FB_ARRAY_LEN(kinds); k++)
+		if (strcmp(spec, kinds[k]) == 0)
+			fault.kind = (enum kind)k;
+	if (fault.kind == F_NONE)
+		return bad(env, "expected crash, hang, exit or kill-in-lock before the ':'");
+	for (key = colon ? strtok_r(colon + 1, ",", &save) : NULL; key;
+	     key = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(key, '=');
+		const char *v = eq ? eq + 1 : "";
+		bool ok;
+
+		if (eq)
+			*eq = '\0';
+		if (strcmp(key, "chunk") == 0)
+			ok = parse_int(v, &fault.chunk);
+		else if (strcmp(key, "worker") == 0)
+			ok = parse_int(v, &fault.worker);
+		else if (strcmp(key, "times") == 0)
+			ok = parse_int(v, &fault.times);
+		else if (strcmp(key, "code") == 0)
+			ok = parse_int(v, &fault.code) && fault.code > 0 && fault.code < 256;
+		else if (strcmp(key, "sig") == 0)
+			ok = parse_signal(v, &fault.sig);
+		else if (strcmp(key, "pass") == 0)
+			ok = *v && strlen(v) < sizeof(fault.pass) && strcpy(fault.pass, v);
+		else
+			return fault.kind = F_NONE,
+			       bad(env, "expected keys chunk, worker, times, code, sig or pass");
+		if (!ok) {
+			fault.kind = F_NONE;
+			return bad(env, "expected chunk, worker and times >= 0, code 1-255, a "
+					"signal name for sig and a pass name for pass");
+		}
+	}
+	if ((fault.kind == F_CRASH || fault.kind == F_HANG) ? fault.chunk < 0 : fault.worker < 0) {
+		fault.kind = F_NONE;
+		return bad(env, "expected chunk=N for crash and hang, worker=W for exit and "
+				"kill-in-lock");
+	}
+	fault.sh = shared_malloc_or_error(sizeof(*fault.sh));
+	if (!fault.sh) {
+		fault.kind = F_NONE;
+		return -1;
+	}
+	return 0;
+}
+
+static bool matches(const char *pass)
+{
+	return fault.kind != F_NONE && (!fault.pass[0] || strcmp(fault.pass, pass) == 0);
+}
+
+void fb_fault_pass_start(const char *pass)
+{
+	if (!matches(pass))
+		return;
+	fault.sh->started = 0;
+	fault.sh->target = 0;
+}
+
+/* Claims one firing; false once the count is spent. */
+static bool fire(void)
+{
+	uint64_t n = __atomic_fetch_add(&fault.sh->fired, 1, __ATOMIC_RELAXED);
+
+	return fault.times == 0 || n < (uint64_t)fault.times;
+}
+
+FB_NORETURN static void die_by(int sig)
+{
+	/* A sanitizer build installs its own SIGSEGV and SIGBUS handlers: die as a plain
+	 * build would. */
+	signal(sig, SIG_DFL);
+	kill(getpid(), sig);
+	for (;;)
+		pause();
+}
+
+void fb_fault_before_chunk(const char *pass, unsigned w, uint32_t y0)
+{
+	if (!matches(pass))
+		return;
+	if (fault.kind == F_EXIT) {
+		if ((int64_t)w == fault.worker && fire())
+			_exit((int)fault.code);
+		return;
+	}
+	if (fault.kind != F_CRASH && fault.kind != F_HANG)
+		return;
+	if (__atomic_fetch_add(&fault.sh->started, 1, __ATOMIC_RELAXED) == (uint64_t)fault.chunk)
+		__atomic_store_n(&fault.sh->target, (uint64_t)y0 + 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&fault.sh->target, __ATOMIC_RELAXED) != (uint64_t)y0 + 1 || !fire())
+		return;
+	if (fault.kind == F_CRASH)
+		die_by((int)fault.sig);
+	for (;;)
+		pause();
+}
+
+void fb_fault_in_lock(const char *pass, unsigned w)
+{
+	if (matches(pass) && fault.kind == F_KILL_IN_LOCK && (int64_t)w == fault.worker && fire())
+		die_by(SIGKILL);
+}
