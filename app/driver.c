@@ -129,6 +129,8 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		.schedule = job->schedule,
 		.chunk = job->chunk,
 		.pin = dopt && dopt->pin,
+		.deadline_ns = dopt ? dopt->deadline_ns : 0,
+		.timeout_s = dopt ? dopt->timeout_s : 0,
 	};
 	uint64_t start = fb_now_ns(), t;
 	void *state = NULL;
@@ -156,6 +158,12 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		t = fb_now_ns();
 		if (fb_pool_run(&opt, &pass, st) < 0)
 			goto failed;
+		/* Workers that died and were replaced: news, not failure. */
+		for (unsigned e = 0; e < st->n_events; e++) {
+			fb_progress_clear(prog);
+			fprintf(stderr, "forkband: recovered: %s\n", st->events[e]);
+		}
+		res->recoveries += st->n_events;
 		if (i < FB_MAX_PASSES) {
 			res->pass_name[i] = pass.name;
 			res->pass_phase[i] = pass.phase ? pass.phase : pass.name;
@@ -246,8 +254,80 @@ void fb_print_summary(const struct fb_job_result *res)
 		else
 			ADD(" %s %llu", res->total[i].name, (unsigned long long)res->total[i].u);
 	}
+	if (res->recoveries)
+		ADD("; %u worker failure%s recovered", res->recoveries,
+		    res->recoveries == 1 ? "" : "s");
 	if (!job->png && !job->raw)
 		ADD(" (no output asked for: -o FILE writes the PNG)");
 #undef ADD
 	fprintf(stderr, "%s\n", line);
+}
+
+/* MemAvailable in bytes, or SIZE_MAX when it cannot be read (no check then). */
+static size_t available_bytes(void)
+{
+	const char *fake = getenv("FORKBAND_TEST_MEMAVAILABLE");
+	unsigned long long kib;
+	size_t bytes = SIZE_MAX;
+	char line[256];
+	FILE *f;
+
+	if (fake && *fake)
+		return (size_t)strtoull(fake, NULL, 10);
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return SIZE_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1 &&
+		    kib < SIZE_MAX / 1024) {
+			bytes = (size_t)kib * 1024;
+			break;
+		}
+	fclose(f);
+	return bytes;
+}
+
+/* "38.2 GiB", "512.0 MiB": sizes as people read them. */
+static void human_size(size_t n, char *buf, size_t len)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%zu bytes", n);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[u]);
+}
+
+int fb_check_memory(const struct fb_batch *batch)
+{
+	size_t avail = available_bytes();
+
+	for (size_t j = 0; j < batch->n && avail != SIZE_MAX; j++) {
+		const struct fb_job *job = &batch->job[j];
+		const struct fb_kernel *k = job->kernel;
+		void *state = NULL;
+		size_t need;
+
+		/* Mapping the buffers touches none of their pages: this costs nothing. */
+		if (k->create(&state, job->params, job->width, job->height,
+			      k->input ? &job->input_image : NULL) < 0)
+			return -1;
+		need = k->footprint(state);
+		k->destroy(state);
+		if (need > avail) {
+			char a[32], b[32];
+
+			human_size(need, a, sizeof(a));
+			human_size(avail, b, sizeof(b));
+			return fb_error("%s: job needs %s of memory; %s is available (--force "
+					"runs it anyway)", job->label, a, b);
+		}
+	}
+	return 0;
 }

@@ -25,6 +25,9 @@ struct fb_drive_options {
 	/* A test-only fault: flip one bit of the raw grid before hashing and encoding,
 	 * to prove that a study's output check fails. */
 	bool corrupt;
+	/* --timeout: the passes stop and the job fails at this fb_now_ns() (0: never). */
+	uint64_t deadline_ns;
+	double timeout_s;
 };
 
 /* Runs job with its run settings (workers 0: the CPUs this process may use) and writes its
@@ -34,6 +37,13 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 				  struct fb_progress *prog, struct fb_job_result *res);
 
 void fb_job_result_free(struct fb_job_result *res);
+
+/* The memory check before anything runs: every job's buffers (the kernel's footprint)
+ * against the memory the machine has available now (MemAvailable in /proc/meminfo).
+ * Returns 0, or -1 after reporting `CONFIG: job needs 38.2 GiB of memory; 21.7 GiB is
+ * available (--force runs it anyway)`. The environment variable
+ * FORKBAND_TEST_MEMAVAILABLE (bytes) stands in for MemAvailable, for the tests. */
+int fb_check_memory(const struct fb_batch *batch);
 
 /* The one-line summary of a finished job, as printed on stderr. */
 void fb_print_summary(const struct fb_job_result *res);

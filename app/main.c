@@ -12,6 +12,8 @@
 #include "io/report.h"
 #include "kernels/kernel.h"
 #include "runtime/error.h"
+#include "runtime/fault.h"
+#include "runtime/pool.h"
 #include "runtime/spinlock.h"
 #include "scale.h"
 
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 static const char main_usage[] =
@@ -58,6 +61,8 @@ static const char run_usage[] =
 	"                      VALUE is JSON, or else a string; repeatable; applies to\n"
 	"                      every job of a batch\n"
 	"  --report FILE       write a JSON report of the whole run\n"
+	"  --timeout SECONDS   stop the workers and fail if the run takes longer\n"
+	"  --force             run even if the jobs need more memory than is available\n"
 	"  -q, --quiet         no progress bar and no summary\n"
 	"  -h, --help          show this help\n"
 	"\n"
@@ -75,13 +80,15 @@ static void print_version(void)
 struct run_args {
 	const char *config;
 	const char *report;
+	double timeout_s;	/* 0: none */
 	bool quiet;
+	bool force;
 	struct fb_overrides ov;
 };
 
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
-	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT };
+	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT, OPT_TIMEOUT, OPT_FORCE };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "schedule", required_argument, NULL, OPT_SCHEDULE },
@@ -89,6 +96,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "output", required_argument, NULL, 'o' },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -126,6 +135,20 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case OPT_REPORT:
 			a->report = optarg;
 			break;
+		case OPT_TIMEOUT: {
+			char *end;
+
+			a->timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(a->timeout_s > 0) || a->timeout_s > 1e9) {
+				fb_error("run: --timeout: expected a number of seconds above 0, "
+					 "got '%s'", optarg);
+				return -1;
+			}
+			break;
+		}
+		case OPT_FORCE:
+			a->force = true;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -153,11 +176,18 @@ static int cmd_run(int argc, char **argv)
 	struct fb_batch batch = { 0 };
 	struct fb_job_result *results = NULL;
 	struct fb_progress prog;
+	struct fb_drive_options dopt = { 0 };
+	uint64_t start = fb_now_ns();
 	int status = FB_EXIT_USAGE;
 
 	if (parse_run_args(argc, argv, &a) < 0 || fb_cli_load(a.config, &a.ov, &batch) < 0 ||
-	    (a.report && fb_cli_check_output("--report", a.report, &batch) < 0))
+	    (a.report && fb_cli_check_output("--report", a.report, &batch) < 0) ||
+	    (!a.force && fb_check_memory(&batch) < 0))
 		goto out;
+	if (a.timeout_s > 0) {
+		dopt.timeout_s = a.timeout_s;
+		dopt.deadline_ns = start + (uint64_t)(a.timeout_s * 1e9);
+	}
 	results = calloc(batch.n, sizeof(*results));
 	if (!results) {
 		fb_error("out of memory");
@@ -170,7 +200,7 @@ static int cmd_run(int argc, char **argv)
 		enum fb_drive_status ds;
 
 		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
-		ds = fb_drive_job(&batch.job[j], NULL, &prog, &results[j]);
+		ds = fb_drive_job(&batch.job[j], &dopt, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
 			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
 			break;
@@ -375,15 +405,25 @@ static int cmd_kernels(int argc, char **argv)
 	return FB_EXIT_OK;
 }
 
-/* SIGINT, SIGTERM, SIGHUP: remove the output being written, then die of the signal as
- * if there were no handler (so the shell sees 130, 143, 129). Workers inherit this and
- * have no output of their own, so they just die; the parent's death takes any others
- * with it (PR_SET_PDEATHSIG in the pool). */
+/* SIGINT, SIGTERM, SIGHUP: stop and reap the workers, remove the output being written
+ * (an existing file at its path is untouched: outputs are renamed into place only when
+ * complete), say so, and exit 128 + the signal's number: 130, 143, 129. Only
+ * async-signal-safe calls. Workers ignore SIGINT and SIGHUP (the pool sets that), so a
+ * Ctrl-C at the terminal reaches them through this handler only. */
+static bool stderr_is_tty;
+
 static void on_terminate(int sig)
 {
+	static const char msg[] = "forkband: interrupted; workers stopped, partial output removed\n";
+	ssize_t unused;
+
+	fb_pool_kill_active();
 	fb_outfile_remove_active();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	if (stderr_is_tty)	/* over the progress bar */
+		unused = write(STDERR_FILENO, "\r\033[K", 4);
+	unused = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)unused;
+	_exit(128 + sig);
 }
 
 static void install_signal_handlers(void)
@@ -391,7 +431,11 @@ static void install_signal_handlers(void)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_terminate };
 
+	stderr_is_tty = isatty(STDERR_FILENO);
 	sigemptyset(&sa.sa_mask);
+	/* One handler at a time: a second signal waits until the first has exited. */
+	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
 	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++) {
 		struct sigaction old;
 
@@ -431,6 +475,8 @@ int main(int argc, char **argv)
 		print_version();
 		return finish(FB_EXIT_OK);
 	}
+	if ((strcmp(cmd, "run") == 0 || strcmp(cmd, "scale") == 0) && fb_fault_init() < 0)
+		return FB_EXIT_USAGE;
 	if (strcmp(cmd, "run") == 0)
 		return finish(cmd_run(argc - 1, argv + 1));
 	if (strcmp(cmd, "scale") == 0)

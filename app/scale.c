@@ -45,6 +45,7 @@ static const char scale_usage[] =
 	"  --plot FILE.svg    speedup and efficiency against workers\n"
 	"  --keep-outputs     write each run's outputs, named NAME.SCHEDULE-jN-rK.EXT\n"
 	"  --set PATH=VALUE   override a config field, as for run\n"
+	"  --force            run even if the job needs more memory than is available\n"
 	"  -q, --quiet        no progress line\n"
 	"  -h, --help         show this help\n"
 	"\n"
@@ -58,7 +59,7 @@ struct scale_args {
 	enum fb_schedule schedules[FB_SCHED_COUNT];
 	size_t n_schedules;
 	unsigned repeat, warmup;
-	bool weak, pin, keep, quiet;
+	bool weak, pin, keep, quiet, force;
 	const char *csv, *json, *plot;
 	struct fb_overrides ov;
 };
@@ -173,7 +174,7 @@ static int parse_schedules(struct scale_args *a, const char *list)
 static int parse_args(int argc, char **argv, struct scale_args *a)
 {
 	enum { O_WORKERS = 256, O_SCHEDULE, O_REPEAT, O_WARMUP, O_WEAK, O_PIN, O_CSV, O_JSON,
-	       O_PLOT, O_KEEP, O_SET };
+	       O_PLOT, O_KEEP, O_SET, O_FORCE };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "schedule", required_argument, NULL, O_SCHEDULE },
@@ -186,6 +187,7 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		{ "plot", required_argument, NULL, O_PLOT },
 		{ "keep-outputs", no_argument, NULL, O_KEEP },
 		{ "set", required_argument, NULL, O_SET },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -234,6 +236,9 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 			break;
 		case O_KEEP:
 			a->keep = true;
+			break;
+		case O_FORCE:
+			a->force = true;
 			break;
 		case O_SET:
 			rc = fb_overrides_add_set(&a->ov, optarg);
@@ -285,6 +290,8 @@ static int load_jobs(const struct scale_args *a, struct jobs *j)
 	if (fb_cli_load(a->config, &a->ov, &j->batch[0]) < 0)
 		return -1;
 	j->n = 1;
+	if (!a->force && !a->weak && fb_check_memory(&j->batch[0]) < 0)
+		return -1;
 	if (j->batch[0].n != 1)
 		return fb_error("scale: %s holds %zu jobs; a study runs one (use --set or a "
 				"config of its own)", a->config, j->batch[0].n);
@@ -324,6 +331,8 @@ static int load_jobs(const struct scale_args *a, struct jobs *j)
 		if (rc < 0)
 			return -1;
 		j->n = wi + 1;
+		if (!a->force && fb_check_memory(&j->batch[wi]) < 0)
+			return -1;
 	}
 	return 0;
 }

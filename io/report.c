@@ -50,7 +50,14 @@ static cJSON *job_json(const struct fb_job_result *r)
 			cJSON_AddNumberToObject(wo, "chunks", (double)ps->worker[w].chunks);
 			cJSON_AddNumberToObject(wo, "busy_s", (double)ps->worker[w].busy_ns / 1e9);
 		}
+		if (ps->n_events) {
+			cJSON *ev = cJSON_AddArrayToObject(p, "recovered");
+
+			for (unsigned e = 0; ev && e < ps->n_events; e++)
+				cJSON_AddItemToArray(ev, cJSON_CreateString(ps->events[e]));
+		}
 	}
+	cJSON_AddNumberToObject(o, "recoveries", r->recoveries);
 	totals = cJSON_AddObjectToObject(o, "totals");
 	for (size_t i = 0; totals && i < r->n_totals; i++) {
 		const struct fb_total *t = &r->total[i];

@@ -34,6 +34,9 @@ struct fb_job_result {
 	/* CRC-32s of the raw grid and the PNG bytes, when the driver was asked for them. */
 	bool has_raw_hash, has_png_hash;
 	uint32_t raw_hash, png_hash;
+	/* Workers that died and were recovered from, in every pass (the events of the
+	 * first FB_MAX_PASSES passes are in pass[].events). */
+	unsigned recoveries;
 };
 
 /* Writes {"forkband": version, "host": {...}, "jobs": [...]} for results[0..n), whole
