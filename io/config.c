@@ -47,6 +47,15 @@ struct ctx {
 	size_t n_ov;
 };
 
+/* The first control character in s, or NULL. */
+static const char *control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return s;
+	return NULL;
+}
+
 static bool path_has_prefix(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -457,7 +466,7 @@ static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
 		join(sub, sizeof(sub), path, "npy");
 		if (check_object(c, v, path, npy_keys, 1) < 0)
 			return -1;
-		if (!cJSON_IsString(npy) || !*npy->valuestring)
+		if (!cJSON_IsString(npy) || !*npy->valuestring || control_char(npy->valuestring))
 			return cfg_error(c, sub, "expected the path of a .npy file, got %s", show(npy));
 		fb_error_capture_begin(&cap);
 		rc = fb_npy_read_matrix(npy->valuestring, MAX_MATRIX_BYTES, &f);
@@ -801,7 +810,7 @@ static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 	if (!in)
 		return cfg_error(c, "input", "missing; %s filters the PNG file named here",
 				 job->kernel->name);
-	if (!cJSON_IsString(in) || !*in->valuestring)
+	if (!cJSON_IsString(in) || !*in->valuestring || control_char(in->valuestring))
 		return cfg_error(c, "input", "expected the path of a PNG file, got %s", show(in));
 	for (const char *k = "width"; k; k = strcmp(k, "width") == 0 ? "height" : NULL)
 		if (cJSON_GetObjectItemCaseSensitive(obj, k))
@@ -988,6 +997,13 @@ static int check_duplicates(const char *source, const cJSON *v, const char *path
 
 	for (const cJSON *it = v->child; it; it = it->next, i++) {
 		if (cJSON_IsObject(v)) {
+			const char *bad = control_char(it->string);
+
+			/* Messages quote keys as they are: a newline would break the line. */
+			if (bad)
+				return fb_error("%s: %s%sexpected field names without control "
+						"characters, got a key with byte 0x%02x", source, path,
+						*path ? ": " : "", (unsigned char)*bad);
 			for (const cJSON *o = v->child; o != it; o = o->next)
 				if (strcmp(o->string, it->string) == 0)
 					return fb_error("%s: %s%s%s: duplicate key", source, path,
