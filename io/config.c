@@ -37,6 +37,10 @@
 /* Config files are small; a bigger "config" is almost certainly the wrong file. */
 #define MAX_CONFIG_BYTES (16u << 20)
 
+/* Keys in one object: four times the most any object of a job may hold (a kernel's
+ * params, 64), so that no valid file meets it. */
+#define MAX_OBJECT_KEYS 256
+
 /* What an error message needs to say where a field came from. */
 struct ctx {
 	const char *source;		/* file name */
@@ -995,6 +999,12 @@ static int check_duplicates(const char *source, const cJSON *v, const char *path
 	char sub[256];
 	int i = 0;
 
+	/* The check below and merge() are quadratic in an object's keys: a 2 MB file of
+	 * distinct keys kept them busy for over ten minutes. No object of a job has more
+	 * than 64. */
+	if (cJSON_IsObject(v) && cJSON_GetArraySize(v) > MAX_OBJECT_KEYS)
+		return fb_error("%s: %s%sexpected an object of at most %d keys, got %d", source,
+				path, *path ? ": " : "", MAX_OBJECT_KEYS, cJSON_GetArraySize(v));
 	for (const cJSON *it = v->child; it; it = it->next, i++) {
 		if (cJSON_IsObject(v)) {
 			const char *bad = control_char(it->string);
