@@ -107,6 +107,17 @@ static int parse_shape(const char *v, uint64_t dims[3], int *rank)
 	}
 }
 
+/* How much of a header value to quote: up to the next ',' or '}', and never a control
+ * character, which would break the message's one line. */
+static int quote_len(const char *v)
+{
+	size_t n = 0;
+
+	while (v[n] && v[n] != ',' && v[n] != '}' && (unsigned char)v[n] >= 0x20 && v[n] != 0x7f)
+		n++;
+	return (int)n;	/* the header is at most 1 MiB */
+}
+
 static int refuse(const char *path, const char *why)
 {
 	return fb_error("%s: %s", path, why);
@@ -174,7 +185,7 @@ int fb_npy_read_matrix(const char *path, uint64_t max_bytes, struct fb_matrix_fi
 		f4 = true;
 	} else {
 		fb_error("%s: dtype %.*s, expected '<f8' or '<f4' (little-endian floats)", path,
-			 (int)strcspn(v, ",}"), v);
+			 quote_len(v), v);
 		goto out;
 	}
 	v = dict_value(header, "fortran_order");
