@@ -114,10 +114,9 @@ int fb_fault_init(void)
 					"signal name for sig and a pass name for pass");
 		}
 	}
-	if ((fault.kind == F_CRASH || fault.kind == F_HANG) ? fault.chunk < 0 : fault.worker < 0) {
+	if ((fault.chunk < 0) == (fault.worker < 0)) {
 		fault.kind = F_NONE;
-		return bad(env, "expected chunk=N for crash and hang, worker=W for exit and "
-				"kill-in-lock");
+		return bad(env, "expected chunk=N or worker=W (one of them)");
 	}
 	fault.sh = shared_malloc_or_error(sizeof(*fault.sh));
 	if (!fault.sh) {
@@ -158,29 +157,33 @@ FB_NORETURN static void die_by(int sig)
 		pause();
 }
 
+/* Whether the fault is aimed at this chunk (rows from y0) or worker w. */
+static bool aimed(unsigned w, uint32_t y0)
+{
+	if (fault.worker >= 0)
+		return (int64_t)w == fault.worker;
+	return __atomic_load_n(&fault.sh->target, __ATOMIC_RELAXED) == (uint64_t)y0 + 1;
+}
+
 void fb_fault_before_chunk(const char *pass, unsigned w, uint32_t y0)
 {
 	if (!matches(pass))
 		return;
-	if (fault.kind == F_EXIT) {
-		if ((int64_t)w == fault.worker && fire())
-			_exit((int)fault.code);
-		return;
-	}
-	if (fault.kind != F_CRASH && fault.kind != F_HANG)
-		return;
-	if (__atomic_fetch_add(&fault.sh->started, 1, __ATOMIC_RELAXED) == (uint64_t)fault.chunk)
+	if (fault.chunk >= 0 &&
+	    __atomic_fetch_add(&fault.sh->started, 1, __ATOMIC_RELAXED) == (uint64_t)fault.chunk)
 		__atomic_store_n(&fault.sh->target, (uint64_t)y0 + 1, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&fault.sh->target, __ATOMIC_RELAXED) != (uint64_t)y0 + 1 || !fire())
+	if (fault.kind == F_KILL_IN_LOCK || !aimed(w, y0) || !fire())
 		return;
+	if (fault.kind == F_EXIT)
+		_exit((int)fault.code);
 	if (fault.kind == F_CRASH)
 		die_by((int)fault.sig);
 	for (;;)
 		pause();
 }
 
-void fb_fault_in_lock(const char *pass, unsigned w)
+void fb_fault_in_lock(const char *pass, unsigned w, uint32_t y0)
 {
-	if (matches(pass) && fault.kind == F_KILL_IN_LOCK && (int64_t)w == fault.worker && fire())
+	if (matches(pass) && fault.kind == F_KILL_IN_LOCK && aimed(w, y0) && fire())
 		die_by(SIGKILL);
 }

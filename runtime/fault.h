@@ -3,19 +3,18 @@
  * FORKBAND_FAULT=KIND:KEY=VALUE,KEY=VALUE makes workers fail on purpose, so that the
  * tests can prove every recovery path (docs/reliability.md lists the switches):
  *
- *   crash:chunk=N         the worker computing the pass's N-th chunk (0-based, in the
- *                         order chunks are started) kills itself with a signal
- *                         (sig=SEGV by default; KILL, ABRT, BUS, TERM, ...)
- *   hang:chunk=N          that worker sleeps forever instead (--timeout ends it)
- *   exit:worker=W         worker W exits with status code=C (default 3) before its
- *                         first chunk
- *   kill-in-lock:worker=W worker W SIGKILLs itself inside the pool's spinlock, after
- *                         folding its first chunk's totals: the dead-holder case
+ *   crash      the worker kills itself with a signal (sig=SEGV by default; KILL, ABRT,
+ *              BUS, TERM, ...) as it starts the chunk
+ *   hang       it sleeps forever instead (--timeout ends it)
+ *   exit       it exits with status code=C (default 3)
+ *   kill-in-lock  it SIGKILLs itself inside the pool's spinlock, after folding the
+ *              chunk's totals: the dead-holder case
  *
- * More keys: times=K fires the fault K times in the whole run (default 1; 0: every
- * time, which makes a chunk crash deterministically), pass=NAME only in passes of that
- * name (default: any). The chunk a `chunk=N` fault picks is remembered by its first
- * row, so a redo of the same rows fails again while the count lasts.
+ * Aimed with chunk=N (the pass's N-th chunk, 0-based, in the order chunks are started;
+ * remembered by its first row, so a redo of the same rows fails again while the count
+ * lasts) or worker=W (worker W's chunks, from its first). More keys: times=K fires the
+ * fault K times in the whole run (default 1; 0: every time, which makes a chunk crash
+ * deterministically), pass=NAME only in passes of that name (default: any).
  *
  * The counts live in shared memory mapped by fb_fault_init(), before any worker is
  * forked, so they hold across workers, replacements and reruns.
@@ -41,6 +40,6 @@ void fb_fault_pass_start(const char *pass);
 void fb_fault_before_chunk(const char *pass, unsigned w, uint32_t y0);
 
 /* In a worker inside the spinlock after folding a chunk: may not return. */
-void fb_fault_in_lock(const char *pass, unsigned w);
+void fb_fault_in_lock(const char *pass, unsigned w, uint32_t y0);
 
 #endif

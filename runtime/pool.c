@@ -225,7 +225,7 @@ static void work_step(struct run *r, unsigned w, uint32_t owner)
 		fb_spin_lock(&r->ctl->lock, owner);
 		if (pass->fold)
 			pass->fold(pass->ctx, r->partial);
-		fb_fault_in_lock(pass->name, w);
+		fb_fault_in_lock(pass->name, w, y0);
 		__atomic_store_n(&r->ctl->rows_done, r->ctl->rows_done + (y1 - y0),
 				 __ATOMIC_RELAXED);
 		me->rows += y1 - y0;
