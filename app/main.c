@@ -1,7 +1,9 @@
 /* main.c: the forkband command line; the only place that decides exit statuses.
  *
- * Exit status: 0 success, 1 a run failed (a worker died, an output could not be
- * written), 2 usage or config error (nothing was run or written).
+ * Exit status: 0 success, 1 a run failed (rows killed their worker three times, the
+ * --timeout passed, an output could not be written), 2 usage or config error, or a job
+ * too large for the memory available (nothing was run or written), 128 + N when
+ * stopped by signal N (on_terminate()).
  */
 #include "runtime/compat.h"
 
@@ -43,7 +45,8 @@ static const char main_usage[] =
 	"  -h, --help     show this help (`forkband COMMAND --help` for a command's)\n"
 	"  --version      show the version, the lock variant and the compiler\n"
 	"\n"
-	"exit status: 0 success, 1 a run failed, 2 usage or config error\n";
+	"exit status: 0 success, 1 a run failed, 2 usage or config error,\n"
+	"128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP)\n";
 
 static const char run_usage[] =
 	"usage: forkband run [CONFIG] [options]\n"
