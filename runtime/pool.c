@@ -489,11 +489,13 @@ static int on_death(struct run *r, unsigned w, pid_t p, int status)
 			  (int)p, how);
 		return 0;
 	}
-	if (r->stepped)
+	if (r->stepped && in_step_end)
+		add_event(r, "worker %u (pid %d) %s while ending step %u; the step was redone "
+			  "from its start", w, (int)p, how, first + 1);
+	else if (r->stepped)
 		add_event(r, "worker %u (pid %d) %s %s%s of step %u; the step was redone from "
-			  "its start", w, (int)p, how,
-			  in_lock ? "holding the lock " : in_step_end ? "while ending the step" : "",
-			  in_step_end ? "" : where, first + 1);
+			  "its start", w, (int)p, how, in_lock ? "holding the lock " : "", where,
+			  first + 1);
 	else
 		add_event(r, "worker %u (pid %d) %s holding the lock %s; the totals could not be "
 			  "trusted, so the pass '%s' was rerun from its start", w, (int)p, how,

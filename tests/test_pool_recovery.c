@@ -7,7 +7,8 @@
  *   rerun the pass from the checkpoint: the totals are still exact. Twice fails.
  * - Rows that kill their worker every time fail the pass after 3 deaths, naming the
  *   rows and the signal, with every worker reaped.
- * - A stepped pass restarts the step: the per-step totals stay exact.
+ * - A stepped pass restarts the step, also after a death while the step was being
+ *   ended: the per-step totals stay exact.
  * Every schedule, 1 to 4 workers.
  */
 #include "runtime/compat.h"
@@ -34,7 +35,7 @@ static void capture(const char *msg, void *ctx)
 	snprintf(last_msg, sizeof(last_msg), "%s", msg);
 }
 
-enum how { DIE_SEGV, DIE_EXIT, DIE_KILL, DIE_IN_LOCK };
+enum how { DIE_SEGV, DIE_EXIT, DIE_KILL, DIE_IN_LOCK, DIE_IN_STEP_END };
 
 /* All shared: mapped before the pool forks. */
 struct shared {
@@ -75,7 +76,7 @@ static void rows_cb(void *vctx, uint32_t y0, uint32_t y1, void *vpart)
 	uint64_t *part = vpart;
 
 	for (uint32_t y = y0; y < y1; y++) {
-		if (y == c->row && c->how != DIE_IN_LOCK && take_death(c->sh))
+		if (y == c->row && c->how < DIE_IN_LOCK && take_death(c->sh))
 			die(c->how);
 		c->sh->out[y] = (uint64_t)y * y + 1 + c->sh->step;
 		part[0] += c->sh->out[y];
@@ -102,6 +103,9 @@ static bool step_end_cb(void *vctx, unsigned step)
 
 	(void)step;
 	c->sh->step_sum += c->sh->totals[0];
+	/* Half of the step's end done: the restart must undo it. */
+	if (c->how == DIE_IN_STEP_END && c->sh->step == 2 && take_death(c->sh))
+		kill(getpid(), SIGKILL);
 	c->sh->totals[0] = c->sh->totals[1] = 0;
 	c->sh->step++;
 	return false;
@@ -142,7 +146,8 @@ static int run(struct ctx *c, enum fb_schedule s, unsigned workers, unsigned ste
 static void recovers(enum fb_schedule s, unsigned workers, enum how how, unsigned steps,
 		     const char *want)
 {
-	static const char *const hows[] = { "SIGSEGV", "exit 3", "SIGKILL", "in lock" };
+	static const char *const hows[] = { "SIGSEGV", "exit 3", "SIGKILL", "in lock",
+					    "in step end" };
 	struct ctx c = { .sh = shared_malloc(sizeof(struct shared)), .row = 41, .how = how };
 	struct fb_pass_stats st;
 	char what[128];
@@ -223,6 +228,7 @@ int main(void)
 			recovers(sc, w, DIE_IN_LOCK, 1, "holding the lock");
 			recovers(sc, w, DIE_SEGV, 5, "the step was redone");
 			recovers(sc, w, DIE_IN_LOCK, 5, "holding the lock");
+			recovers(sc, w, DIE_IN_STEP_END, 5, "while ending step 3;");
 			gives_up(sc, w, DIE_SEGV, 1000, "killed their worker 3 times");
 			gives_up(sc, w, DIE_SEGV, 1000, "SIGSEGV");
 			gives_up(sc, w, DIE_IN_LOCK, 2, "already rerun once");
