@@ -6,6 +6,7 @@
 #include "runtime/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -121,6 +122,24 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 	return 0;
 }
 
+/* Makes the rename itself durable: fsync() of the folder that holds path. Best effort:
+ * the file is complete and in place whatever this returns, and some file systems
+ * refuse to sync a folder. */
+static void sync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (!copy)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
 int fb_outfile_commit(struct fb_outfile *o)
 {
 	int rc = 0;
@@ -134,6 +153,8 @@ int fb_outfile_commit(struct fb_outfile *o)
 		rc = fb_error_errno("cannot rename '%s' to '%s'", o->tmp, o->path);
 	if (rc != 0)
 		unlink(o->tmp);
+	else
+		sync_dir(o->path);
 	release(o);
 	return rc;
 }
