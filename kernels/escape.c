@@ -269,8 +269,9 @@ bool fb_escape_pass(void *vs, unsigned i, struct fb_pass *out)
 		out->compute = compute_rows;
 		out->partial_size = sizeof(struct partial);
 		out->fold = compute_fold;
-		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals) };
-		out->state[1] = (struct fb_region){ s->hist, s->hist ? s->hist_size : 0 };
+		/* Both zero until this first pass folds into them. */
+		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals), true };
+		out->state[1] = (struct fb_region){ s->hist, s->hist ? s->hist_size : 0, true };
 	} else {
 		out->name = "colour";
 		out->phase = "colour";

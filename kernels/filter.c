@@ -804,7 +804,7 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 	if (s->step[i].kind == S_STORE) {
 		out->partial_size = sizeof(struct partial);
 		out->fold = store_fold;
-		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals) };
+		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals), false };
 	}
 	return true;
 }

@@ -288,7 +288,7 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 		out->compute = compute_rows;
 		out->partial_size = sizeof(struct partial);
 		out->fold = compute_fold;
-		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals) };
+		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals), false };
 	} else {
 		out->name = out->phase = "colour";
 		out->compute = colour_rows;

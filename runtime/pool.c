@@ -58,7 +58,9 @@ struct control {
 	_Alignas(FB_CACHE_LINE) uint64_t cursor;
 	uint64_t rows_done;
 	uint32_t committed;
-	uint32_t in_step_end;	/* a worker is between step_end() and the commit */
+	uint32_t ender;		/* 1 + the slot of the worker between step_end() and the
+				 * commit; 0: none */
+	uint32_t ending;	/* the step it is ending */
 	struct fb_barrier barrier;
 	struct worker_slot slot[];
 };
@@ -89,7 +91,9 @@ unsigned fb_usable_cpus(void)
 }
 
 /* The live workers of the pass under way, for fb_pool_kill_active() in a signal
- * handler. Entries change only while SIGINT, SIGTERM and SIGHUP are blocked. */
+ * handler. Entries change only while SIGINT, SIGTERM and SIGHUP are blocked
+ * (block_term()), so the handler never sees a worker missing or one already reaped
+ * (whose pid could be reused). */
 static pid_t *volatile active_pid;
 static volatile unsigned active_n;
 
@@ -145,8 +149,12 @@ static void checkpoint(struct run *r, unsigned k, bool save)
 	for (int i = 0; i < FB_PASS_STATE_MAX; i++) {
 		const struct fb_region *g = &r->pass->state[i];
 
-		if (!g->p)
+		if (!g->p || (g->zero && save))
 			continue;
+		if (g->zero) {
+			memset(g->p, 0, g->size);
+			continue;
+		}
 		if (save)
 			memcpy(c, g->p, g->size);
 		else
@@ -239,22 +247,23 @@ static void work_step(struct run *r, unsigned w, uint32_t owner)
 /* In the last worker to reach the end of step `step`, while the others wait: ends the
  * step, readies the slots for the next, checkpoints the state and commits. Until the
  * commit the parent treats a death here as a death inside the step. */
-static void end_step(struct run *r, unsigned step, unsigned steps)
+static void end_step(struct run *r, unsigned w, unsigned step, unsigned steps)
 {
 	const struct fb_pass *pass = r->pass;
 	bool stop;
 
-	__atomic_store_n(&r->ctl->in_step_end, 1, __ATOMIC_RELAXED);
+	r->ctl->ending = step;
+	__atomic_store_n(&r->ctl->ender, w + 1, __ATOMIC_RELAXED);
 	stop = (pass->step_end && pass->step_end(pass->ctx, step)) || step + 1 >= steps;
 	r->ctl->cursor = 0;
-	for (unsigned w = 0; w < r->workers; w++) {
-		r->ctl->slot[w].state = SLOT_NEW;
-		r->ctl->slot[w].pos = 0;
+	for (unsigned i = 0; i < r->workers; i++) {
+		r->ctl->slot[i].state = SLOT_NEW;
+		r->ctl->slot[i].pos = 0;
 	}
 	checkpoint(r, (step + 1) & 1, true);
 	__atomic_store_n(&r->ctl->committed, (step + 1) | (stop ? STEPS_STOP : 0),
 			 __ATOMIC_RELEASE);
-	__atomic_store_n(&r->ctl->in_step_end, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->ctl->ender, 0, __ATOMIC_RELAXED);
 }
 
 /* The body of worker w, starting at step `first`; never returns. A stepped pass keeps
@@ -272,7 +281,7 @@ FB_NORETURN static void worker_main(struct run *r, unsigned w, unsigned first)
 		if (!r->stepped)
 			break;
 		if (fb_barrier_wait(&r->ctl->barrier, &local))
-			end_step(r, step, steps);
+			end_step(r, w, step, steps);
 		fb_barrier_wait(&r->ctl->barrier, &local);
 		if (__atomic_load_n(&r->ctl->committed, __ATOMIC_ACQUIRE) & STEPS_STOP)
 			break;
@@ -280,19 +289,27 @@ FB_NORETURN static void worker_main(struct run *r, unsigned w, unsigned first)
 	_exit(0);
 }
 
-/* Forks the worker for slot w, starting at step `first`. */
-static int launch(struct run *r, unsigned w, unsigned first)
+/* Blocks the signals whose handler calls fb_pool_kill_active(); *old gets the mask
+ * to restore. */
+static void block_term(sigset_t *old)
 {
-	sigset_t term, mask;
-	pid_t p;
+	sigset_t term;
 
-	/* A signal handler that stops the pool must not see a worker that is not yet
-	 * recorded. */
 	sigemptyset(&term);
 	sigaddset(&term, SIGINT);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGHUP);
-	sigprocmask(SIG_BLOCK, &term, &mask);
+	sigaddset(&term, SIGALRM);	/* --timeout's backstop */
+	sigprocmask(SIG_BLOCK, &term, old);
+}
+
+/* Forks the worker for slot w, starting at step `first`. */
+static int launch(struct run *r, unsigned w, unsigned first)
+{
+	sigset_t mask;
+	pid_t p;
+
+	block_term(&mask);
 	p = fork();
 	if (p == 0) {
 		/* The parent decides what an interrupt does; a SIGTERM sent to this worker
@@ -300,6 +317,7 @@ static int launch(struct run *r, unsigned w, unsigned first)
 		signal(SIGINT, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
 		active_pid = NULL;
 		sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
 		/* Die with the parent; if it is already gone, do not start. */
@@ -323,6 +341,9 @@ static int launch(struct run *r, unsigned w, unsigned first)
 /* Kills and reaps every worker still alive. */
 static void stop_all(struct run *r)
 {
+	sigset_t mask;
+
+	block_term(&mask);
 	for (unsigned i = 0; i < r->workers; i++)
 		if (r->pid[i] > 0)
 			kill(r->pid[i], SIGKILL);
@@ -334,6 +355,7 @@ static void stop_all(struct run *r)
 		}
 	}
 	r->alive = 0;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* Sets the control block for a start at step `first` (checkpoint first & 1 restored
@@ -349,7 +371,7 @@ static int start_all(struct run *r, unsigned first, bool restore)
 	c->cursor = 0;
 	c->rows_done = (uint64_t)first * r->pass->rows;
 	c->committed = first;
-	c->in_step_end = 0;
+	c->ender = 0;
 	for (unsigned w = 0; w < r->workers; w++) {
 		c->slot[w].state = SLOT_NEW;
 		c->slot[w].pos = 0;
@@ -402,8 +424,7 @@ static void add_event(struct run *r, const char *fmt, ...)
 		r->n_events++;
 }
 
-/* One more death in the rows starting at y0 (UINT32_MAX: before any rows); returns
- * how many there have been. */
+/* One more death in the rows starting at y0; returns how many there have been. */
 static unsigned strike(struct run *r, uint32_t y0)
 {
 	for (unsigned i = 0; i < r->n_strikes; i++)
@@ -414,22 +435,27 @@ static unsigned strike(struct run *r, uint32_t y0)
 	return 1;
 }
 
-/* Whether the lock is held by the dead worker `dead`. Held with no owner named, it
- * may be a live worker in the two instructions between taking the word and naming
- * itself, or the dead one, stopped there or in the middle of releasing: give a live
- * one 20 ms to show itself, then assume the worst. */
-static bool lock_held_by(struct control *c, pid_t dead)
+enum holder { HOLDER_OTHER, HOLDER_DEAD, HOLDER_UNKNOWN };
+
+/* Whether the lock is free or held by a live worker (HOLDER_OTHER), or held by the dead
+ * worker `dead` (HOLDER_DEAD). Held with no owner named, it may be a live worker in the
+ * two instructions between taking the word and naming itself, or the dead one, stopped
+ * there or between the two stores of releasing: a live one gets 20 ms to show itself,
+ * then it is HOLDER_UNKNOWN and treated like a dead holder (a rerun: slower, but
+ * correct either way). The pid was reaped a moment ago with no fork since, so no live
+ * process can hold it. */
+static enum holder lock_holder(struct control *c, pid_t dead)
 {
 	for (int tries = 0;; tries++) {
 		uint32_t owner;
 
 		if (!fb_spin_is_held(&c->lock))
-			return false;
+			return HOLDER_OTHER;
 		owner = fb_spin_holder(&c->lock);
 		if (owner != 0)
-			return owner == (uint32_t)dead;
+			return owner == (uint32_t)dead ? HOLDER_DEAD : HOLDER_OTHER;
 		if (tries == 200)
-			return true;
+			return HOLDER_UNKNOWN;
 		usleep(100);
 	}
 }
@@ -440,71 +466,71 @@ static int on_death(struct run *r, unsigned w, pid_t p, int status)
 {
 	struct control *c = r->ctl;
 	const struct worker_slot *s = &c->slot[w];
-	char how[64], where[64];
-	bool in_lock = lock_held_by(c, p);
-	bool in_step_end = r->stepped && __atomic_load_n(&c->in_step_end, __ATOMIC_RELAXED);
-	uint32_t key = s->state == SLOT_WORKING ? s->y0 : UINT32_MAX;
+	char how[64], where[64], what[200];
+	enum holder holder = lock_holder(c, p);
+	bool in_lock = holder != HOLDER_OTHER;
+	bool ending = r->stepped && __atomic_load_n(&c->ender, __ATOMIC_RELAXED) == w + 1;
 	unsigned n, first;
 
 	describe_status(status, how, sizeof(how));
 	describe_hand(s, where, sizeof(where));
+	if (ending)
+		snprintf(what, sizeof(what), "worker %u (pid %d) %s while ending step %u", w,
+			 (int)p, how, c->ending + 1);
+	else
+		snprintf(what, sizeof(what), "worker %u (pid %d) %s %s%s", w, (int)p, how,
+			 in_lock ? "holding the lock " : "", where);
 	if (++r->deaths > FB_POOL_MAX_DEATHS)
-		return fb_error("%u workers died in pass '%s' (the last: worker %u, pid %d, %s "
-				"%s); giving up", r->deaths - 1, r->pass->name, w, (int)p, how,
-				where);
-	if (s->state != SLOT_FINISHED && (n = strike(r, key)) >= FB_POOL_STRIKES) {
-		if (key == UINT32_MAX)
-			return fb_error("worker %u died %u times before taking rows (the last "
-					"%s, pid %d); giving up", w, n, how, (int)p);
-		return fb_error("rows %u-%u killed their worker %u times (the last: worker %u, "
-				"pid %d, %s); giving up", s->y0, s->y1 - 1, n, w, (int)p, how);
-	}
-	if (!in_lock && !in_step_end && !r->stepped) {
+		return fb_error("%u workers died in pass '%s' (the last: %s); giving up",
+				r->deaths - 1, r->pass->name, what);
+	/* Deaths with no rows in hand have no rows to blame; FB_POOL_MAX_DEATHS bounds
+	 * them. */
+	if (s->state == SLOT_WORKING && !ending &&
+	    (n = strike(r, s->y0)) >= FB_POOL_STRIKES)
+		return fb_error("rows %u-%u of pass '%s' killed their worker %u times (the last: "
+				"worker %u, pid %d, %s); giving up", s->y0, s->y1 - 1,
+				r->pass->name, n, w, (int)p, how);
+	if (!in_lock && !r->stepped) {
 		if (s->state == SLOT_FINISHED) {
-			add_event(r, "worker %u (pid %d) %s after its last rows; nothing to redo",
-				  w, (int)p, how);
+			add_event(r, "%s; nothing to redo", what);
 			return 0;
 		}
-		add_event(r, "worker %u (pid %d) %s %s; %s", w, (int)p, how, where,
+		add_event(r, "%s; %s", what,
 			  s->state == SLOT_WORKING ? "rows redone" : "replaced");
 		return launch(r, w, 0);
 	}
 
 	/* Every other worker is stopped and the pass or step starts again from its
-	 * checkpoint: after a death in the lock or in a step's end the shared totals
-	 * cannot be trusted, and a stepped pass cannot take in a replacement halfway
-	 * through a step (its barrier counts the workers). */
-	if (in_lock) {
+	 * checkpoint: after a death in the lock the shared totals cannot be trusted, and a
+	 * stepped pass cannot take in a replacement halfway through a step (its barrier
+	 * counts the workers), so any death restarts its step. Workers that died on their
+	 * own meanwhile are reaped with the rest; their rows are redone too. */
+	if (holder == HOLDER_DEAD && !r->stepped) {
 		if (r->reran)
-			return fb_error("worker %u (pid %d) %s holding the lock %s, and the pass "
-					"'%s' was already rerun once for that; giving up", w,
-					(int)p, how, where, r->pass->name);
+			return fb_error("%s, and the pass '%s' was already rerun once for that; "
+					"giving up", what, r->pass->name);
 		r->reran = true;
 	}
 	stop_all(r);
 	first = __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
 	if (first & STEPS_STOP) {
 		/* It died on its way out, after the last step was committed. */
-		add_event(r, "worker %u (pid %d) %s after the last step; nothing to redo", w,
-			  (int)p, how);
+		add_event(r, "%s after the last step; nothing to redo", what);
 		return 0;
 	}
-	if (r->stepped && in_step_end)
-		add_event(r, "worker %u (pid %d) %s while ending step %u; the step was redone "
-			  "from its start", w, (int)p, how, first + 1);
+	if (r->stepped && ending)
+		add_event(r, "%s; the step was redone from its start", what);
 	else if (r->stepped)
-		add_event(r, "worker %u (pid %d) %s %s%s of step %u; the step was redone from "
-			  "its start", w, (int)p, how, in_lock ? "holding the lock " : "", where,
+		add_event(r, "%s of step %u; the step was redone from its start", what,
 			  first + 1);
 	else
-		add_event(r, "worker %u (pid %d) %s holding the lock %s; the totals could not be "
-			  "trusted, so the pass '%s' was rerun from its start", w, (int)p, how,
-			  where, r->pass->name);
+		add_event(r, "%s; the totals could not be trusted, so the pass '%s' was rerun "
+			  "from its start", what, r->pass->name);
 	return start_all(r, first, true);
 }
 
 /* Reaps whatever has exited; returns -1 after reporting an unrecoverable failure. */
-static int reap(struct run *r)
+static int reap_blocked(struct run *r)
 {
 	for (unsigned i = 0; i < r->workers; i++) {
 		int status;
@@ -532,6 +558,17 @@ static int reap(struct run *r)
 	return 0;
 }
 
+static int reap(struct run *r)
+{
+	sigset_t mask;
+	int rc;
+
+	block_term(&mask);
+	rc = reap_blocked(r);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	return rc;
+}
+
 /* The --timeout error: which workers were still busy, and where. */
 static int timed_out(struct run *r)
 {
@@ -543,12 +580,12 @@ static int timed_out(struct run *r)
 			first = w;
 	}
 	if (busy == 0)
-		return fb_error("the run took longer than --timeout %g s; its workers were stopped",
-				r->opt->timeout_s);
+		return fb_error("the run took longer than --timeout %g s, in pass '%s'; its "
+				"workers were stopped", r->opt->timeout_s, r->pass->name);
 	describe_hand(&r->ctl->slot[first], where, sizeof(where));
 	return fb_error("the run took longer than --timeout %g s: worker %u (pid %d) was still "
-			"%s%s; its workers were stopped", r->opt->timeout_s, first,
-			(int)r->pid[first], where,
+			"%s of pass '%s'%s; its workers were stopped", r->opt->timeout_s, first,
+			(int)r->pid[first], where, r->pass->name,
 			busy > 1 ? " (and other workers were busy)" : "");
 }
 
@@ -563,6 +600,9 @@ static int validate(const struct fb_pool_options *opt, const struct fb_pass *pas
 		FB_BUG("pass '%s' has no compute callback", pass->name);
 	if ((pass->fold || pass->step_end) && !pass->state[0].p)
 		FB_BUG("pass '%s' folds totals but names no state to checkpoint", pass->name);
+	for (int i = 0; i < FB_PASS_STATE_MAX; i++)
+		if (pass->state[i].zero && (pass->steps > 1 || pass->step_end))
+			FB_BUG("stepped pass '%s' has state marked zero", pass->name);
 	return 0;
 }
 
@@ -580,7 +620,7 @@ static int map_control(struct run *r)
 
 	r->state_size = 0;
 	for (int i = 0; i < FB_PASS_STATE_MAX; i++)
-		if (r->pass->state[i].p &&
+		if (r->pass->state[i].p && !r->pass->state[i].zero &&
 		    !fb_size_add(r->state_size, r->pass->state[i].size, &r->state_size))
 			return fb_error("the pass's state is too large");
 	if (!fb_size_mul(sizeof(struct worker_slot), r->workers, &r->ctl_size) ||

@@ -54,6 +54,10 @@
 struct fb_region {
 	void *p;
 	size_t size;
+	/* All zero when the pass starts: restored by clearing it, never copied (for big
+	 * state such as a histogram). Not for stepped passes, whose state is copied after
+	 * every step. */
+	bool zero;
 };
 
 #define FB_PASS_STATE_MAX 2
@@ -101,6 +105,8 @@ struct fb_pool_options {
 	double timeout_s;		/* the --timeout it came from, for the message */
 };
 
+/* Counts of the work done in a slot, by all the workers that filled it: rows redone
+ * after a death count again. */
 struct fb_worker_stats {
 	pid_t pid;
 	uint64_t rows;
@@ -127,8 +133,9 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 
 void fb_pass_stats_free(struct fb_pass_stats *stats);
 
-/* For a SIGINT/SIGTERM/SIGHUP handler: SIGKILLs and reaps the workers of the pass under
- * way, if any. Async-signal-safe. */
+/* For a SIGINT/SIGTERM/SIGHUP/SIGALRM handler: SIGKILLs and reaps the workers of the
+ * pass under way, if any. Async-signal-safe. The pool blocks those four signals while
+ * it changes its list of workers. */
 void fb_pool_kill_active(void);
 
 /* Number of online CPUs (at least 1). */

@@ -106,8 +106,10 @@ static inline bool fb_spin_is_held(struct fb_spinlock *l)
 	return fb_lock_load_relaxed(&l->word) != 0;
 }
 
-/* The holder's owner id, 0 when free (or in the instant between taking the word and
- * recording the id). A snapshot, for diagnostics and recovery. */
+/* The holder's owner id, 0 when free, and also while held in two short windows: between
+ * taking the word and recording the id, and between the two stores of unlocking. A
+ * snapshot, for diagnostics and recovery (runtime/pool.c reads both windows as "held
+ * by someone unknown"). */
 static inline uint32_t fb_spin_holder(const struct fb_spinlock *l)
 {
 	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED);

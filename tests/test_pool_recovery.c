@@ -134,7 +134,7 @@ static int run(struct ctx *c, enum fb_schedule s, unsigned workers, unsigned ste
 		.name = "test", .rows = ROWS, .ctx = c, .compute = rows_cb, .fold = fold_cb,
 		.partial_size = 2 * sizeof(uint64_t), .steps = steps,
 		.step_end = steps > 1 ? step_end_cb : NULL,
-		.state = { { c->sh, offsetof(struct shared, out) } },
+		.state = { { c->sh, offsetof(struct shared, out), false } },
 	};
 
 	memset(c->sh, 0, sizeof(*c->sh));

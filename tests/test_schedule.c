@@ -121,7 +121,7 @@ static void pooled(enum fb_schedule s, uint32_t rows, unsigned n, uint32_t chunk
 	if (!mem)
 		return;
 	c.folded = mem;
-	pass.state[0] = (struct fb_region){ c.folded, sizeof(*c.folded) };
+	pass.state[0] = (struct fb_region){ c.folded, sizeof(*c.folded), false };
 	c.hits = (uint32_t *)(void *)(mem + 1);
 	c.owner = (pid_t *)(void *)(mem + 1 + (rows + 2) / 2);
 	CHECK(fb_pool_run(&opt, &pass, &st) == 0, "pool run failed");
