@@ -263,7 +263,71 @@ void fb_print_summary(const struct fb_job_result *res)
 	fprintf(stderr, "%s\n", line);
 }
 
-/* MemAvailable in bytes, or SIZE_MAX when it cannot be read (no check then). */
+/* The first number in a file, or false (also for "max", no limit). */
+static bool read_number(const char *path, unsigned long long *out)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%llu", out) == 1;
+	fclose(f);
+	return ok;
+}
+
+/* Lowers *avail to the room left under the memory limits of this process's cgroup and
+ * its ancestors: cgroup v2 (memory.max - memory.current) and v1's memory controller
+ * (memory.limit_in_bytes - memory.usage_in_bytes; that usage counts page cache too, so
+ * the room is understated there). In a container MemAvailable is the host's. */
+static void cgroup_room(size_t *avail)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *ctrl = strchr(line, ':'), *path = ctrl ? strchr(ctrl + 1, ':') : NULL;
+		const char *base, *max_name, *cur_name;
+		bool v2;
+
+		if (!path)
+			continue;
+		*ctrl = '\0';
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		v2 = strcmp(line, "0") == 0 && ctrl[1] == '\0';
+		if (!v2 && !strstr(ctrl + 1, "memory"))
+			continue;
+		base = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
+		max_name = v2 ? "memory.max" : "memory.limit_in_bytes";
+		cur_name = v2 ? "memory.current" : "memory.usage_in_bytes";
+		/* This cgroup, then each parent up to the root. */
+		for (;;) {
+			char file[4400];
+			unsigned long long limit, used;
+
+			snprintf(file, sizeof(file), "%s%s/%s", base, path, max_name);
+			if (read_number(file, &limit) && limit < (1ull << 60)) {
+				snprintf(file, sizeof(file), "%s%s/%s", base, path, cur_name);
+				if (read_number(file, &used)) {
+					unsigned long long room = limit > used ? limit - used : 0;
+
+					if (room < *avail)
+						*avail = (size_t)room;
+				}
+			}
+			if (!*path || strcmp(path, "/") == 0)
+				break;
+			*strrchr(path, '/') = '\0';
+		}
+	}
+	fclose(f);
+}
+
+/* MemAvailable in bytes, lowered to what the cgroup limits leave; SIZE_MAX when it
+ * cannot be read (no check then). */
 static size_t available_bytes(void)
 {
 	const char *fake = getenv("FORKBAND_TEST_MEMAVAILABLE");
@@ -284,6 +348,8 @@ static size_t available_bytes(void)
 			break;
 		}
 	fclose(f);
+	if (bytes != SIZE_MAX)
+		cgroup_room(&bytes);
 	return bytes;
 }
 
@@ -299,7 +365,7 @@ static void human_size(size_t n, char *buf, size_t len)
 		u++;
 	}
 	if (u == 0)
-		snprintf(buf, len, "%zu bytes", n);
+		snprintf(buf, len, "%zu byte%s", n, n == 1 ? "" : "s");
 	else
 		snprintf(buf, len, "%.1f %s", v, unit[u]);
 }
@@ -310,20 +376,11 @@ int fb_check_memory(const struct fb_batch *batch)
 
 	for (size_t j = 0; j < batch->n && avail != SIZE_MAX; j++) {
 		const struct fb_job *job = &batch->job[j];
-		const struct fb_kernel *k = job->kernel;
-		void *state = NULL;
-		size_t need;
 
-		/* Mapping the buffers touches none of their pages: this costs nothing. */
-		if (k->create(&state, job->params, job->width, job->height,
-			      k->input ? &job->input_image : NULL) < 0)
-			return -1;
-		need = k->footprint(state);
-		k->destroy(state);
-		if (need > avail) {
+		if (job->footprint > avail) {
 			char a[32], b[32];
 
-			human_size(need, a, sizeof(a));
+			human_size(job->footprint, a, sizeof(a));
 			human_size(avail, b, sizeof(b));
 			return fb_error("%s: job needs %s of memory; %s is available (--force "
 					"runs it anyway)", job->label, a, b);

@@ -290,11 +290,11 @@ static int load_jobs(const struct scale_args *a, struct jobs *j)
 	if (fb_cli_load(a->config, &a->ov, &j->batch[0]) < 0)
 		return -1;
 	j->n = 1;
-	if (!a->force && !a->weak && fb_check_memory(&j->batch[0]) < 0)
-		return -1;
 	if (j->batch[0].n != 1)
 		return fb_error("scale: %s holds %zu jobs; a study runs one (use --set or a "
 				"config of its own)", a->config, j->batch[0].n);
+	if (!a->force && !a->weak && fb_check_memory(&j->batch[0]) < 0)
+		return -1;
 	base = &j->batch[0].job[0];
 	h = base->height;
 	if (!a->weak)

@@ -774,7 +774,7 @@ static size_t memory_bytes(void)
  * cannot be mapped is a config error, found before the first job of a batch runs and
  * writes its outputs, not a failure halfway through the batch. Mapping pages that
  * nothing touches costs next to nothing. */
-static int check_size(const struct ctx *c, const struct fb_job *job)
+static int check_size(const struct ctx *c, struct fb_job *job)
 {
 	const char *field = job->height > job->width ? "height" : "width";
 	struct fb_error_capture cap;
@@ -791,6 +791,7 @@ static int check_size(const struct ctx *c, const struct fb_job *job)
 				 job->width, job->height, cap.msg);
 	need = job->kernel->footprint(state);
 	job->kernel->destroy(state);
+	job->footprint = need;
 	/* The kernel commits to mappings that are each accepted on their own, and where
 	 * the system overcommits memory even 4 TB maps: a job whose buffers together
 	 * exceed memory and swap could only end in the OOM killer, after a long wait. */

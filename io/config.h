@@ -56,6 +56,7 @@ struct fb_job {
 	char *png;		/* output paths; NULL when not asked for */
 	char *raw;
 	char *report;
+	size_t footprint;	/* bytes its buffers take (the kernel's footprint()) */
 };
 
 struct fb_batch {
