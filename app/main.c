@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 
@@ -143,8 +144,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 
 			a->timeout_s = strtod(optarg, &end);
 			if (end == optarg || *end || !(a->timeout_s > 0) || a->timeout_s > 1e9) {
-				fb_error("run: --timeout: expected a number of seconds above 0, "
-					 "got '%s'", optarg);
+				fb_error("run: --timeout: expected a number of seconds above 0 "
+					 "and at most 1e9, got '%s'", optarg);
 				return -1;
 			}
 			break;
@@ -173,6 +174,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	return 0;
 }
 
+static void arm_timeout(double seconds, double left);
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };
@@ -190,6 +193,7 @@ static int cmd_run(int argc, char **argv)
 	if (a.timeout_s > 0) {
 		dopt.timeout_s = a.timeout_s;
 		dopt.deadline_ns = start + (uint64_t)(a.timeout_s * 1e9);
+		arm_timeout(a.timeout_s, a.timeout_s - (double)(fb_now_ns() - start) / 1e9);
 	}
 	results = calloc(batch.n, sizeof(*results));
 	if (!results) {
@@ -408,25 +412,61 @@ static int cmd_kernels(int argc, char **argv)
 	return FB_EXIT_OK;
 }
 
-/* SIGINT, SIGTERM, SIGHUP: stop and reap the workers, remove the output being written
- * (an existing file at its path is untouched: outputs are renamed into place only when
- * complete), say so, and exit 128 + the signal's number: 130, 143, 129. Only
- * async-signal-safe calls. Workers ignore SIGINT and SIGHUP (the pool sets that), so a
- * Ctrl-C at the terminal reaches them through this handler only. */
-static bool stderr_is_tty;
+static bool stderr_is_tty;	/* set before the handlers are installed */
 
-static void on_terminate(int sig)
+/* Ends the process from a signal handler: stops and reaps the workers, removes the
+ * temporary output, prints why (`what`) and whether an output was cut short, and exits
+ * with status. Async-signal-safe calls only. */
+FB_NORETURN static void stop_now(const char *what, int status)
 {
-	static const char msg[] = "forkband: interrupted; workers stopped, partial output removed\n";
+	static const char cut[] = ", partial output removed\n";
+	bool removed;
 	ssize_t unused;
 
 	fb_pool_kill_active();
-	fb_outfile_remove_active();
+	removed = fb_outfile_remove_active();
 	if (stderr_is_tty)	/* over the progress bar */
 		unused = write(STDERR_FILENO, "\r\033[K", 4);
-	unused = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	unused = write(STDERR_FILENO, what, strlen(what));
+	unused = write(STDERR_FILENO, removed ? cut : "\n", removed ? sizeof(cut) - 1 : 1);
 	(void)unused;
-	_exit(128 + sig);
+	_exit(status);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: stop and reap the workers, remove the output being written
+ * (an existing file at its path is untouched: outputs are renamed into place only when
+ * complete), say so, and exit 128 + the signal's number: 130, 143, 129. Workers ignore
+ * SIGINT and SIGHUP (the pool sets that), so a Ctrl-C at the terminal reaches them
+ * through this handler only. */
+static void on_terminate(int sig)
+{
+	stop_now("forkband: interrupted; workers stopped", 128 + sig);
+}
+
+/* --timeout's backstop: the pool stops a pass at the deadline and names the busy
+ * worker, but encoding and writing happen outside the passes. SIGALRM, a quarter second
+ * after the deadline, stops the run wherever it is. */
+static char timeout_msg[160];
+
+static void on_timeout(int sig)
+{
+	(void)sig;
+	stop_now(timeout_msg, FB_EXIT_RUN);
+}
+
+/* Arms the backstop for --timeout `seconds`, of which `left` remain. */
+static void arm_timeout(double seconds, double left)
+{
+	struct sigaction sa = { .sa_handler = on_timeout };
+	double at = left + 0.25 > 0.001 ? left + 0.25 : 0.001;
+	struct itimerval it = { .it_value = { (time_t)at,
+					      (suseconds_t)((at - (double)(time_t)at) * 1e6) } };
+
+	snprintf(timeout_msg, sizeof(timeout_msg),
+		 "forkband: the run took longer than --timeout %g s; workers stopped", seconds);
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 static void install_signal_handlers(void)
@@ -439,6 +479,7 @@ static void install_signal_handlers(void)
 	/* One handler at a time: a second signal waits until the first has exited. */
 	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++)
 		sigaddset(&sa.sa_mask, sigs[i]);
+	sigaddset(&sa.sa_mask, SIGALRM);
 	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++) {
 		struct sigaction old;
 

@@ -61,12 +61,11 @@ char *fb_output_target(const char *path)
 	return NULL;
 }
 
-void fb_outfile_remove_active(void)
+bool fb_outfile_remove_active(void)
 {
 	char *tmp = active;
 
-	if (tmp)
-		unlink(tmp);
+	return tmp && unlink(tmp) == 0;
 }
 
 static void release(struct fb_outfile *o)

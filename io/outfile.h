@@ -23,9 +23,10 @@ struct fb_outfile {
  * file and the link survives. malloc()ed; NULL after reporting (a link to nothing). */
 char *fb_output_target(const char *path);
 
-/* Removes the temporary file of the output being written, if any. Async-signal-safe:
- * for a handler of SIGINT and the like, before it ends the process. */
-void fb_outfile_remove_active(void);
+/* Removes the temporary file of the output being written, if any, and says whether
+ * there was one. Async-signal-safe: for a handler of SIGINT and the like, before it
+ * ends the process. */
+bool fb_outfile_remove_active(void);
 
 /* Creates the temporary file. Returns 0, or -1 after reporting. */
 int fb_outfile_open(struct fb_outfile *o, const char *path);

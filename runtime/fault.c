@@ -49,6 +49,18 @@ static bool parse_int(const char *s, int64_t *out)
 	return true;
 }
 
+/* A signal whose default action ends the process: a crash has to end the worker. */
+static bool kills(int64_t sig)
+{
+	static const int spared[] = { SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGCHLD,
+				      SIGWINCH, SIGURG };
+
+	for (size_t i = 0; i < FB_ARRAY_LEN(spared); i++)
+		if (sig == spared[i])
+			return false;
+	return sig > 0 && sig < NSIG;
+}
+
 static bool parse_signal(const char *s, int64_t *out)
 {
 	if (strncmp(s, "SIG", 3) == 0)
@@ -58,10 +70,10 @@ static bool parse_signal(const char *s, int64_t *out)
 
 		if (abbrev && strcmp(abbrev, s) == 0) {
 			*out = i;
-			return true;
+			return kills(i);
 		}
 	}
-	return parse_int(s, out) && *out > 0 && *out < NSIG;
+	return parse_int(s, out) && kills(*out);
 }
 
 int fb_fault_init(void)
@@ -110,8 +122,9 @@ int fb_fault_init(void)
 			       bad(env, "expected keys chunk, worker, times, code, sig or pass");
 		if (!ok) {
 			fault.kind = F_NONE;
-			return bad(env, "expected chunk, worker and times >= 0, code 1-255, a "
-					"signal name for sig and a pass name for pass");
+			return bad(env, "expected chunk, worker and times >= 0, code 1-255, the "
+					"name of a signal that ends a process for sig and a pass "
+					"name for pass");
 		}
 	}
 	if ((fault.chunk < 0) == (fault.worker < 0)) {
