@@ -153,17 +153,13 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		struct fb_pass_stats spare, *st = i < FB_MAX_PASSES ? &res->pass[i] : &spare;
 
 		pass.progress = fb_progress_update;
+		pass.notice = fb_progress_notice;
 		pass.pctx = prog;
 		fb_progress_pass_start(prog);
 		t = fb_now_ns();
 		if (fb_pool_run(&opt, &pass, st) < 0)
 			goto failed;
-		/* Workers that died and were replaced: news, not failure. */
-		for (unsigned e = 0; e < st->n_events; e++) {
-			fb_progress_clear(prog);
-			fprintf(stderr, "forkband: recovered: %s\n", st->events[e]);
-		}
-		res->recoveries += st->n_events;
+		res->recoveries += st->n_events;	/* printed as they happened */
 		if (i < FB_MAX_PASSES) {
 			res->pass_name[i] = pass.name;
 			res->pass_phase[i] = pass.phase ? pass.phase : pass.name;

@@ -91,3 +91,13 @@ void fb_progress_clear(struct fb_progress *p)
 		p->drawn = false;
 	}
 }
+
+void fb_progress_notice(void *pctx, const char *msg)
+{
+	struct fb_progress *p = pctx;
+
+	if (p)
+		fb_progress_clear(p);
+	fprintf(stderr, "forkband: recovered: %s\n", msg);
+	fflush(stderr);
+}

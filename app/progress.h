@@ -33,4 +33,9 @@ void fb_progress_pass_start(struct fb_progress *p);
 /* Erases the bar, if drawn. */
 void fb_progress_clear(struct fb_progress *p);
 
+/* A pass's notice (a worker died and was dealt with): `forkband: recovered: MSG` on
+ * stderr, over the progress bar, which the next update redraws. Printed even when
+ * quiet: it is news about the machine, not progress. */
+void fb_progress_notice(void *pctx, const char *msg);
+
 #endif

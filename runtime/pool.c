@@ -416,6 +416,8 @@ static void add_event(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (r->pass->notice)
+		r->pass->notice(r->pass->pctx, msg);
 	grown = realloc(r->events, (r->n_events + 1) * sizeof(*grown));
 	if (!grown)
 		return;	/* the event is only news; the run goes on */

@@ -77,6 +77,9 @@ struct fb_pass {
 	/* Called in the parent while it waits, at most every 100 ms, and once more with
 	 * done == rows when the pass has succeeded. May be NULL. */
 	void (*progress)(void *pctx, const struct fb_pass *pass, uint64_t done);
+	/* Called in the parent the moment a worker's death has been dealt with, with the
+	 * line that the stats' events will hold. May be NULL. */
+	void (*notice)(void *pctx, const char *msg);
 	void *pctx;
 	/* Steps (a stencil): the workers compute every row `steps` times (0 or 1: once),
 	 * staying alive between steps and meeting at a process barrier after each. There
