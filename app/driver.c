@@ -70,8 +70,10 @@ static int write_frame(const struct fb_job *job, void *state)
 	return rc;
 }
 
+/* Encodes and writes the job's outputs; *encode_s gets the seconds spent encoding the
+ * PNG (the "encode" phase; the rest is "write"). */
 static int write_outputs(const struct fb_job *job, const struct fb_drive_options *opt,
-			 void *state, struct fb_job_result *res)
+			 void *state, struct fb_job_result *res, double *encode_s)
 {
 	struct fb_kernel_output out;
 	size_t raw_size = (size_t)job->width * job->height;	/* mapped: cannot overflow */
@@ -93,6 +95,7 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 		};
 		struct fb_bytes png;
 		char what[600];
+		uint64_t t0 = fb_now_ns();
 		int rc;
 
 		if (!pixels)
@@ -100,6 +103,7 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 		snprintf(what, sizeof(what), "'%s'", job->png);
 		rc = fb_png_encode_image(what, out.image ? out.image : &rgb, text,
 					 FB_ARRAY_LEN(text), &png);
+		*encode_s = seconds_since(t0);
 		free(pixels);
 		if (rc < 0)
 			return -1;
@@ -133,6 +137,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		.timeout_s = dopt ? dopt->timeout_s : 0,
 	};
 	uint64_t start = fb_now_ns(), t;
+	double encode_s = 0;
 	void *state = NULL;
 	struct fb_pass pass;
 
@@ -180,9 +185,11 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	fb_progress_clear(prog);
 
 	t = fb_now_ns();
-	if (write_outputs(job, dopt ? dopt : &defaults, state, res) < 0)
+	if (write_outputs(job, dopt ? dopt : &defaults, state, res, &encode_s) < 0)
 		goto failed;
-	add_phase(res, "write", seconds_since(t));
+	if (job->png)
+		add_phase(res, "encode", encode_s);
+	add_phase(res, "write", seconds_since(t) - encode_s);
 	res->n_totals = k->totals(state, res->total, FB_MAX_TOTALS);
 	if (res->n_totals > FB_MAX_TOTALS)
 		res->n_totals = FB_MAX_TOTALS;

@@ -591,7 +591,10 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
 					run->t[FB_T_SETUP] = phase_seconds(&res, "setup");
 					run->t[FB_T_COMPUTE] = phase_seconds(&res, "compute");
 					run->t[FB_T_COLOUR] = phase_seconds(&res, "colour");
-					run->t[FB_T_WRITE] = phase_seconds(&res, "write");
+					/* The encode and the write together, as before
+					 * the run split them. */
+					run->t[FB_T_WRITE] = phase_seconds(&res, "encode") +
+							     phase_seconds(&res, "write");
 				}
 				fb_job_result_free(&res);
 			}
