@@ -7,6 +7,7 @@
 #include "io/outfile.h"
 #include "io/png_write.h"
 #include "runtime/error.h"
+#include "runtime/shared_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,23 +357,6 @@ static size_t available_bytes(void)
 	return bytes;
 }
 
-/* "38.2 GiB", "512.0 MiB": sizes as people read them. */
-static void human_size(size_t n, char *buf, size_t len)
-{
-	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%zu byte%s", n, n == 1 ? "" : "s");
-	else
-		snprintf(buf, len, "%.1f %s", v, unit[u]);
-}
-
 int fb_check_memory(const struct fb_batch *batch)
 {
 	size_t avail = available_bytes();
@@ -383,8 +367,8 @@ int fb_check_memory(const struct fb_batch *batch)
 		if (job->footprint > avail) {
 			char a[32], b[32];
 
-			human_size(job->footprint, a, sizeof(a));
-			human_size(avail, b, sizeof(b));
+			fb_format_size(a, sizeof(a), (double)job->footprint);
+			fb_format_size(b, sizeof(b), (double)avail);
 			return fb_error("%s: job needs %s of memory; %s is available (--force "
 					"runs it anyway)", job->label, a, b);
 		}

@@ -12,6 +12,7 @@
 #include "png_error.h"
 
 #include "runtime/error.h"
+#include "runtime/shared_mem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -190,24 +191,6 @@ static int report(const struct reader *r)
 	return fb_error("%s: %s", r->path, r->err.msg);
 }
 
-/* "37.3 GiB", "512 bytes". */
-static void format_size(char *buf, size_t size, double bytes)
-{
-	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB" };
-	unsigned u = 0;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%.0f byte%s", bytes, bytes == 1 ? "" : "s");
-		return;
-	}
-	bytes /= 1024;
-	while (bytes >= 1024 && u + 1 < FB_ARRAY_LEN(unit)) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, size, "%.1f %s", bytes, unit[u]);
-}
-
 /* Refuses, through png_error(), an image over the byte limit. */
 static void check_size(png_structp png, struct reader *r, uint32_t width, uint32_t height,
 		       unsigned channels, unsigned depth, uint64_t max_bytes)
@@ -219,8 +202,8 @@ static void check_size(png_structp png, struct reader *r, uint32_t width, uint32
 	if (fb_image_sizes(width, height, channels, depth, NULL, &total) &&
 	    (uint64_t)total <= max_bytes)
 		return;
-	format_size(a, sizeof(a), need);
-	format_size(b, sizeof(b), (double)max_bytes);
+	fb_format_size(a, sizeof(a), need);
+	fb_format_size(b, sizeof(b), (double)max_bytes);
 	if (strcmp(a, b) == 0) {	/* just over: say by how much */
 		snprintf(a, sizeof(a), "%.0f bytes", need);
 		snprintf(b, sizeof(b), "%llu bytes", (unsigned long long)max_bytes);
@@ -273,7 +256,7 @@ static void decode(png_structp png, png_infop info, struct reader *r,
 	if (!r->data) {
 		char need[32];
 
-		format_size(need, sizeof(need), (double)total);
+		fb_format_size(need, sizeof(need), (double)total);
 		snprintf(r->msg, sizeof(r->msg), "out of memory for a %" PRIu32 "x%" PRIu32
 			 " image (%s)", width, height, need);
 		png_error(png, r->msg);

@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -27,12 +28,28 @@ void shared_free(void *p, size_t size)
 		munmap(p, size);
 }
 
+void fb_format_size(char *buf, size_t len, double bytes)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB" };
+	unsigned u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%.0f byte%s", bytes, bytes == 1 ? "" : "s");
+		return;
+	}
+	bytes /= 1024;
+	while (bytes >= 1024 && u + 1 < FB_ARRAY_LEN(unit)) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", bytes, unit[u]);
+}
+
 void *shared_malloc_or_error(size_t size)
 {
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	void *p = shared_malloc(size);
-	double human = (double)size;
-	unsigned u = 0;
+	char human[32];
+	int err = errno;
 
 	if (p)
 		return p;
@@ -40,9 +57,7 @@ void *shared_malloc_or_error(size_t size)
 		fb_error_errno("cannot map %zu bytes of shared memory", size);
 		return NULL;
 	}
-	for (human /= 1024; human >= 1024 && u + 1 < FB_ARRAY_LEN(units); u++)
-		human /= 1024;
-	fb_error("cannot map %zu bytes of shared memory: %s (%.1f %s)", size, strerror(errno),
-		 human, units[u]);
+	fb_format_size(human, sizeof(human), (double)size);
+	fb_error("cannot map %zu bytes of shared memory: %s (%s)", size, strerror(err), human);
 	return NULL;
 }

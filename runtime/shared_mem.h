@@ -28,6 +28,9 @@ void shared_free(void *p, size_t size);
 /* shared_malloc() that reports the failure through fb_error(). */
 void *shared_malloc_or_error(size_t size);
 
+/* Sizes as people read them: "512 bytes", "1 byte", "37.3 GiB". */
+void fb_format_size(char *buf, size_t len, double bytes);
+
 /* Overflow-checked size arithmetic: store the result in *out and return true, or
  * return false (leaving *out untouched) if it does not fit in size_t. */
 static inline bool fb_size_mul(size_t a, size_t b, size_t *out)
