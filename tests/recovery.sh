@@ -218,11 +218,13 @@ survivors() {
 	echo "$left"
 }
 
-# Starts a long job in the background ($pid) and waits for its workers ($workers).
-# A non-interactive shell starts background jobs with SIGINT ignored, and forkband
-# leaves an ignored signal ignored (as nohup expects): give it the default back.
+# Starts a long job in the background ($pid) and waits for its workers ($workers);
+# $launch, if set, goes in front (setsid). A non-interactive shell starts background
+# jobs with SIGINT ignored, and forkband leaves an ignored signal ignored (as nohup
+# expects): give it the default back.
 start_long() {	# extra args...
-	env --default-signal=INT,HUP "$bin" run kill.json -j 3 --chunk 1 -q --set params.max_iter=200000 "$@" 2>long.err &
+	${launch:-} env --default-signal=INT,HUP "$bin" run kill.json -j 3 --chunk 1 -q \
+		--set params.max_iter=200000 "$@" 2>long.err &
 	pid=$!
 	workers=""
 	for _ in $(seq 400); do
@@ -262,19 +264,11 @@ for sig in INT TERM HUP; do
 	echo "  SIG$sig: exit $rc in $ms ms, workers gone, keep.png untouched"
 done
 # Ctrl-C at a terminal signals the whole process group.
-setsid env --default-signal=INT,HUP "$bin" run kill.json -j 3 --chunk 1 -q --set params.max_iter=200000 -o grp.png 2>grp.err &
-pid=$!
-workers=""
-for _ in $(seq 400); do
-	workers=$(children $pid)
-	[ -n "$workers" ] && break
-	sleep 0.005
-done
-[ -n "$workers" ] || bad "SIGINT to the group: the job started no workers"
+launch=setsid start_long -o grp.png
 kill -INT -- -$pid
 wait $pid
 rc=$?
-[ $rc -eq 130 ] || bad "SIGINT to the group: exit $rc, not 130 ($(cat grp.err))"
+[ $rc -eq 130 ] || bad "SIGINT to the group: exit $rc, not 130 ($(cat long.err))"
 left=$(survivors $workers)
 [ -z "$left" ] || bad "SIGINT to the group: workers$left survived"
 [ ! -e grp.png ] || bad "SIGINT to the group: an output was written"
