@@ -5,6 +5,7 @@
 
 #include "io/npy.h"
 #include "io/outfile.h"
+#include "io/png_encode.h"
 #include "io/png_write.h"
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"
@@ -49,9 +50,73 @@ static uint32_t crc32_of(const void *data, size_t len)
 	return (uint32_t)crc;
 }
 
+/* Keeps a pass's name, phase and worker stats for the report, the first FB_MAX_PASSES
+ * of them (a filmed job can have thousands); frees the stats of the rest. */
+static void record_pass(struct fb_job_result *res, const struct fb_pass *pass,
+			struct fb_pass_stats *st)
+{
+	res->recoveries += st->n_events;	/* printed as they happened */
+	if (res->n_passes < FB_MAX_PASSES) {
+		res->pass[res->n_passes] = *st;
+		res->pass_name[res->n_passes] = pass->name;
+		res->pass_phase[res->n_passes] = pass->phase ? pass->phase : pass->name;
+		res->n_passes++;
+	} else {
+		fb_pass_stats_free(st);
+	}
+}
+
+static void encode_groups(void *ctx, uint32_t g0, uint32_t g1, void *unused)
+{
+	(void)unused;
+	fb_png_groups_encode(ctx, g0, g1);
+}
+
+/* Encodes img as a PNG with the job's settings: the row groups (io/png_encode.h) are
+ * a pass of their own on the job's workers, a group per chunk, or are encoded here when
+ * there is one worker or one group. The bytes are the same either way. */
+static int encode_png(const struct fb_job *job, const struct fb_pool_options *popt,
+		      struct fb_progress *prog, struct fb_job_result *res, const char *what,
+		      const struct fb_image *img, const struct fb_png_text *text, size_t n_text,
+		      struct fb_bytes *out)
+{
+	struct fb_png_groups e;
+	struct fb_pool_options opt = *popt;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (fb_png_groups_init(&e, what, img, &job->png_set) < 0)
+		return -1;
+	opt.schedule = FB_SCHED_DYNAMIC;
+	opt.chunk = 1;
+	if (opt.workers > e.n)
+		opt.workers = e.n;
+	if (opt.workers <= 1) {
+		fb_png_groups_encode(&e, 0, e.n);
+	} else {
+		struct fb_pass pass = {
+			.name = "encode", .phase = "encode", .rows = e.n, .ctx = &e,
+			.compute = encode_groups, .progress = fb_progress_update,
+			.notice = fb_progress_notice, .pctx = prog,
+		};
+		struct fb_pass_stats st;
+
+		fb_progress_pass_start(prog);
+		rc = fb_pool_run(&opt, &pass, &st);
+		fb_progress_clear(prog);
+		if (rc == 0)
+			record_pass(res, &pass, &st);
+	}
+	if (rc == 0)
+		rc = fb_png_groups_finish(&e, what, text, n_text, out);
+	fb_png_groups_free(&e);
+	return rc;
+}
+
 /* One frame of a filmed job: the image as it stands, named by the kernel's step count.
  * No forkband:config chunk: the job in it would make the final image, not this one. */
-static int write_frame(const struct fb_job *job, void *state)
+static int write_frame(const struct fb_job *job, const struct fb_pool_options *popt,
+		       struct fb_progress *prog, struct fb_job_result *res, void *state)
 {
 	struct fb_kernel_output out;
 	struct fb_png_text text[] = { { "Software", "forkband " FORKBAND_VERSION } };
@@ -64,7 +129,7 @@ static int write_frame(const struct fb_job *job, void *state)
 	rgb.data = (void *)out.rgb;
 	fb_frame_path(job->frames_png, job->kernel->frame_step(state), path, sizeof(path));
 	snprintf(what, sizeof(what), "'%s'", path);
-	if (fb_png_encode_image(what, &rgb, text, FB_ARRAY_LEN(text), &png) < 0)
+	if (encode_png(job, popt, prog, res, what, &rgb, text, FB_ARRAY_LEN(text), &png) < 0)
 		return -1;
 	rc = fb_write_bytes(path, png.data, png.len);
 	free(png.data);
@@ -74,7 +139,8 @@ static int write_frame(const struct fb_job *job, void *state)
 /* Encodes and writes the job's outputs; *encode_s gets the seconds spent encoding the
  * PNG (the "encode" phase; the rest is "write"). */
 static int write_outputs(const struct fb_job *job, const struct fb_drive_options *opt,
-			 void *state, struct fb_job_result *res, double *encode_s)
+			 const struct fb_pool_options *popt, struct fb_progress *prog, void *state,
+			 struct fb_job_result *res, double *encode_s)
 {
 	struct fb_kernel_output out;
 	size_t raw_size = (size_t)job->width * job->height;	/* mapped: cannot overflow */
@@ -102,8 +168,8 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 		if (!pixels)
 			return fb_error("out of memory");
 		snprintf(what, sizeof(what), "'%s'", job->png);
-		rc = fb_png_encode_image(what, out.image ? out.image : &rgb, text,
-					 FB_ARRAY_LEN(text), &png);
+		rc = encode_png(job, popt, prog, res, what, out.image ? out.image : &rgb, text,
+				FB_ARRAY_LEN(text), &png);
 		*encode_s = seconds_since(t0);
 		free(pixels);
 		if (rc < 0)
@@ -154,31 +220,23 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	if (job->frames_every && k->frames)
 		k->frames(state, job->frames_every);
 	for (unsigned i = 0; k->pass(state, i, &pass); i++) {
-		/* The report keeps the first FB_MAX_PASSES passes' worker stats (a filmed
-		 * job can have thousands); every pass's time counts in its phase. */
-		struct fb_pass_stats spare, *st = i < FB_MAX_PASSES ? &res->pass[i] : &spare;
+		/* Every pass's time counts in its phase. */
+		struct fb_pass_stats st;
 
 		pass.progress = fb_progress_update;
 		pass.notice = fb_progress_notice;
 		pass.pctx = prog;
 		fb_progress_pass_start(prog);
 		t = fb_now_ns();
-		if (fb_pool_run(&opt, &pass, st) < 0)
+		if (fb_pool_run(&opt, &pass, &st) < 0)
 			goto failed;
-		res->recoveries += st->n_events;	/* printed as they happened */
-		if (i < FB_MAX_PASSES) {
-			res->pass_name[i] = pass.name;
-			res->pass_phase[i] = pass.phase ? pass.phase : pass.name;
-			res->n_passes = i + 1;
-		} else {
-			fb_pass_stats_free(&spare);
-		}
+		record_pass(res, &pass, &st);
 		if (k->after_pass && k->after_pass(state, i) < 0)
 			goto failed;
 		add_phase(res, pass.phase ? pass.phase : pass.name, seconds_since(t));
 		if (pass.frame && job->frames_png && !(dopt && dopt->no_files)) {
 			t = fb_now_ns();
-			if (write_frame(job, state) < 0)
+			if (write_frame(job, &opt, prog, res, state) < 0)
 				goto failed;
 			add_phase(res, "frames", seconds_since(t));
 		}
@@ -186,7 +244,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	fb_progress_clear(prog);
 
 	t = fb_now_ns();
-	if (write_outputs(job, dopt ? dopt : &defaults, state, res, &encode_s) < 0)
+	if (write_outputs(job, dopt ? dopt : &defaults, &opt, prog, state, res, &encode_s) < 0)
 		goto failed;
 	if (job->png)
 		add_phase(res, "encode", encode_s);

@@ -736,18 +736,27 @@ void fb_frame_path(const char *pattern, uint64_t step, char *out, size_t len)
 
 static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
-	const char *names[4] = { "png", "report", "frames", job->kernel->raw_output };
-	size_t n = job->kernel->raw_output ? 4 : 3;
+	const char *names[6] = { "png", "png_level", "png_filter", "report", "frames",
+				 job->kernel->raw_output };
+	size_t n = job->kernel->raw_output ? 6 : 5;
 	char path[256];
+	int64_t level = job->png_set.level;
+	int filter = (int)job->png_set.filter;
 
 	if (check_object(c, obj, "output", names, n) < 0 ||
 	    get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", &job->png) < 0 ||
+	    get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "png_level"), "output.png_level", 0,
+		    9, &level) < 0 ||
+	    get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_filter"), "output.png_filter",
+		       fb_png_filter_names, &filter) < 0 ||
 	    get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "report"), "output.report",
 		     &job->report) < 0)
 		return -1;
-	if (n == 4) {
-		join(path, sizeof(path), "output", names[3]);
-		if (get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[3]), path, &job->raw) < 0)
+	job->png_set.level = (int)level;
+	job->png_set.filter = (enum fb_png_filter)filter;
+	if (n == 6) {
+		join(path, sizeof(path), "output", names[5]);
+		if (get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[5]), path, &job->raw) < 0)
 			return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "frames") &&
@@ -791,6 +800,14 @@ static int check_size(const struct ctx *c, struct fb_job *job)
 				 job->width, job->height, cap.msg);
 	need = job->kernel->footprint(state);
 	job->kernel->destroy(state);
+	/* The PNG encode holds the compressed image twice at most (the groups' output and
+	 * the file), each no larger than 8-bit RGB pixels in practice. */
+	if (job->png || job->frames_png) {
+		size_t rgb;
+
+		if (!fb_size_mul3(job->width, job->height, 6, &rgb) || !fb_size_add(need, rgb, &need))
+			need = SIZE_MAX;
+	}
 	job->footprint = need;
 	/* The kernel commits to mappings that are each accepted on their own, and where
 	 * the system overcommits memory even 4 TB maps: a job whose buffers together
@@ -893,6 +910,7 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 		job->kernel->size(job->params, &job->width, &job->height);
 
 	job->schedule = FB_SCHED_DYNAMIC;
+	job->png_set = (struct fb_png_settings){ FB_PNG_DEFAULT_LEVEL, FB_PNG_DEFAULT_FILTER };
 	run = cJSON_GetObjectItemCaseSensitive(obj, "run");
 	if (run) {
 		int s = (int)job->schedule;
@@ -1573,6 +1591,8 @@ void *fb_job_to_json(const struct fb_job *job)
 		cJSON_AddNumberToObject(run, "chunk", job->chunk);
 	if (job->png)
 		cJSON_AddStringToObject(outp, "png", job->png);
+	cJSON_AddNumberToObject(outp, "png_level", job->png_set.level);
+	cJSON_AddStringToObject(outp, "png_filter", fb_png_filter_names[job->png_set.filter]);
 	if (job->raw)
 		cJSON_AddStringToObject(outp, job->kernel->raw_output, job->raw);
 	if (job->report)

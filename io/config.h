@@ -22,6 +22,7 @@
 
 #include "runtime/compat.h"
 
+#include "io/png_write.h"
 #include "kernels/kernel.h"
 #include "runtime/schedule.h"
 
@@ -53,6 +54,7 @@ struct fb_job {
 	struct fb_image input_image;	/* decoded during validation; freed with the batch */
 	uint32_t frames_every;	/* output.frames: a frame every this many steps (0: none) */
 	char *frames_png;	/* its file name pattern (fb_frame_path()) */
+	struct fb_png_settings png_set;	/* output.png_level, output.png_filter (frames too) */
 	char *png;		/* output paths; NULL when not asked for */
 	char *raw;
 	char *report;

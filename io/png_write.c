@@ -1,10 +1,12 @@
-/* png_write.c: libpng encoder into memory, of every layout of io/image.h; libpng errors
- * become one-line messages. */
+/* png_write.c: PNG output. libpng writes the chunks before the image data for
+ * forkband's encoder (io/png_encode.c), and whole files as the reference encoder;
+ * libpng errors become one-line messages. */
 #include "runtime/compat.h"
 
 #include "png_write.h"
 
 #include "outfile.h"
+#include "png_encode.h"
 #include "png_error.h"
 #include "runtime/error.h"
 
@@ -51,11 +53,21 @@ static void on_flush(png_structp png)
 	(void)png;
 }
 
-int fb_png_encode_image(const char *what, const struct fb_image *img,
-			const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
+const char *const fb_png_filter_names[] = { "none", "sub", "up", "avg", "paeth", "adaptive",
+					    NULL };
+
+static const struct fb_png_settings defaults = { FB_PNG_DEFAULT_LEVEL, FB_PNG_DEFAULT_FILTER };
+
+/* libpng's encode of img: only the chunks before the image data when header_only, else
+ * the whole file at set's level and filter. */
+static int libpng_encode(const char *what, const struct fb_image *img,
+			 const struct fb_png_text *text, size_t n_text,
+			 const struct fb_png_settings *set, bool header_only, struct fb_bytes *out)
 {
 	static const int color_type[] = { PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
 					  PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA };
+	static const int filter_mask[] = { PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP,
+					   PNG_FILTER_AVG, PNG_FILTER_PAETH, PNG_ALL_FILTERS };
 	struct sink s = { .out = out };
 	png_structp png;
 	png_infop info = NULL;
@@ -101,17 +113,57 @@ int fb_png_encode_image(const char *what, const struct fb_image *img,
 		chunks[i].text = (png_charp)text[i].text;
 	}
 	png_set_text(png, info, chunks, (int)n_text);
+	if (!header_only) {
+		png_set_compression_level(png, set->level);
+		png_set_filter(png, PNG_FILTER_TYPE_BASE, filter_mask[set->filter]);
+	}
 	png_write_info(png, info);
+	if (!header_only) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (img->depth == 16)
-		png_set_swap(png);	/* PNG's samples are big-endian */
+		if (img->depth == 16)
+			png_set_swap(png);	/* PNG's samples are big-endian */
 #endif
-	for (uint32_t y = 0; y < img->height; y++)
-		png_write_row(png, (png_const_bytep)img->data + (size_t)y * row);
-	png_write_end(png, NULL);
+		for (uint32_t y = 0; y < img->height; y++)
+			png_write_row(png, (png_const_bytep)img->data + (size_t)y * row);
+		png_write_end(png, NULL);
+	}
 	png_destroy_write_struct(&png, &info);
 	free(chunks);
 	return 0;
+}
+
+int fb_png_encode_header(const char *what, const struct fb_image *img,
+			 const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
+{
+	return libpng_encode(what, img, text, n_text, &defaults, true, out);
+}
+
+int fb_png_encode_libpng(const char *what, const struct fb_image *img,
+			 const struct fb_png_text *text, size_t n_text,
+			 const struct fb_png_settings *set, struct fb_bytes *out)
+{
+	return libpng_encode(what, img, text, n_text, set ? set : &defaults, false, out);
+}
+
+int fb_png_encode(const char *what, const struct fb_image *img, const struct fb_png_text *text,
+		  size_t n_text, const struct fb_png_settings *set, struct fb_bytes *out)
+{
+	struct fb_png_groups e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (fb_png_groups_init(&e, what, img, set ? set : &defaults) < 0)
+		return -1;
+	fb_png_groups_encode(&e, 0, e.n);
+	rc = fb_png_groups_finish(&e, what, text, n_text, out);
+	fb_png_groups_free(&e);
+	return rc;
+}
+
+int fb_png_encode_image(const char *what, const struct fb_image *img,
+			const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
+{
+	return fb_png_encode(what, img, text, n_text, NULL, out);
 }
 
 int fb_png_write_image(const char *path, const struct fb_image *img,

@@ -1,4 +1,6 @@
-/* png_write.h: PNG output with libpng, of any of io/image.h's layouts. */
+/* png_write.h: PNG output of any of io/image.h's layouts: forkband's own encoder (the
+ * row groups of io/png_encode.h, here in one process) and libpng's, the reference that
+ * tests and benchmarks compare it with. */
 #ifndef FORKBAND_PNG_WRITE_H
 #define FORKBAND_PNG_WRITE_H
 
@@ -12,6 +14,31 @@ struct fb_png_text {
 	const char *text;
 };
 
+/* PNG row filters (the filter type byte is the index, up to paeth) and the adaptive
+ * choice of one per row: the filter whose output has the least sum of absolute values
+ * (bytes read as signed), libpng's heuristic, the first of equal sums. */
+enum fb_png_filter {
+	FB_PNG_FILTER_NONE,
+	FB_PNG_FILTER_SUB,
+	FB_PNG_FILTER_UP,
+	FB_PNG_FILTER_AVG,
+	FB_PNG_FILTER_PAETH,
+	FB_PNG_FILTER_ADAPTIVE,
+};
+
+/* "none", "sub", "up", "avg", "paeth", "adaptive"; NULL-terminated. */
+extern const char *const fb_png_filter_names[];
+
+/* How the pixels are compressed: zlib level 0-9 and the row filter. The defaults were
+ * chosen by measurement (docs/performance.md). */
+struct fb_png_settings {
+	int level;
+	enum fb_png_filter filter;
+};
+
+#define FB_PNG_DEFAULT_LEVEL 6
+#define FB_PNG_DEFAULT_FILTER FB_PNG_FILTER_ADAPTIVE
+
 /* A growable byte buffer: the encoded file. Free data with free(). */
 struct fb_bytes {
 	uint8_t *data;
@@ -20,11 +47,29 @@ struct fb_bytes {
 
 /* Encodes img, in any of io/image.h's eight layouts (16-bit samples in host order), as
  * a non-interlaced PNG in memory of the matching colour type and depth (gray, gray+alpha,
- * RGB or RGBA, 8 or 16 bits), with the given text chunks before the image data. The
- * bytes depend only on the pixels, the layout and the texts. Returns 0 with *out
- * filled, or -1 after reporting (what names the file or purpose in the message). */
+ * RGB or RGBA, 8 or 16 bits), with the given text chunks before the image data, by
+ * forkband's encoder in this process with the given settings (NULL: the defaults). The
+ * bytes depend only on the pixels, the layout, the settings and the texts: they are
+ * those of the same image encoded by any number of workers. Returns 0 with *out filled,
+ * or -1 after reporting (what names the file or purpose in the message). */
+int fb_png_encode(const char *what, const struct fb_image *img, const struct fb_png_text *text,
+		  size_t n_text, const struct fb_png_settings *set, struct fb_bytes *out);
+
+/* fb_png_encode() with the default settings. */
 int fb_png_encode_image(const char *what, const struct fb_image *img,
 			const struct fb_png_text *text, size_t n_text, struct fb_bytes *out);
+
+/* The same PNG encoded serially by libpng (png_write_row), at the same level and filter:
+ * the reference for tests and benchmarks. Its pixels decode the same; its bytes differ
+ * (one deflate stream, 8 KiB IDAT chunks). */
+int fb_png_encode_libpng(const char *what, const struct fb_image *img,
+			 const struct fb_png_text *text, size_t n_text,
+			 const struct fb_png_settings *set, struct fb_bytes *out);
+
+/* The signature, IHDR and text chunks of img's PNG, by libpng: what comes before the
+ * image data. Checks the layout and size as fb_png_encode() does. */
+int fb_png_encode_header(const char *what, const struct fb_image *img,
+			 const struct fb_png_text *text, size_t n_text, struct fb_bytes *out);
 
 /* Encodes as above and writes the result to path, whole or not at all. */
 int fb_png_write_image(const char *path, const struct fb_image *img,

@@ -157,6 +157,12 @@ EOF
 t unknown-output-key "bad.json: output.pgn: unknown key (did you mean 'png'?)" <<EOF
 { $J, "output": { "pgn": "x.png" } }
 EOF
+t png-level-range "bad.json: output.png_level: expected an integer from 0 to 9, got 10" <<EOF
+{ $J, "output": { "png": "x.png", "png_level": 10 } }
+EOF
+t png-filter-choice "bad.json: output.png_filter: expected one of none, sub, up, avg, paeth, adaptive, got \"pareth\" (did you mean 'paeth'?)" <<EOF
+{ $J, "output": { "png": "x.png", "png_filter": "pareth" } }
+EOF
 t misspelt-batch-key "bad.json: defalts: unknown key (did you mean 'defaults'?)" <<EOF
 { $J, "defalts": {} }
 EOF

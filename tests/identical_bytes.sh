@@ -47,6 +47,50 @@ for coloring in smooth histogram bands; do
 	echo "$job $coloring: every worker count, schedule and chunk gave the same bytes as $(basename "$first")"
 done
 done
+# The PNG encoder's row groups: a 640x480 image is four groups of 256 KiB, which the
+# workers compress side by side; at the default settings and at two others.
+cat >"$dir/groups.json" <<'JSON'
+{"kernel": "mandelbrot", "width": 640, "height": 480, "params": {"max_iter": 60}}
+JSON
+for settings in "6 adaptive" "1 none" "9 paeth"; do
+	set -- $settings
+	first=""
+	for j in 1 2 3 7 16; do
+		for s in static cyclic dynamic guided; do
+			out="$dir/groups-$1-$2-$j-$s.png"
+			"$bin" run "$dir/groups.json" -q -j "$j" --schedule "$s" -o "$out" \
+				--set output.png_level="$1" --set output.png_filter="$2" ||
+				{ echo "FAIL: groups -j $j $s failed"; fail=1; continue; }
+			if [ -z "$first" ]; then first=$out
+			elif ! cmp -s "$first" "$out"; then
+				echo "FAIL: level $1, filter $2, -j $j $s differs from $(basename "$first")"
+				fail=1
+			fi
+		done
+	done
+	echo "encoder, level $1, filter $2: every worker count and schedule gave the same bytes"
+done
+# A filmed heat run: frames of two groups each, encoded by the workers.
+cat >"$dir/heat.json" <<JSON
+{"kernel": "heat", "width": 400, "height": 240,
+ "params": {"steps": 60, "sources": [{"x": 100, "y": 100, "radius": 20, "value": 100}]},
+ "output": {"frames": {"every": 20, "png": "$dir/frame-J-%d.png"}}}
+JSON
+for j in 1 3 16; do
+	sed "s/frame-J-/frame-$j-/" "$dir/heat.json" >"$dir/heat-$j.json"
+	"$bin" run "$dir/heat-$j.json" -q -j "$j" || { echo "FAIL: heat frames -j $j failed"; fail=1; }
+done
+n=0
+for f in "$dir"/frame-1-*.png; do
+	n=$((n + 1))
+	for j in 3 16; do
+		cmp -s "$f" "${f/frame-1-/frame-$j-}" ||
+			{ echo "FAIL: $(basename "$f") differs at -j $j"; fail=1; }
+	done
+done
+[ "$n" -ge 3 ] || { echo "FAIL: heat wrote $n frames, expected 3 or more"; fail=1; }
+echo "heat: $n frames, the same bytes at -j 1, 3 and 16"
+
 # The filter kernel: every op's passes, on a PNG forkband made.
 "$bin" run -q --set width=97 --set height=61 --set params.max_iter=200 -o "$dir/in.png" ||
 	{ echo "FAIL: cannot render the filter input"; exit 1; }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # recovery.sh: forkband's reliability guarantees, from the outside (docs/reliability.md).
 #   usage: recovery.sh FORKBAND SRCDIR [KILLS]
-# 1. every injected fault (FORKBAND_FAULT) on every kernel: the run succeeds and its PNG,
-#    .npy and report totals equal a clean run's, and the recovery is reported;
+# 1. every injected fault (FORKBAND_FAULT) on every kernel, and in the PNG encode pass:
+#    the run succeeds, its PNG, .npy and report totals equal a clean run's, and the
+#    recovery is reported;
 # 2. rows that crash every time fail the run (exit 1) naming the rows and the signal;
 #    a hung worker is stopped by --timeout; a bad FORKBAND_FAULT is refused;
 # 3. KILLS (default 50) runs in a row with a random worker SIGKILLed from outside:
@@ -114,7 +115,26 @@ for job in mandel hist heat filter matmul; do
 		same_outputs "$job-clean" "$out" || bad "$job $fault: outputs differ from a clean run"
 	done
 done
-grep -h "recovered:" mandel-f1.err mandel-f4.err mandel-f7.err heat-f1.err | sed 's/^/  /'
+# The PNG encode is a pass too: a 640x480 image is four groups, a chunk each.
+cat >groups.json <<'JSON'
+{"kernel": "mandelbrot", "width": 640, "height": 480, "params": {"max_iter": 100},
+ "output": {"png": "OUT.png"}}
+JSON
+run_job groups groups-clean || bad "groups: clean run failed: $(cat groups-clean.err)"
+n=0
+for fault in crash:chunk=2,pass=encode exit:chunk=3,code=3,pass=encode \
+	kill-in-lock:chunk=1,pass=encode; do
+	n=$((n + 1))
+	if ! run_job groups "groups-f$n" FORKBAND_FAULT="$fault"; then
+		bad "groups $fault: run failed: $(cat "groups-f$n.err")"
+		continue
+	fi
+	grep -q "^forkband: recovered: worker [0-9]* (pid [0-9]*) " "groups-f$n.err" ||
+		bad "groups $fault: no recovery reported: $(cat "groups-f$n.err")"
+	same_outputs groups-clean "groups-f$n" || bad "groups $fault: the PNG differs from a clean run"
+done
+grep -h "recovered:" mandel-f1.err mandel-f4.err mandel-f7.err heat-f1.err groups-f1.err |
+	sed 's/^/  /'
 
 # ---- 2. faults that must fail the run ----
 cat >kill.json <<'JSON'

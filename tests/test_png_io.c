@@ -12,16 +12,25 @@
  *    refused with one line.
  * 3. Broken inputs made here: an empty file, a JPEG called .png, truncations at every
  *    length, a bad CRC, a header claiming 100000x100000 pixels, tight limits.
+ * 4. forkband's encoder in row groups (io/png_encode.h): every level and filter, every
+ *    layout, rows longer than a group, decodes to the pixels it was given, as one valid
+ *    zlib stream in chunks with good CRCs; the filter asked for is the one used; the
+ *    size is within 1% of libpng's at the same level and filter; and the bytes are the
+ *    same whether one process encodes every group or 2, 3, 7 or 16 workers of the pool
+ *    share them out under any schedule.
  */
 #include "runtime/compat.h"
 
 #include "check.h"
+#include "io/png_encode.h"
 #include "io/png_read.h"
 #include "io/png_write.h"
 #include "runtime/error.h"
+#include "runtime/pool.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -832,6 +841,230 @@ static void broken_inputs(const char *root)
 	free(img.data);
 }
 
+/* ---- 4. forkband's encoder ------------------------------------------------------- */
+
+/* An image that compresses like a render: smooth waves with a little texture. */
+static struct fb_image make_smooth(uint32_t w, uint32_t h, unsigned channels, unsigned depth)
+{
+	struct fb_image img = { w, h, channels, depth, NULL };
+	uint32_t max = depth == 8 ? 0xff : 0xffff;
+
+	img.data = malloc((size_t)w * h * channels * (depth / 8));
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			for (unsigned c = 0; c < channels; c++) {
+				double t = sin(x * 0.021 * (c + 1) + 3 * sin(y * 0.013)) * 0.45 + 0.5;
+				uint32_t v = (uint32_t)(t * max) ^ (rng() & 3);
+				size_t i = ((size_t)y * w + x) * channels + c;
+
+				if (depth == 8)
+					((uint8_t *)img.data)[i] = (uint8_t)(v > max ? max : v);
+				else
+					((uint16_t *)img.data)[i] = (uint16_t)(v > max ? max : v);
+			}
+	return img;
+}
+
+/* Checks what a decoder checks, independently of libpng: the chunk CRCs, IHDR first and
+ * IEND last, and the IDAT data inflating (zlib checks its header and Adler-32) to
+ * exactly height rows of a filter byte and the row; then libpng decodes it to img's
+ * pixels. Returns the filtered data (malloc()ed), or NULL. */
+static uint8_t *check_decodes(const char *what, const struct fb_bytes *png,
+			      const struct fb_image *img)
+{
+	size_t row = 0, total, stride, idat_len = 0, pos = 8;
+	uint8_t *idat = malloc(png->len), *raw;
+	uLongf raw_len;
+	struct fb_image back;
+	const char *path = tmp_path("enc.png");
+	bool iend = false;
+
+	fb_image_sizes(img->width, img->height, img->channels, img->depth, &row, &total);
+	stride = row + 1;
+	CHECK(png->len > 8 && memcmp(png->data, "\x89PNG\r\n\x1a\n", 8) == 0, "%s: signature",
+	      what);
+	while (idat && pos + 12 <= png->len && !iend) {
+		uint32_t n = be32(png->data + pos);
+		const uint8_t *type = png->data + pos + 4;
+
+		if (pos + 12 + (size_t)n > png->len)
+			break;
+		CHECK(be32(type + 4 + n) == (uint32_t)crc32(0, type, n + 4), "%s: bad CRC of %.4s",
+		      what, (const char *)type);
+		CHECK(pos != 8 || memcmp(type, "IHDR", 4) == 0, "%s: IHDR is not first", what);
+		if (memcmp(type, "IDAT", 4) == 0) {
+			CHECK(n <= FB_PNG_IDAT_BYTES, "%s: an IDAT of %u bytes", what, n);
+			memcpy(idat + idat_len, type + 4, n);
+			idat_len += n;
+		}
+		iend = memcmp(type, "IEND", 4) == 0;
+		pos += 12 + (size_t)n;
+	}
+	CHECK(iend && pos == png->len, "%s: IEND missing or not last", what);
+	raw_len = (uLongf)(stride * img->height + 1);
+	raw = malloc(raw_len);
+	CHECK(idat && raw && uncompress(raw, &raw_len, idat, (uLong)idat_len) == Z_OK &&
+	      raw_len == stride * img->height,
+	      "%s: the image data is not one zlib stream of %zu bytes", what,
+	      stride * img->height);
+	free(idat);
+
+	spit(path, png->data, png->len);
+	reset_msgs();
+	CHECK(fb_png_read_image(path, NULL, &back) == 0 && same_image(img, &back),
+	      "%s: decodes to other pixels (%s)", what, msg);
+	fb_image_free(&back);
+	return raw;
+}
+
+static void encode_groups(void *ctx, uint32_t g0, uint32_t g1, void *unused)
+{
+	(void)unused;
+	fb_png_groups_encode(ctx, g0, g1);
+}
+
+/* img encoded on the pool as app/driver.c does it, the groups shared out by schedule. */
+static int encode_on_pool(const struct fb_image *img, unsigned workers, enum fb_schedule s,
+			  struct fb_bytes *out)
+{
+	static const struct fb_png_settings set = { FB_PNG_DEFAULT_LEVEL, FB_PNG_DEFAULT_FILTER };
+	struct fb_png_groups e;
+	struct fb_pool_options opt = { .workers = workers, .schedule = s, .chunk = 1 };
+	struct fb_pass pass = { .name = "encode", .compute = encode_groups };
+	struct fb_pass_stats st;
+	int rc;
+
+	if (fb_png_groups_init(&e, "pool", img, &set) < 0)
+		return -1;
+	pass.rows = e.n;
+	pass.ctx = &e;
+	if (opt.workers > e.n)
+		opt.workers = e.n;
+	rc = fb_pool_run(&opt, &pass, &st);
+	if (rc == 0) {
+		fb_pass_stats_free(&st);
+		rc = fb_png_groups_finish(&e, "pool", NULL, 0, out);
+	}
+	fb_png_groups_free(&e);
+	return rc;
+}
+
+/* Every level and filter: the pixels come back, the rows carry the filter asked for, the
+ * size is within 1% of libpng's; level 1 compresses what level 0 stores, and level 9 is
+ * not larger by more than 2% (on noisy rows it can be a little larger). */
+static void encoder_settings(void)
+{
+	struct fb_image img = make_smooth(200, 800, 3, 8);
+	size_t stride = 200 * 3 + 1, size[10][6];
+	struct fb_png_groups e;
+	int n = 0;
+
+	CHECK(fb_png_groups_init(&e, "plan", &img, &(struct fb_png_settings){ 6, 5 }) == 0 &&
+	      e.n == 2, "a 200x800 RGB image is not two groups");
+	fb_png_groups_free(&e);
+	for (int level = 0; level <= 9; level++)
+		for (int f = FB_PNG_FILTER_NONE; f <= FB_PNG_FILTER_ADAPTIVE; f++, n++) {
+			struct fb_png_settings set = { level, (enum fb_png_filter)f };
+			struct fb_bytes ours, lib;
+			char what[64];
+			uint8_t *raw;
+			unsigned used = 0;
+
+			snprintf(what, sizeof(what), "level %d, filter %s", level,
+				 fb_png_filter_names[f]);
+			reset_msgs();
+			CHECK(fb_png_encode(what, &img, NULL, 0, &set, &ours) == 0, "%s: %s", what, msg);
+			CHECK(fb_png_encode_libpng(what, &img, NULL, 0, &set, &lib) == 0, "%s: %s",
+			      what, msg);
+			raw = check_decodes(what, &ours, &img);
+			for (uint32_t y = 0; raw && y < img.height; y++)
+				used |= 1u << raw[y * stride];
+			CHECK(f == FB_PNG_FILTER_ADAPTIVE ? used > 1 && used < 32 : used == 1u << f,
+			      "%s: rows filtered with types 0x%x", what, used);
+			CHECK(ours.len <= lib.len + lib.len / 100, "%s: %zu bytes, libpng %zu", what,
+			      ours.len, lib.len);
+			size[level][f] = ours.len;
+			free(raw);
+			free(ours.data);
+			free(lib.data);
+		}
+	for (int f = FB_PNG_FILTER_NONE; f <= FB_PNG_FILTER_ADAPTIVE; f++)
+		CHECK(size[1][f] < size[0][f] && size[9][f] <= size[1][f] + size[1][f] / 50,
+		      "filter %s: level 0, 1, 9 give %zu, %zu, %zu bytes", fb_png_filter_names[f],
+		      size[0][f], size[1][f], size[9][f]);
+	free(img.data);
+	printf("png: forkband's encoder at %d levels x filters decodes, within 1%% of libpng\n",
+	       n);
+}
+
+/* Every layout, one group or several, rows longer than a group. */
+static void encoder_layouts(void)
+{
+	static const uint32_t size[][2] = { { 1, 1 }, { 3, 700 }, { 701, 150 }, { 90000, 3 } };
+	int n = 0;
+
+	for (unsigned depth = 8; depth <= 16; depth += 8)
+		for (unsigned c = 1; c <= 4; c++)
+			for (size_t i = 0; i < FB_ARRAY_LEN(size); i++, n++) {
+				struct fb_image img = make_smooth(size[i][0], size[i][1], c, depth);
+				struct fb_bytes png;
+				char what[64];
+
+				snprintf(what, sizeof(what), "%ux%u, %u channels of %u bits",
+					 size[i][0], size[i][1], c, depth);
+				reset_msgs();
+				CHECK(fb_png_encode_image(what, &img, NULL, 0, &png) == 0, "%s: %s",
+				      what, msg);
+				free(check_decodes(what, &png, &img));
+				free(png.data);
+				free(img.data);
+			}
+	printf("png: forkband's encoder decodes in %d layouts and sizes\n", n);
+}
+
+/* The same bytes from one process and from any number of workers and schedule. */
+static void encoder_workers(void)
+{
+	static const unsigned workers[] = { 1, 2, 3, 7, 16 };
+	static const enum fb_schedule sched[] = { FB_SCHED_STATIC, FB_SCHED_CYCLIC,
+						  FB_SCHED_DYNAMIC, FB_SCHED_GUIDED };
+	struct fb_image imgs[] = { make_smooth(800, 400, 3, 16), make_image(640, 480, 3, 8) };
+	int n = 0;
+
+	for (size_t k = 0; k < FB_ARRAY_LEN(imgs); k++) {
+		struct fb_bytes one;
+
+		CHECK(fb_png_encode_image("one", &imgs[k], NULL, 0, &one) == 0, "%s", msg);
+		for (size_t w = 0; w < FB_ARRAY_LEN(workers); w++)
+			for (size_t s = 0; s < FB_ARRAY_LEN(sched); s++, n++) {
+				struct fb_bytes many;
+
+				reset_msgs();
+				CHECK(encode_on_pool(&imgs[k], workers[w], sched[s], &many) == 0,
+				      "%u workers: %s", workers[w], msg);
+				CHECK(many.len == one.len && memcmp(many.data, one.data, one.len) == 0,
+				      "image %zu, %u workers, %s: other bytes than in one process", k,
+				      workers[w], fb_schedule_name(sched[s]));
+				free(many.data);
+			}
+		free(one.data);
+		free(imgs[k].data);
+	}
+	printf("png: %d encodes on the pool gave the bytes of one process\n", n);
+}
+
+static void encoder_refuses(void)
+{
+	struct fb_image img = make_image(4, 4, 3, 8);
+	struct fb_bytes png;
+
+	reset_msgs();
+	CHECK(fb_png_encode("'x.png'", &img, NULL, 0, &(struct fb_png_settings){ 10, 5 },
+			    &png) == -1 && n_msgs == 1 && strstr(msg, "cannot encode 'x.png'") &&
+	      png.data == NULL, "level 10: '%s'", msg);
+	free(img.data);
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = argc > 1 ? argv[1] : NULL;
@@ -849,6 +1082,10 @@ int main(int argc, char **argv)
 	}
 	fb_error_set_sink(sink, NULL);
 	round_trips();
+	encoder_settings();
+	encoder_layouts();
+	encoder_workers();
+	encoder_refuses();
 	corpus(root);
 	broken_inputs(stat(root, &st) == 0 ? root : NULL);
 	remove_tmpdir();

@@ -1,0 +1,420 @@
+/* png_encode.c: forkband's PNG encoder in row groups (png_encode.h says how and why).
+ *
+ * The PNG facts used here (PNG specification, sections 9 and 10): every row of the image
+ * data starts with a filter type byte (0 none, 1 sub, 2 up, 3 average, 4 Paeth) and
+ * holds its bytes minus a prediction from the byte bpp to the left (a), the byte above
+ * (b) and the one above-left (c), all zero off the image; 16-bit samples are
+ * big-endian. The data is one zlib stream (RFC 1950: a 2-byte header, deflate data, the
+ * Adler-32 of the uncompressed bytes, big-endian), cut into IDAT chunks in any sizes.
+ */
+#include "runtime/compat.h"
+
+#include "png_encode.h"
+
+#include "runtime/error.h"
+#include "runtime/shared_mem.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Deflate's window: a group's dictionary is the filtered bytes this far back. */
+#define WINDOW 32768u
+
+/* A row longer than this is refused (zlib takes a group's bytes in one call). */
+#define MAX_ROW_BYTES (1u << 30)
+
+static bool settings_ok(const struct fb_png_settings *set)
+{
+	return set->level >= 0 && set->level <= 9 && set->filter >= FB_PNG_FILTER_NONE &&
+	       set->filter <= FB_PNG_FILTER_ADAPTIVE;
+}
+
+int fb_png_groups_init(struct fb_png_groups *e, const char *what, const struct fb_image *img,
+		       const struct fb_png_settings *set)
+{
+	size_t stride, total, raw;
+
+	memset(e, 0, sizeof(*e));
+	if (!settings_ok(set))
+		return fb_error("cannot encode %s: level %d or filter %d out of range", what,
+				set->level, (int)set->filter);
+	if (img->channels < 1 || img->channels > 4 || (img->depth != 8 && img->depth != 16))
+		return fb_error("cannot encode %s: unsupported layout (%u channels of %u bits)",
+				what, img->channels, img->depth);
+	if (!img->width || !img->height || img->width > 0x7fffffffu ||
+	    img->height > 0x7fffffffu)
+		return fb_error("cannot encode %s: a PNG cannot be %" PRIu32 "x%" PRIu32
+				" pixels", what, img->width, img->height);
+	if (!fb_image_sizes(img->width, img->height, img->channels, img->depth, &e->row_bytes,
+			    &total) || e->row_bytes >= MAX_ROW_BYTES)
+		return fb_error("cannot encode %s: image too large", what);
+	e->img = img;
+	e->set = *set;
+	e->bpp = img->channels * (img->depth / 8);
+	e->strategy = set->filter == FB_PNG_FILTER_NONE ? Z_DEFAULT_STRATEGY : Z_FILTERED;
+	stride = e->row_bytes + 1;
+	e->group_rows = stride >= FB_PNG_GROUP_BYTES ? 1 : (uint32_t)(FB_PNG_GROUP_BYTES / stride);
+	e->n = (uint32_t)((img->height + (uint64_t)e->group_rows - 1) / e->group_rows);
+	e->off = malloc(e->n * sizeof(*e->off));
+	e->cap = malloc(e->n * sizeof(*e->cap));
+	if (!e->off || !e->cap) {
+		fb_png_groups_free(e);
+		return fb_error("out of memory encoding %s", what);
+	}
+	for (uint32_t g = 0; g < e->n; g++) {
+		uint32_t rows = g + 1 < e->n ? e->group_rows : img->height - g * e->group_rows;
+
+		raw = (size_t)rows * stride;
+		/* deflateBound() with no stream: a bound for any level and strategy, plus the
+		 * sync flush's empty stored block and slack. */
+		e->off[g] = e->zbuf_size;
+		e->cap[g] = deflateBound(NULL, (uLong)raw) + 64;
+		if (__builtin_add_overflow(e->zbuf_size, e->cap[g], &e->zbuf_size)) {
+			fb_png_groups_free(e);
+			return fb_error("cannot encode %s: image too large", what);
+		}
+	}
+	e->group_size = e->n * sizeof(*e->group);
+	e->group = shared_malloc_or_error(e->group_size);
+	e->zbuf = e->group ? shared_malloc_or_error(e->zbuf_size) : NULL;
+	if (!e->zbuf) {
+		fb_png_groups_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+void fb_png_groups_free(struct fb_png_groups *e)
+{
+	shared_free(e->zbuf, e->zbuf_size);
+	shared_free(e->group, e->group_size);
+	free(e->off);
+	free(e->cap);
+	memset(e, 0, sizeof(*e));
+}
+
+/* ---- filtering ------------------------------------------------------------------- */
+
+/* Per-process buffers for one group. */
+struct scratch {
+	uint8_t *buf;		/* filtered rows: the group, or the dictionary's rows */
+	uint8_t *swapped[2];	/* 16-bit rows in PNG (big-endian) byte order */
+	uint8_t *zero;		/* the row above the first */
+	uint8_t *try[5];	/* adaptive: each filter's output */
+};
+
+static unsigned weight(uint8_t v)
+{
+	return v < 128 ? v : 256u - v;
+}
+
+static uint8_t paeth(uint8_t a, uint8_t b, uint8_t c)
+{
+	int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+
+	if (pa <= pb && pa <= pc)
+		return a;
+	return pb <= pc ? b : c;
+}
+
+/* Filters n bytes of cur (prev: the row above) with type into out; returns the sum of
+ * the output's bytes read as signed magnitudes (the adaptive choice's cost). */
+static uint64_t filter(int type, const uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp,
+		       uint8_t *out)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	switch (type) {
+	case FB_PNG_FILTER_NONE:
+		memcpy(out, cur, n);
+		break;
+	case FB_PNG_FILTER_SUB:
+		for (i = 0; i < bpp; i++)
+			out[i] = cur[i];
+		for (; i < n; i++)
+			out[i] = (uint8_t)(cur[i] - cur[i - bpp]);
+		break;
+	case FB_PNG_FILTER_UP:
+		for (i = 0; i < n; i++)
+			out[i] = (uint8_t)(cur[i] - prev[i]);
+		break;
+	case FB_PNG_FILTER_AVG:
+		for (i = 0; i < bpp; i++)
+			out[i] = (uint8_t)(cur[i] - (prev[i] >> 1));
+		for (; i < n; i++)
+			out[i] = (uint8_t)(cur[i] - ((cur[i - bpp] + prev[i]) >> 1));
+		break;
+	default:
+		for (i = 0; i < bpp; i++)
+			out[i] = (uint8_t)(cur[i] - prev[i]);	/* a = c = 0: predicts b */
+		for (; i < n; i++)
+			out[i] = (uint8_t)(cur[i] - paeth(cur[i - bpp], prev[i], prev[i - bpp]));
+		break;
+	}
+	for (i = 0; i < n; i++)
+		sum += weight(out[i]);
+	return sum;
+}
+
+/* Row y as the PNG stores it: the image's bytes, or for 16-bit samples on a
+ * little-endian host a byte-swapped copy in `into`. */
+static const uint8_t *png_row(const struct fb_png_groups *e, uint32_t y, uint8_t *into)
+{
+	const uint8_t *row = (const uint8_t *)e->img->data + (size_t)y * e->row_bytes;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (e->img->depth == 16) {
+		for (size_t i = 0; i < e->row_bytes; i += 2) {
+			into[i] = row[i + 1];
+			into[i + 1] = row[i];
+		}
+		return into;
+	}
+#else
+	(void)into;
+#endif
+	return row;
+}
+
+/* Filters rows [y0, y1) into out, each as its type byte and its bytes. */
+static void filter_rows(const struct fb_png_groups *e, struct scratch *sc, uint32_t y0,
+			uint32_t y1, uint8_t *out)
+{
+	size_t n = e->row_bytes, stride = n + 1;
+	const uint8_t *prev = y0 ? png_row(e, y0 - 1, sc->swapped[1]) : sc->zero;
+
+	for (uint32_t y = y0; y < y1; y++, out += stride) {
+		/* The swapped copy of the row above is still in the other buffer. */
+		const uint8_t *cur = png_row(e, y, sc->swapped[(y - y0) & 1]);
+		int type = e->set.filter;
+
+		if (type == FB_PNG_FILTER_ADAPTIVE) {
+			uint64_t best = UINT64_MAX;
+
+			for (int t = FB_PNG_FILTER_NONE; t <= FB_PNG_FILTER_PAETH; t++) {
+				uint64_t sum = filter(t, cur, prev, n, e->bpp, sc->try[t]);
+
+				if (sum < best) {	/* the first of equal sums */
+					best = sum;
+					type = t;
+				}
+			}
+			memcpy(out + 1, sc->try[type], n);
+		} else {
+			filter(type, cur, prev, n, e->bpp, out + 1);
+		}
+		out[0] = (uint8_t)type;
+		prev = cur;
+	}
+}
+
+/* ---- encoding -------------------------------------------------------------------- */
+
+static void scratch_free(struct scratch *sc)
+{
+	free(sc->buf);
+	free(sc->swapped[0]);
+	free(sc->swapped[1]);
+	free(sc->zero);
+	for (int t = 0; t < 5; t++)
+		free(sc->try[t]);
+}
+
+static bool scratch_alloc(const struct fb_png_groups *e, struct scratch *sc)
+{
+	size_t stride = e->row_bytes + 1;
+	size_t dict_rows = (WINDOW + stride - 1) / stride;
+	size_t rows = e->group_rows > dict_rows ? e->group_rows : dict_rows;
+	bool ok;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->buf = malloc(rows * stride);
+	sc->zero = calloc(1, e->row_bytes);
+	ok = sc->buf && sc->zero;
+	if (e->img->depth == 16) {
+		sc->swapped[0] = malloc(e->row_bytes);
+		sc->swapped[1] = malloc(e->row_bytes);
+		ok = ok && sc->swapped[0] && sc->swapped[1];
+	}
+	if (e->set.filter == FB_PNG_FILTER_ADAPTIVE)
+		for (int t = 0; t < 5; t++)
+			ok = ok && (sc->try[t] = malloc(e->row_bytes)) != NULL;
+	if (!ok)
+		scratch_free(sc);
+	return ok;
+}
+
+/* Group g into its slot: 1, or a zlib error code. */
+static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
+{
+	size_t stride = e->row_bytes + 1;
+	uint32_t y0 = g * e->group_rows;
+	uint32_t y1 = g + 1 < e->n ? y0 + e->group_rows : e->img->height;
+	size_t len = (size_t)(y1 - y0) * stride;
+	bool last = g + 1 == e->n;
+	z_stream z;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	rc = deflateInit2(&z, e->set.level, Z_DEFLATED, -15, 8, e->strategy);
+	if (rc != Z_OK)
+		return rc;
+	if (y0 > 0) {
+		/* The filtered bytes just before the group, as one stream would have them
+		 * in its window. */
+		uint32_t rows = (uint32_t)((WINDOW + stride - 1) / stride);
+		size_t have, use;
+
+		if (rows > y0)
+			rows = y0;
+		filter_rows(e, sc, y0 - rows, y0, sc->buf);
+		have = (size_t)rows * stride;
+		use = have < WINDOW ? have : WINDOW;
+		rc = deflateSetDictionary(&z, sc->buf + have - use, (uInt)use);
+	}
+	if (rc == Z_OK) {
+		filter_rows(e, sc, y0, y1, sc->buf);
+		z.next_in = sc->buf;
+		z.avail_in = (uInt)len;
+		z.next_out = e->zbuf + e->off[g];
+		z.avail_out = (uInt)e->cap[g];
+		rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
+		if (last)
+			rc = rc == Z_STREAM_END ? Z_OK : (rc == Z_OK ? Z_BUF_ERROR : rc);
+		else if (rc == Z_OK && (z.avail_in || !z.avail_out))
+			rc = Z_BUF_ERROR;	/* the bound was too small: never expected */
+	}
+	if (rc == Z_OK) {
+		e->group[g].len = e->cap[g] - z.avail_out;
+		e->group[g].adler = (uint32_t)adler32(adler32(0L, Z_NULL, 0), sc->buf, (uInt)len);
+	}
+	deflateEnd(&z);
+	return rc == Z_OK ? 1 : rc;
+}
+
+void fb_png_groups_encode(struct fb_png_groups *e, uint32_t g0, uint32_t g1)
+{
+	struct scratch sc;
+
+	if (!scratch_alloc(e, &sc)) {
+		for (uint32_t g = g0; g < g1; g++)
+			e->group[g].status = Z_MEM_ERROR;
+		return;
+	}
+	for (uint32_t g = g0; g < g1; g++)
+		e->group[g].status = encode_group(e, &sc, g);
+	scratch_free(&sc);
+}
+
+/* ---- the file -------------------------------------------------------------------- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Appends the zlib stream to a buffer sized for it as IDAT chunks: each chunk is opened
+ * when its first byte comes, and closed (length and CRC) when full or at the end. */
+struct idat {
+	uint8_t *base;
+	size_t len;		/* bytes in base */
+	size_t start;		/* offset of the open chunk's length field; 0: none open */
+	size_t in_chunk;
+};
+
+static void idat_close(struct idat *w)
+{
+	uLong crc;
+
+	if (!w->start)
+		return;
+	put32(w->base + w->start, (uint32_t)w->in_chunk);
+	crc = crc32(crc32(0L, Z_NULL, 0), w->base + w->start + 4, (uInt)(4 + w->in_chunk));
+	put32(w->base + w->len, (uint32_t)crc);
+	w->len += 4;
+	w->start = 0;
+}
+
+static void idat_put(struct idat *w, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		size_t k;
+
+		if (!w->start) {
+			w->start = w->len;
+			memcpy(w->base + w->len + 4, "IDAT", 4);
+			w->len += 8;
+			w->in_chunk = 0;
+		}
+		k = FB_PNG_IDAT_BYTES - w->in_chunk;
+		if (k > n)
+			k = n;
+		memcpy(w->base + w->len, p, k);
+		w->len += k;
+		w->in_chunk += k;
+		p += k;
+		n -= k;
+		if (w->in_chunk == FB_PNG_IDAT_BYTES)
+			idat_close(w);
+	}
+}
+
+int fb_png_groups_finish(const struct fb_png_groups *e, const char *what,
+			 const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
+{
+	static const uint8_t iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+	uint8_t head[2], tail[4];
+	uLong adler = adler32(0L, Z_NULL, 0);
+	size_t stream = sizeof(head) + sizeof(tail), need, stride = e->row_bytes + 1;
+	struct idat w;
+	uint8_t *bigger;
+
+	memset(out, 0, sizeof(*out));
+	for (uint32_t g = 0; g < e->n; g++) {
+		uint32_t rows = g + 1 < e->n ? e->group_rows : e->img->height - g * e->group_rows;
+
+		if (e->group[g].status != 1)
+			return fb_error("cannot encode %s: %s", what,
+					e->group[g].status ? zError(e->group[g].status)
+							   : "rows left unencoded");
+		stream += e->group[g].len;
+		adler = adler32_combine(adler, e->group[g].adler, (z_off_t)((size_t)rows * stride));
+	}
+	if (fb_png_encode_header(what, e->img, text, n_text, out) < 0)
+		return -1;
+	/* Every chunk's 12 bytes of length, type and CRC, and IEND. */
+	need = out->len + stream + 12 * (stream / FB_PNG_IDAT_BYTES + 1) + sizeof(iend);
+	bigger = realloc(out->data, need);
+	if (!bigger) {
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+		return fb_error("out of memory encoding %s", what);
+	}
+	out->data = bigger;
+	out->cap = need;
+
+	/* The zlib header: 32 KiB window, deflate, the level class zlib itself would
+	 * write, and the check bits that make it a multiple of 31. */
+	head[0] = 0x78;
+	head[1] = (uint8_t)((e->set.level < 2 ? 0 : e->set.level < 6 ? 1 : e->set.level == 6 ? 2
+											   : 3)
+			    << 6);
+	head[1] = (uint8_t)(head[1] + (31 - (head[0] * 256u + head[1]) % 31) % 31);
+	put32(tail, (uint32_t)adler);
+
+	w = (struct idat){ .base = out->data, .len = out->len };
+	idat_put(&w, head, sizeof(head));
+	for (uint32_t g = 0; g < e->n; g++)
+		idat_put(&w, e->zbuf + e->off[g], e->group[g].len);
+	idat_put(&w, tail, sizeof(tail));
+	idat_close(&w);
+	memcpy(w.base + w.len, iend, sizeof(iend));
+	out->len = w.len + sizeof(iend);
+	return 0;
+}
