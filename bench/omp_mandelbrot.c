@@ -1,18 +1,21 @@
 /* omp_mandelbrot.c: the OpenMP baseline that forkband's Mandelbrot is timed against.
  *
- * usage: omp_mandelbrot [--shared] WIDTH HEIGHT MAX_ITER CX CY SCALE OUT.png [THREADS]
+ * usage: omp_mandelbrot [--shared] [--check] WIDTH HEIGHT MAX_ITER CX CY SCALE OUT.png
+ *                       [THREADS]
  *
  * The job is forkband's mandelbrot kernel with bailout 2, smooth colouring and the
  * classic palette (configs/mandelbrot.json), computed the way an OpenMP programmer would
  * write it: threads sharing ordinary heap memory, rows handed out by
  * schedule(dynamic, chunk) with forkband's default chunk, rows / (16 * threads), then
- * coloured by a second such loop and written serially with forkband's own libpng writer.
+ * coloured by a second such loop and written serially by libpng (png_write_row) at
+ * forkband's default level and filter (fb_png_encode_libpng()).
  *
  * The arithmetic is the spec of kernels/mandelbrot.c, expression for expression, built
  * with the same flags (forkband_options, so -ffp-contract=off): the escape counts, the
- * totals and the decoded pixels are identical to forkband's for the same job, and since
- * fb_png_write_rgb()'s bytes depend only on the pixels and the texts, so is every PNG
- * chunk from the first IDAT on (bench/run_omp_compare.sh checks this). Only the tEXt
+ * totals and the decoded pixels are identical to forkband's for the same job. --check
+ * writes the PNG with forkband's own encoder instead (in this process: the bytes are
+ * those of any worker count), so that every chunk from the first IDAT on must equal
+ * forkband's file (bench/run_omp_compare.sh checks this once, untimed); only the tEXt
  * chunks differ.
  *
  * --shared maps the three image buffers with shared_malloc() (MAP_SHARED|MAP_ANONYMOUS)
@@ -26,6 +29,7 @@
 #include "runtime/compat.h"
 
 #include "io/colormap.h"
+#include "io/outfile.h"
 #include "io/png_write.h"
 #include "kernels/escape.h"
 #include "runtime/error.h"
@@ -45,7 +49,8 @@
 #define PALETTE FB_PALETTE_DEFAULT
 
 static const char usage[] =
-	"usage: omp_mandelbrot [--shared] WIDTH HEIGHT MAX_ITER CX CY SCALE OUT.png [THREADS]\n";
+	"usage: omp_mandelbrot [--shared] [--check] WIDTH HEIGHT MAX_ITER CX CY SCALE OUT.png "
+	"[THREADS]\n";
 
 static double seconds(uint64_t t0, uint64_t t1)
 {
@@ -107,13 +112,18 @@ int main(int argc, char **argv)
 	static const struct fb_png_text text[] = {
 		{ "Software", "omp_mandelbrot (forkband bench)" },
 	};
-	bool shared = false;
+	bool shared = false, check = false;
+	struct fb_bytes png;
+	struct fb_image img;
 
 	fb_error_set_program("omp_mandelbrot");
-	if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
-		shared = true;
-		argc--;
-		argv++;
+	for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argc--, argv++) {
+		if (strcmp(argv[1], "--shared") == 0)
+			shared = true;
+		else if (strcmp(argv[1], "--check") == 0)
+			check = true;
+		else
+			break;
 	}
 	if (argc != 8 && argc != 9) {
 		fputs(usage, stderr);
@@ -203,8 +213,12 @@ int main(int argc, char **argv)
 	}
 	t_colour = fb_now_ns();
 
-	if (fb_png_write_rgb(out, w, h, rgb, text, FB_ARRAY_LEN(text)) < 0)
+	img = (struct fb_image){ w, h, 3, 8, rgb };
+	if ((check ? fb_png_encode_image(out, &img, text, FB_ARRAY_LEN(text), &png)
+		   : fb_png_encode_libpng(out, &img, text, FB_ARRAY_LEN(text), NULL, &png)) < 0 ||
+	    fb_write_bytes(out, png.data, png.len) < 0)
 		return 1;
+	free(png.data);
 	t_write = fb_now_ns();
 
 	printf("threads=%u chunk=%u compute_s=%.6f colour_s=%.6f write_s=%.6f total_s=%.6f "

@@ -19,7 +19,8 @@
 # many pairs started on a busy machine anyway.
 # Both programs get the same job (configs/mandelbrot.json with every field it sets
 # repeated as a --set, so an edited config cannot make them differ), and before timing
-# the script checks that their totals and PNG image data are identical.
+# the script checks that their totals are identical, and their PNG image data when
+# omp_mandelbrot writes with forkband's encoder (--check; the timed runs use libpng).
 #
 # Needs bash, GNU coreutils (date +%N, mktemp), grep, awk and sort; not Python.
 set -euo pipefail
@@ -92,11 +93,11 @@ run_fb() {
 	echo "$(report_value compute "$tmp/fb.json") $(((t1 - t0) / 1000))e-6" >>"$tmp/fb.$1"
 }
 
-# run_omp J: one OpenMP run; appends "compute e2e" to $tmp/omp.J
+# run_omp J [--check]: one OpenMP run; appends "compute e2e" to $tmp/omp.J
 run_omp() {
 	local t0 t1
 	t0=$(now_ns)
-	"$omp" $W $H $MAX_ITER $CX $CY $SCALE "$tmp/omp.png" "$1" >"$tmp/omp.out"
+	"$omp" ${2:-} $W $H $MAX_ITER $CX $CY $SCALE "$tmp/omp.png" "$1" >"$tmp/omp.out"
 	t1=$(now_ns)
 	echo "$(omp_value compute_s "$tmp/omp.out") $(((t1 - t0) / 1000))e-6" >>"$tmp/omp.$1"
 }
@@ -111,7 +112,7 @@ image_data() {
 # Same job, same answer: the comparison means nothing otherwise.
 first=${jobs%% *}
 run_fb "$first"
-run_omp "$first"
+run_omp "$first" --check
 for t in inside escaped iterations; do
 	a=$(report_value "$t" "$tmp/fb.json")
 	b=$(omp_value "$t" "$tmp/omp.out")
