@@ -7,7 +7,11 @@
  * is the first k with |z_k|^2 > R^2, or 0.
  *
  * Pass 0 (compute) writes the counts and, for smooth colouring, the fractional escape
- * value; each chunk folds inside/escaped/iterations and its part of the histogram.
+ * value; each chunk folds inside/escaped/iterations and its part of the histogram. A
+ * row's counts and |z|^2 come from the row loop of the chosen instruction set
+ * (escape_row.h: scalar, SSE2 or AVX2, bit-identical in exact arithmetic); everything
+ * after them (totals, the smooth value, the histogram) is this file's one loop, so
+ * instruction sets can only differ where fast arithmetic changes counts or |z|^2.
  * Pass 1 (colour) maps counts to RGB; histogram colouring needs the whole histogram,
  * which is why colouring is a pass of its own.
  */
@@ -15,6 +19,7 @@
 
 #include "escape.h"
 
+#include "escape_row.h"
 #include "io/colormap.h"
 #include "kernel.h"
 #include "runtime/error.h"
@@ -26,6 +31,7 @@
 #include <string.h>
 
 const char *const fb_escape_coloring_names[] = { "smooth", "histogram", "bands", NULL };
+const char *const fb_escape_arithmetic_names[] = { "exact", "fast", NULL };
 
 _Static_assert(sizeof(float) == sizeof(uint32_t), "frac is sized like counts");
 
@@ -45,6 +51,7 @@ struct state {
 	double d, r2, log_r;
 	size_t pixels;
 	bool julia;
+	fb_escape_row_fn *row_fn;	/* chosen at create, from the process-wide ISA */
 
 	/* Shared (mapped before the passes). */
 	uint32_t *counts;
@@ -56,6 +63,7 @@ struct state {
 	/* Private to each process (copied on fork). */
 	uint64_t *chunk_hist;	/* histogram only: one chunk's counts, zero between chunks */
 	uint64_t *cum;		/* histogram only: prefix sums of hist, built between passes */
+	double *row_mag2;	/* one row's |z|^2 at escape, from row_fn */
 
 	size_t counts_size, frac_size, rgb_size, hist_size;
 };
@@ -95,6 +103,7 @@ void fb_escape_destroy(void *vs)
 	shared_free(s->hist, s->hist_size);
 	free(s->chunk_hist);
 	free(s->cum);
+	free(s->row_mag2);
 	free(s);
 }
 
@@ -112,6 +121,7 @@ int fb_escape_create(void **out, const void *vp, uint32_t w, uint32_t h, bool ju
 	s->d = s->p.scale / w;
 	s->r2 = s->p.bailout * s->p.bailout;
 	s->log_r = log(s->p.bailout);
+	s->row_fn = fb_escape_row_for(fb_isa_current(), s->p.arithmetic == MB_FAST);
 	if (!fb_size_mul(w, h, &s->pixels) ||
 	    !fb_size_mul(s->pixels, sizeof(uint32_t), &s->counts_size) ||
 	    !fb_size_mul(s->pixels, 3, &s->rgb_size)) {
@@ -123,6 +133,10 @@ int fb_escape_create(void **out, const void *vp, uint32_t w, uint32_t h, bool ju
 	s->totals = s->rgb ? shared_malloc_or_error(sizeof(*s->totals)) : NULL;
 	if (!s->totals)
 		goto fail;
+	if (!(s->row_mag2 = calloc(w, sizeof(*s->row_mag2)))) {
+		fb_error("out of memory");
+		goto fail;
+	}
 	if (s->p.coloring == MB_SMOOTH) {
 		s->frac_size = s->counts_size;	/* a float per pixel, as a uint32_t count */
 		if (!(s->frac = shared_malloc_or_error(s->frac_size)))
@@ -148,27 +162,72 @@ fail:
 	return -1;
 }
 
+/* The scalar row loop, fb_escape_count() pixel by pixel, for every machine: the
+ * reference that the vector loops (escape_lanes.h) must equal bit for bit. */
+void fb_escape_row_scalar(const struct fb_escape_row *r, uint32_t x0, uint32_t n,
+			  uint32_t *count, double *mag2)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		/* The pixel's point: c for Mandelbrot, z0 for Julia. */
+		uint32_t x = x0 + i;
+		double re = r->center_re + (x + 0.5 - r->half_w) * r->d;
+
+		mag2[i] = 0;
+		count[i] = r->julia ? fb_escape_count(re, r->im, r->cr, r->ci, r->max_iter, r->r2,
+						      &mag2[i])
+				    : fb_escape_count(0, 0, re, r->im, r->max_iter, r->r2, &mag2[i]);
+	}
+}
+
+bool fb_escape_row_has_fast(enum fb_isa isa)
+{
+#if defined(__x86_64__)
+	if (isa == FB_ISA_AUTO)
+		isa = fb_isa_best();
+	return isa == FB_ISA_AVX2 && fb_isa_has_fma();
+#else
+	(void)isa;
+	return false;
+#endif
+}
+
+fb_escape_row_fn *fb_escape_row_for(enum fb_isa isa, bool fast)
+{
+	if (isa == FB_ISA_AUTO)
+		isa = fb_isa_best();
+#if defined(__x86_64__)
+	if (isa == FB_ISA_AVX2)
+		return fast && fb_escape_row_has_fast(isa) ? fb_escape_row_avx2_fast
+							   : fb_escape_row_avx2;
+	if (isa == FB_ISA_SSE2)
+		return fb_escape_row_sse2;
+#else
+	(void)fast;
+#endif
+	return fb_escape_row_scalar;
+}
+
 static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 {
 	struct state *s = vs;
 	struct partial *part = vpart;
 	uint32_t max_iter = (uint32_t)s->p.max_iter;
-	double half_w = s->w / 2.0, half_h = s->h / 2.0;
+	double half_h = s->h / 2.0;
 	uint32_t kmin = UINT32_MAX, kmax = 0;
+	struct fb_escape_row r = {
+		.center_re = s->p.center[0], .half_w = s->w / 2.0, .d = s->d,
+		.cr = s->p.c[0], .ci = s->p.c[1], .r2 = s->r2, .max_iter = max_iter,
+		.julia = s->julia,
+	};
 
 	for (uint32_t y = y0; y < y1; y++) {
-		double im = s->p.center[1] + (half_h - (y + 0.5)) * s->d;
 		uint32_t *row = s->counts + (size_t)y * s->w;
 
+		r.im = s->p.center[1] + (half_h - (y + 0.5)) * s->d;
+		s->row_fn(&r, 0, s->w, row, s->row_mag2);
 		for (uint32_t x = 0; x < s->w; x++) {
-			/* The pixel's point: c for Mandelbrot, z0 for Julia. */
-			double re = s->p.center[0] + (x + 0.5 - half_w) * s->d;
-			double mag2 = 0;
-			uint32_t k = s->julia ? fb_escape_count(re, im, s->p.c[0], s->p.c[1], max_iter,
-								s->r2, &mag2)
-					      : fb_escape_count(0, 0, re, im, max_iter, s->r2, &mag2);
+			uint32_t k = row[x];
 
-			row[x] = k;
 			if (k == 0) {
 				part->inside++;
 				part->iterations += max_iter;
@@ -183,7 +242,7 @@ static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 				double f = 0;
 
 				if (s->log_r > 0)
-					f = log2(0.5 * log(mag2) / s->log_r);
+					f = log2(0.5 * log(s->row_mag2[x]) / s->log_r);
 				s->frac[(size_t)y * s->w + x] = (float)(f > 0 ? f : 0);
 			}
 			if (s->chunk_hist) {
@@ -321,7 +380,7 @@ size_t fb_escape_totals(void *vs, struct fb_total *out, size_t max)
 	return FB_ARRAY_LEN(all);
 }
 
-/* Shared buffers, plus the private histogram arrays (each worker may touch its own
+/* Shared buffers, plus the private histogram arrays and row buffer (each worker may touch its own
  * chunk histogram: counted once, as the parent's, since bins are touched sparsely). */
 size_t fb_escape_footprint(void *vs)
 {
@@ -329,5 +388,6 @@ size_t fb_escape_footprint(void *vs)
 	size_t bins = s->hist ? (size_t)s->p.max_iter + 1 : 0;
 
 	return s->counts_size + s->frac_size + s->rgb_size + s->hist_size +
-	       bins * (sizeof(*s->chunk_hist) + sizeof(*s->cum));
+	       bins * (sizeof(*s->chunk_hist) + sizeof(*s->cum)) +
+	       (size_t)s->w * sizeof(*s->row_mag2);
 }

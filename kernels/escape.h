@@ -15,6 +15,10 @@
 
 enum escape_coloring { MB_SMOOTH, MB_HISTOGRAM, MB_BANDS };
 
+/* exact: the spec's arithmetic (fb_escape_count()), bit for bit on every instruction set;
+ * fast: fused multiply-add where the CPU has it (kernels/escape_row.h). */
+enum escape_arithmetic { MB_EXACT, MB_FAST };
+
 /* The params struct of both kernels; mandelbrot has no `c`. */
 struct escape_params {
 	double center[2];
@@ -24,6 +28,7 @@ struct escape_params {
 	int coloring;
 	int palette;
 	double c[2];		/* julia only */
+	int arithmetic;		/* enum escape_arithmetic */
 };
 
 /* Histogram colouring keeps a histogram (and its prefix sums) of max_iter + 1 bins. */
@@ -54,9 +59,10 @@ static inline uint32_t fb_escape_count(double zr, double zi, double cr, double c
 }
 
 extern const char *const fb_escape_coloring_names[];
+extern const char *const fb_escape_arithmetic_names[];
 
 /* The parameters both kernels share, for their tables: center (with the kernel's
- * default), scale, max_iter, bailout, coloring, palette. bailout is at most 1e64:
+ * default), scale, max_iter, bailout, coloring, palette, arithmetic. bailout is at most 1e64:
  * |z|^2 at escape can reach about R^4, which must stay finite for the smooth
  * colouring's logarithms (R^4 overflows a double from about 1e77). */
 #define FB_ESCAPE_PARAMS(center_re, center_im, what)                                     \
@@ -76,7 +82,11 @@ extern const char *const fb_escape_coloring_names[];
 	  "bands: count modulo the palette",                                               \
 	  .choices = fb_escape_coloring_names, .def_choice = MB_SMOOTH },                  \
 	{ "palette", FB_PARAM_CHOICE, offsetof(struct escape_params, palette),             \
-	  "colour palette", .choices = fb_palette_names, .def_choice = FB_PALETTE_DEFAULT }
+	  "colour palette", .choices = fb_palette_names, .def_choice = FB_PALETTE_DEFAULT }, \
+	{ "arithmetic", FB_PARAM_CHOICE, offsetof(struct escape_params, arithmetic),       \
+	  "exact: the spec's arithmetic, identical on every CPU; fast: fused "            \
+	  "multiply-add on CPUs with AVX2 and FMA (faster; some pixels differ)",           \
+	  .choices = fb_escape_arithmetic_names, .def_choice = MB_EXACT }
 
 /* The members of struct fb_kernel both kernels share; each adds its name, summary,
  * params and create. */
