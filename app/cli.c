@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "io/png_read.h"
+#include "kernels/isa.h"
 #include "runtime/error.h"
 
 #include "default_config.h"
@@ -118,6 +119,20 @@ int fb_cli_check_output(const char *option, const char *path, const struct fb_ba
 			if (outs[k] && fb_same_file_path(outs[k], path))
 				return fb_error("%s: '%s' is also an output of %s", option, path,
 						job->label);
+	}
+	return 0;
+}
+
+int fb_cli_set_isa(const char *cmd, const char *name)
+{
+	enum fb_isa isa;
+	char cpu[64];
+
+	if (fb_isa_parse(name, &isa) < 0)
+		return fb_error("%s: --isa: expected scalar, sse2, avx2 or auto, got '%s'", cmd, name);
+	if (fb_isa_set(isa) < 0) {
+		fb_isa_describe_cpu(cpu, sizeof(cpu));
+		return fb_error("%s: --isa: this CPU cannot run %s (it has %s)", cmd, name, cpu);
 	}
 	return 0;
 }

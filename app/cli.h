@@ -34,6 +34,11 @@ int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batc
  * output of a job. 0, or -1 after reporting as "OPTION: ...". */
 int fb_cli_check_output(const char *option, const char *path, const struct fb_batch *batch);
 
+/* `--isa NAME` of `forkband CMD`: sets the process-wide instruction set of the escape
+ * kernels (kernels/isa.h), before any worker forks. 0, or -1 after reporting a name
+ * that is not an instruction set, or one this CPU lacks. */
+int fb_cli_set_isa(const char *cmd, const char *name);
+
 /* Reports a usage error of `forkband CMD` as one line with a pointer to --help;
  * returns -1. */
 int fb_cli_usage_error(const char *cmd, const char *msg);

@@ -12,6 +12,7 @@
 #include "io/config.h"
 #include "io/outfile.h"
 #include "io/report.h"
+#include "kernels/isa.h"
 #include "kernels/kernel.h"
 #include "runtime/error.h"
 #include "runtime/fault.h"
@@ -44,7 +45,8 @@ static const char main_usage[] =
 	"\n"
 	"options:\n"
 	"  -h, --help     show this help (`forkband COMMAND --help` for a command's)\n"
-	"  --version      show the version, the lock variant and the compiler\n"
+	"  --version      show the version, the lock variant, the instruction set of\n"
+	"                 the escape loops and the compiler\n"
 	"\n"
 	"exit status: 0 success, 1 a run failed, 2 usage or config error,\n"
 	"128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP)\n";
@@ -67,6 +69,9 @@ static const char run_usage[] =
 	"  --report FILE       write a JSON report of the whole run\n"
 	"  --timeout SECONDS   stop the workers and fail if the run takes longer\n"
 	"  --force             run even if the jobs need more memory than is available\n"
+	"  --isa I             instruction set of the mandelbrot and julia loops: scalar,\n"
+	"                      sse2, avx2 or auto (default: the best this CPU has); the\n"
+	"                      exact pixels are the same with each\n"
 	"  -q, --quiet         no progress bar and no summary\n"
 	"  -h, --help          show this help\n"
 	"\n"
@@ -74,8 +79,12 @@ static const char run_usage[] =
 
 static void print_version(void)
 {
-	printf("forkband %s\nlock: %s\ncompiler: %s\nbuild: %s\n", FORKBAND_VERSION,
-	       FB_LOCK_VARIANT, FB_COMPILER, FORKBAND_BUILD_TYPE);
+	char cpu[64];
+
+	fb_isa_describe_cpu(cpu, sizeof(cpu));
+	printf("forkband %s\nlock: %s\nisa: %s (auto; this CPU: %s)\ncompiler: %s\nbuild: %s\n",
+	       FORKBAND_VERSION, FB_LOCK_VARIANT, fb_isa_name(fb_isa_best()), cpu, FB_COMPILER,
+	       FORKBAND_BUILD_TYPE);
 }
 
 /* One line, like every other error: the hint goes in parentheses. */
@@ -92,7 +101,8 @@ struct run_args {
 
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
-	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT, OPT_TIMEOUT, OPT_FORCE };
+	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT, OPT_TIMEOUT, OPT_FORCE,
+	       OPT_ISA };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "schedule", required_argument, NULL, OPT_SCHEDULE },
@@ -102,6 +112,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "isa", required_argument, NULL, OPT_ISA },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -152,6 +163,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		}
 		case OPT_FORCE:
 			a->force = true;
+			break;
+		case OPT_ISA:
+			rc = fb_cli_set_isa("run", optarg);
 			break;
 		case 'q':
 			a->quiet = true;

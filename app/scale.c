@@ -46,6 +46,8 @@ static const char scale_usage[] =
 	"  --keep-outputs     write each run's outputs, named NAME.SCHEDULE-jN-rK.EXT\n"
 	"  --set PATH=VALUE   override a config field, as for run\n"
 	"  --force            run even if the job needs more memory than is available\n"
+	"  --isa I            instruction set of the mandelbrot and julia loops: scalar,\n"
+	"                     sse2, avx2 or auto (default), as for run\n"
 	"  -q, --quiet        no progress line\n"
 	"  -h, --help         show this help\n"
 	"\n"
@@ -174,7 +176,7 @@ static int parse_schedules(struct scale_args *a, const char *list)
 static int parse_args(int argc, char **argv, struct scale_args *a)
 {
 	enum { O_WORKERS = 256, O_SCHEDULE, O_REPEAT, O_WARMUP, O_WEAK, O_PIN, O_CSV, O_JSON,
-	       O_PLOT, O_KEEP, O_SET, O_FORCE };
+	       O_PLOT, O_KEEP, O_SET, O_FORCE, O_ISA };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "schedule", required_argument, NULL, O_SCHEDULE },
@@ -188,6 +190,7 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		{ "keep-outputs", no_argument, NULL, O_KEEP },
 		{ "set", required_argument, NULL, O_SET },
 		{ "force", no_argument, NULL, O_FORCE },
+		{ "isa", required_argument, NULL, O_ISA },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -242,6 +245,9 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 			break;
 		case O_SET:
 			rc = fb_overrides_add_set(&a->ov, optarg);
+			break;
+		case O_ISA:
+			rc = fb_cli_set_isa("scale", optarg);
 			break;
 		case 'q':
 			a->quiet = true;

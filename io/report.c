@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include "outfile.h"
+#include "kernels/isa.h"
 #include "runtime/error.h"
 #include "runtime/spinlock.h"
 
@@ -88,6 +89,8 @@ int fb_report_write(const char *path, const struct fb_job_result *results, size_
 	if (host) {
 		cJSON_AddNumberToObject(host, "cpus", fb_online_cpus());
 		cJSON_AddStringToObject(host, "lock", FB_LOCK_VARIANT);
+		/* What the escape kernels ran on (--isa, else the best the CPU has). */
+		cJSON_AddStringToObject(host, "isa", fb_isa_name(fb_isa_current()));
 		cJSON_AddStringToObject(host, "compiler", FB_COMPILER);
 	}
 	jobs = cJSON_AddArrayToObject(root, "jobs");

@@ -4,6 +4,7 @@
 #include "study.h"
 
 #include "outfile.h"
+#include "kernels/isa.h"
 #include "runtime/error.h"
 #include "runtime/spinlock.h"
 
@@ -209,6 +210,7 @@ static cJSON *study_json(const struct fb_study *s)
 	add_num(machine, "cpus", s->cpus, &ok);
 	add_str(machine, "cpu_model", s->cpu_model, &ok);
 	add_str(machine, "lock", FB_LOCK_VARIANT, &ok);
+	add_str(machine, "isa", fb_isa_name(fb_isa_current()), &ok);	/* the escape loops' */
 	add_str(machine, "compiler", FB_COMPILER, &ok);
 	add_str(root, "config", s->config, &ok);
 	if (job) {

@@ -29,6 +29,24 @@ grep -q -- "--schedule" "$dir/stdout" || bad "run --help does not list --schedul
 expect 0 "--version" -- "$bin" --version
 grep -q "^lock: " "$dir/stdout" || bad "--version does not name the lock variant"
 grep -q "^compiler: " "$dir/stdout" || bad "--version does not name the compiler"
+grep -q "^isa: [a-z0-9]* (auto" "$dir/stdout" || bad "--version does not name the instruction set"
+
+# --isa: a name that is not an instruction set is a usage error of one line; every set
+# this CPU runs writes the same bytes (exact arithmetic is bit-identical on each).
+for cmd in run scale; do
+	expect 2 "$cmd --isa bogus" -- "$bin" $cmd -q --isa bogus
+	[ "$(wc -l <"$dir/stderr")" = 1 ] && grep -q -- "--isa: expected scalar, sse2, avx2 or auto, got 'bogus'" "$dir/stderr" ||
+		bad "$cmd --isa bogus: not one line naming --isa: $(cat "$dir/stderr")"
+done
+isa_job=(--set width=61 --set height=37 --set params.max_iter=300)
+"$bin" run -q "${isa_job[@]}" --isa scalar -o "$dir/isa-scalar.png" || bad "run --isa scalar failed"
+for isa in sse2 avx2 auto; do
+	if ! "$bin" run -q "${isa_job[@]}" --isa $isa -o "$dir/isa-$isa.png" 2>"$dir/stderr"; then
+		grep -q "this CPU cannot run $isa" "$dir/stderr" && echo "note: --isa $isa skipped: $(cat "$dir/stderr")" ||
+			bad "run --isa $isa failed: $(cat "$dir/stderr")"
+	elif cmp -s "$dir/isa-scalar.png" "$dir/isa-$isa.png"; then ok "--isa $isa writes scalar's bytes"
+	else bad "--isa $isa writes other bytes than --isa scalar"; fi
+done
 expect 2 "no command" -- "$bin"
 expect 2 "unknown command" -- "$bin" bogus
 expect 0 "kernels" -- "$bin" kernels
