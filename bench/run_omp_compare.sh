@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_omp_compare.sh: times forkband against the OpenMP baseline on the default job.
 #
-# usage: bench/run_omp_compare.sh [-n RUNS] [-j "1 2 ..."] [-v] [FORKBAND [OMP_MANDELBROT]]
+# usage: bench/run_omp_compare.sh [-n RUNS] [-j "1 2 ..."] [-i ISA] [-v]
+#                                 [FORKBAND [OMP_MANDELBROT]]
 #
 # Builds nothing: the binaries default to build/bench/forkband and
 # build/bench/bench/omp_mandelbrot (cmake -DFORKBAND_BENCH=ON). For each worker count
@@ -14,6 +15,9 @@
 # then prints both medians and forkband/OpenMP ratios (below 1: forkband is faster):
 # "ratio" is the ratio of the medians, "paired" the median of the per-run ratios of
 # each forkband run to the OpenMP run next to it (steadier on a machine with other load).
+# -i ISA runs forkband with --isa ISA: `-i scalar` compares the runtimes alone (the
+# OpenMP program runs the scalar loop); without it forkband runs its default, the best
+# vector loop the CPU has, and the comparison is of the two programs as users get them.
 # -v also prints every run's "compute end-to-end" seconds. Before each pair of runs it
 # waits until the CPUs are idle (bench/quiet.sh; QUIET=0 turns that off), and says how
 # many pairs started on a busy machine anyway.
@@ -32,13 +36,16 @@ busy=0
 runs=7
 jobs=""
 verbose=0
-while getopts "n:j:vh" opt; do
+isa=()
+while getopts "n:j:i:vh" opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	j) jobs=$OPTARG ;;
+	i) isa=(--isa "$OPTARG") ;;
 	v) verbose=1 ;;
 	h) sed -n '2,/^set -e/p' "$0" | sed '$d' | cut -c3-; exit 0 ;;
-	*) echo "usage: $0 [-n RUNS] [-j \"1 2 ...\"] [-v] [FORKBAND [OMP_MANDELBROT]]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-n RUNS] [-j \"1 2 ...\"] [-i ISA] [-v] [FORKBAND [OMP_MANDELBROT]]" >&2
+	   exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -88,7 +95,8 @@ median() {
 run_fb() {
 	local t0 t1
 	t0=$(now_ns)
-	"$fb" run "$config" "${fb_job[@]}" -j "$1" -q -o "$tmp/fb.png" --report "$tmp/fb.json"
+	"$fb" run "$config" "${fb_job[@]}" ${isa[@]+"${isa[@]}"} -j "$1" -q -o "$tmp/fb.png" \
+		--report "$tmp/fb.json"
 	t1=$(now_ns)
 	echo "$(report_value compute "$tmp/fb.json") $(((t1 - t0) / 1000))e-6" >>"$tmp/fb.$1"
 }
@@ -127,6 +135,7 @@ if ! cmp -s <(image_data "$tmp/fb.png") <(image_data "$tmp/omp.png"); then
 fi
 echo "check: same totals and identical PNG image data (IDAT) from both programs"
 echo "job: ${W}x${H} max_iter $MAX_ITER center [$CX, $CY] scale $SCALE; $runs runs each, medians"
+echo "forkband's escape loop: $(awk -F'"' '$2 == "isa" { print $4; exit }' "$tmp/fb.json")"
 echo
 
 printf '%4s  %12s %12s %6s %6s  %12s %12s %6s %6s\n' "-j" "fb compute" "omp compute" \
