@@ -95,8 +95,8 @@ static int encode_png(const struct fb_job *job, const struct fb_pool_options *po
 		fb_png_groups_encode(&e, 0, e.n);
 	} else {
 		struct fb_pass pass = {
-			.name = "encode", .phase = "encode", .rows = e.n, .ctx = &e,
-			.compute = encode_groups, .progress = fb_progress_update,
+			.name = "encode", .phase = "encode", .rows = e.n, .unit = "groups",
+			.ctx = &e, .compute = encode_groups, .progress = fb_progress_update,
 			.notice = fb_progress_notice, .pctx = prog,
 		};
 		struct fb_pass_stats st;

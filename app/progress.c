@@ -48,6 +48,7 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	uint64_t now = fb_now_ns();
 	double elapsed, rate, frac;
 	char bar[BAR_WIDTH + 1], el[48], eta[48], line[512];
+	const char *unit = pass->unit ? pass->unit : "rows";
 	unsigned fill, cols;
 
 	if (!p->bar || (p->drawn && now - p->last_draw_ns < REDRAW_NS) || pass->rows == 0)
@@ -71,9 +72,9 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 			 (unsigned long long)(done * pass->steps / pass->rows), pass->steps, el, eta);
 	else
 		snprintf(line, sizeof(line),
-			 "%s%s%-7s [%s] %3.0f%%  %llu/%u rows  %.0f rows/s  %s  ETA %s",
+			 "%s%s%-7s [%s] %3.0f%%  %llu/%u %s  %.0f %s/s  %s  ETA %s",
 			 p->job ? p->job : "", p->job ? " " : "", pass->name, bar, frac * 100,
-			 (unsigned long long)done, pass->rows, rate, el, eta);
+			 (unsigned long long)done, pass->rows, unit, rate, unit, el, eta);
 	cols = columns();
 	if (strlen(line) >= cols)	/* leave the last column free: no automatic wrap */
 		line[cols - 1] = '\0';

@@ -396,14 +396,21 @@ static void describe_status(int status, char *buf, size_t len)
 	}
 }
 
-static void describe_hand(const struct worker_slot *s, char *buf, size_t len)
+/* What the pass's rows are called in messages. */
+static const char *unit(const struct fb_pass *pass)
+{
+	return pass->unit ? pass->unit : "rows";
+}
+
+static void describe_hand(const struct fb_pass *pass, const struct worker_slot *s, char *buf,
+			  size_t len)
 {
 	if (s->state == SLOT_WORKING)
-		snprintf(buf, len, "in rows %u-%u", s->y0, s->y1 - 1);
+		snprintf(buf, len, "in %s %u-%u", unit(pass), s->y0, s->y1 - 1);
 	else if (s->state == SLOT_FINISHED)
-		snprintf(buf, len, "after its last rows");
+		snprintf(buf, len, "after its last %s", unit(pass));
 	else
-		snprintf(buf, len, "before taking rows");
+		snprintf(buf, len, "before taking %s", unit(pass));
 }
 
 static void add_event(struct run *r, const char *fmt, ...) FB_PRINTF(2, 3);
@@ -475,7 +482,7 @@ static int on_death(struct run *r, unsigned w, pid_t p, int status)
 	unsigned n, first;
 
 	describe_status(status, how, sizeof(how));
-	describe_hand(s, where, sizeof(where));
+	describe_hand(r->pass, s, where, sizeof(where));
 	if (ending)
 		snprintf(what, sizeof(what), "worker %u (pid %d) %s while ending step %u", w,
 			 (int)p, how, c->ending + 1);
@@ -489,16 +496,18 @@ static int on_death(struct run *r, unsigned w, pid_t p, int status)
 	 * them. */
 	if (s->state == SLOT_WORKING && !ending &&
 	    (n = strike(r, s->y0)) >= FB_POOL_STRIKES)
-		return fb_error("rows %u-%u of pass '%s' killed their worker %u times (the last: "
-				"worker %u, pid %d, %s); giving up", s->y0, s->y1 - 1,
-				r->pass->name, n, w, (int)p, how);
+		return fb_error("%s %u-%u of pass '%s' killed their worker %u times (the last: "
+				"worker %u, pid %d, %s); giving up", unit(r->pass), s->y0,
+				s->y1 - 1, r->pass->name, n, w, (int)p, how);
 	if (!in_lock && !r->stepped) {
 		if (s->state == SLOT_FINISHED) {
 			add_event(r, "%s; nothing to redo", what);
 			return 0;
 		}
-		add_event(r, "%s; %s", what,
-			  s->state == SLOT_WORKING ? "rows redone" : "replaced");
+		if (s->state == SLOT_WORKING)
+			add_event(r, "%s; %s redone", what, unit(r->pass));
+		else
+			add_event(r, "%s; replaced", what);
 		return launch(r, w, 0);
 	}
 
@@ -584,7 +593,7 @@ static int timed_out(struct run *r)
 	if (busy == 0)
 		return fb_error("the run took longer than --timeout %g s, in pass '%s'; its "
 				"workers were stopped", r->opt->timeout_s, r->pass->name);
-	describe_hand(&r->ctl->slot[first], where, sizeof(where));
+	describe_hand(r->pass, &r->ctl->slot[first], where, sizeof(where));
 	return fb_error("the run took longer than --timeout %g s: worker %u (pid %d) was still "
 			"%s of pass '%s'%s; its workers were stopped", r->opt->timeout_s, first,
 			(int)r->pid[first], where, r->pass->name,

@@ -67,6 +67,8 @@ struct fb_pass {
 	const char *phase;	/* the phase its time counts toward in reports
 				 * ("compute", "colour"); NULL: name */
 	uint32_t rows;		/* rows [0, rows) are computed */
+	const char *unit;	/* what a row of this pass is, in messages and progress
+				 * displays ("groups" for the PNG encode); NULL: "rows" */
 	void *ctx;		/* passed to compute() and fold() */
 	size_t partial_size;	/* bytes of per-chunk partial totals (0: none) */
 	/* Computes rows [y0, y1) into shared memory; accumulates into partial. */
