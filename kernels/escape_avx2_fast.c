@@ -9,24 +9,9 @@
 #include "escape_row.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "escape_avx2.h"
 
 #define LANES_FN fb_escape_row_avx2_fast
-#define VEC __m256d
-#define VW 4
-/* As many vectors as the exact loop (escape_avx2.c); 3 measured best here too:
- * 2 vectors 7.5x scalar, 3 vectors 10.8x, 4 vectors 10.0x. */
-#ifndef FB_AVX2_NVEC
-#define FB_AVX2_NVEC 3
-#endif
-#define NVEC FB_AVX2_NVEC
-#define V_SET1(a) _mm256_set1_pd(a)
-#define V_IOTA _mm256_set_pd(3.0, 2.0, 1.0, 0.0)
-#define V_ADD _mm256_add_pd
-#define V_SUB _mm256_sub_pd
-#define V_MUL _mm256_mul_pd
-#define V_GT_MASK(a, b) (unsigned)_mm256_movemask_pd(_mm256_cmp_pd((a), (b), _CMP_GT_OQ))
-#define V_STOREU _mm256_storeu_pd
 
 /* Six operations a step instead of eight, and a chain of two instead of three:
  * y = fma(x + x, y, ci), x = fms(x, x, y2) + cr, y2 = y*y, mag = fma(x, x, y2).

@@ -12,8 +12,9 @@
  *   V_ADD, V_SUB, V_MUL  lane-wise, each rounded on its own (no fusing)
  *   V_GT_MASK(a, b)     a bit per lane of a > b (ordered: false for NaN)
  *   V_STOREU(p, a)      store the lanes to p
- *   V_STEP(x, y, x2, y2, mag, cr, ci)  one iteration: z' = z^2 + c and mag = |z'|^2,
- *                       updating x, y, x2, y2 (see escape_avx2.c and _fast.c)
+ *   V_STEP(x, y, x2, y2, mag, cr, ci)  optional: one iteration, z' = z^2 + c and
+ *                       mag = |z'|^2, updating x, y, x2, y2; by default the exact
+ *                       step below (escape_avx2_fast.c defines a fused one)
  *
  * How it runs: pixels are taken in groups of NVEC * VW. Each vector is one chain of
  * dependent operations (a multiply, a subtract, an add per step, about 12 cycles of
@@ -35,6 +36,19 @@
  * per step is the arithmetic, a compare, a movemask and an integer test per vector.
  */
 #include "escape_row.h"
+
+#ifndef V_STEP
+/* fb_escape_count()'s step, operation for operation: y = (2*x)*y + ci, x = (x2-y2) + cr,
+ * x2 = x*x, y2 = y*y, mag = x2 + y2. */
+#define V_STEP(x, y, x2, y2, mag, cr, ci)                                              \
+	do {                                                                           \
+		(y) = V_ADD(V_MUL(V_MUL(V_SET1(2.0), (x)), (y)), (ci));                \
+		(x) = V_ADD(V_SUB((x2), (y2)), (cr));                                  \
+		(x2) = V_MUL((x), (x));                                                \
+		(y2) = V_MUL((y), (y));                                                \
+		(mag) = V_ADD((x2), (y2));                                             \
+	} while (0)
+#endif
 
 #define LANES_GROUP (NVEC * VW)
 

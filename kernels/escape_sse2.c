@@ -1,5 +1,6 @@
-/* escape_sse2.c: the exact escape row loop on SSE2, 2 doubles a vector (escape_lanes.h).
- * SSE2 is part of every x86-64 CPU: this is the vector loop for CPUs without AVX2. */
+/* escape_sse2.c: the exact escape row loop on SSE2, 2 doubles a vector (escape_lanes.h
+ * with its exact step). SSE2 is part of every x86-64 CPU: this is the vector loop for
+ * CPUs without AVX2. */
 #include "runtime/compat.h"
 
 #include "escape_row.h"
@@ -10,7 +11,7 @@
 #define LANES_FN fb_escape_row_sse2
 #define VEC __m128d
 #define VW 2
-/* Vectors per group, measured like AVX2's (escape_avx2.c): 2 vectors 3.7x scalar,
+/* Vectors per group, measured like AVX2's (escape_avx2.h): 2 vectors 3.7x scalar,
  * 3 vectors 4.4x, 4 vectors 4.1x. */
 #ifndef FB_SSE2_NVEC
 #define FB_SSE2_NVEC 3
@@ -23,16 +24,6 @@
 #define V_MUL _mm_mul_pd
 #define V_GT_MASK(a, b) (unsigned)_mm_movemask_pd(_mm_cmpgt_pd((a), (b)))
 #define V_STOREU _mm_storeu_pd
-
-/* fb_escape_count()'s step, operation for operation (as in escape_avx2.c). */
-#define V_STEP(x, y, x2, y2, mag, cr, ci)                                              \
-	do {                                                                           \
-		(y) = V_ADD(V_MUL(V_MUL(V_SET1(2.0), (x)), (y)), (ci));                \
-		(x) = V_ADD(V_SUB((x2), (y2)), (cr));                                  \
-		(x2) = V_MUL((x), (x));                                                \
-		(y2) = V_MUL((y), (y));                                                \
-		(mag) = V_ADD((x2), (y2));                                             \
-	} while (0)
 
 #include "escape_lanes.h"
 #endif
