@@ -47,6 +47,28 @@ for coloring in smooth histogram bands; do
 	echo "$job $coloring: every worker count, schedule and chunk gave the same bytes as $(basename "$first")"
 done
 done
+
+# same_at_every_j LABEL CONFIG [ARGS...]: runs CONFIG (with ARGS) at -j 1, 2, 3, 7 and 16
+# under every schedule, and checks that every PNG is the first one's bytes.
+same_at_every_j() {
+	local label=$1 config=$2 first="" out j s
+	shift 2
+	for j in 1 2 3 7 16; do
+		for s in static cyclic dynamic guided; do
+			out="$dir/$label-$j-$s.png"
+			"$bin" run "$config" -q -j "$j" --schedule "$s" -o "$out" "$@" ||
+				{ echo "FAIL: $label -j $j $s failed"; fail=1; continue; }
+			if [ -z "$first" ]; then
+				first=$out
+			elif ! cmp -s "$first" "$out"; then
+				echo "FAIL: $label -j $j $s differs from $(basename "$first")"
+				fail=1
+			fi
+		done
+	done
+	echo "$label: every worker count and schedule gave the same bytes as $(basename "$first")"
+}
+
 # The PNG encoder's row groups: a 640x480 image is four groups of 256 KiB, which the
 # workers compress side by side; at the default settings and at two others.
 cat >"$dir/groups.json" <<'JSON'
@@ -54,21 +76,8 @@ cat >"$dir/groups.json" <<'JSON'
 JSON
 for settings in "6 adaptive" "1 none" "9 paeth"; do
 	set -- $settings
-	first=""
-	for j in 1 2 3 7 16; do
-		for s in static cyclic dynamic guided; do
-			out="$dir/groups-$1-$2-$j-$s.png"
-			"$bin" run "$dir/groups.json" -q -j "$j" --schedule "$s" -o "$out" \
-				--set output.png_level="$1" --set output.png_filter="$2" ||
-				{ echo "FAIL: groups -j $j $s failed"; fail=1; continue; }
-			if [ -z "$first" ]; then first=$out
-			elif ! cmp -s "$first" "$out"; then
-				echo "FAIL: level $1, filter $2, -j $j $s differs from $(basename "$first")"
-				fail=1
-			fi
-		done
-	done
-	echo "encoder, level $1, filter $2: every worker count and schedule gave the same bytes"
+	same_at_every_j "groups-$1-$2" "$dir/groups.json" --set output.png_level="$1" \
+		--set output.png_filter="$2"
 done
 # A filmed heat run: frames of two groups each, encoded by the workers.
 cat >"$dir/heat.json" <<JSON
@@ -99,18 +108,5 @@ cat >"$dir/filter.json" <<JSON
  "params": {"ops": [{"op": "gaussian", "sigma": 1.2}, {"op": "unsharp", "sigma": 1, "amount": 1.5},
                     {"op": "median", "radius": 2}, {"op": "sobel"}], "edge": "mirror"}}
 JSON
-first=""
-for j in 1 2 3 7 16; do
-	for s in static cyclic dynamic guided; do
-		out="$dir/filter-$j-$s.png"
-		"$bin" run "$dir/filter.json" -q -j "$j" --schedule "$s" -o "$out" ||
-			{ echo "FAIL: filter -j $j $s failed"; fail=1; continue; }
-		if [ -z "$first" ]; then first=$out
-		elif ! cmp -s "$first" "$out"; then
-			echo "FAIL: filter -j $j $s differs from $(basename "$first")"
-			fail=1
-		fi
-	done
-done
-echo "filter: every worker count and schedule gave the same bytes as $(basename "$first")"
+same_at_every_j filter "$dir/filter.json"
 exit $fail
