@@ -5,6 +5,7 @@
 #include "isa.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const fb_isa_names[] = { "auto", "scalar", "sse2", "avx2", NULL };
@@ -27,8 +28,27 @@ int fb_isa_parse(const char *name, enum fb_isa *out)
 	return -1;
 }
 
+/* FORKBAND_TEST_ISA_MAX=scalar|sse2|avx2 (tests only): the CPU is taken to have nothing
+ * beyond that ISA (no FMA below avx2), so that refusing an ISA the CPU lacks, and the
+ * fallbacks, can be tested on any machine. Anything else, or unset: no limit. */
+static enum fb_isa test_limit(void)
+{
+	static int limit = -1;
+
+	if (limit < 0) {
+		const char *v = getenv("FORKBAND_TEST_ISA_MAX");
+		enum fb_isa isa;
+
+		limit = v && fb_isa_parse(v, &isa) == 0 && isa != FB_ISA_AUTO ? (int)isa
+									      : FB_ISA_COUNT;
+	}
+	return (enum fb_isa)limit;
+}
+
 bool fb_isa_supported(enum fb_isa isa)
 {
+	if (isa != FB_ISA_AUTO && isa > test_limit())
+		return false;
 	switch (isa) {
 	case FB_ISA_AUTO:
 	case FB_ISA_SCALAR:
@@ -49,7 +69,7 @@ bool fb_isa_supported(enum fb_isa isa)
 bool fb_isa_has_fma(void)
 {
 #if defined(__x86_64__)
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	return fb_isa_supported(FB_ISA_AVX2) && __builtin_cpu_supports("fma");
 #else
 	return false;
 #endif

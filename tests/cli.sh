@@ -38,7 +38,16 @@ for cmd in run scale; do
 	[ "$(wc -l <"$dir/stderr")" = 1 ] && grep -q -- "--isa: expected scalar, sse2, avx2 or auto, got 'bogus'" "$dir/stderr" ||
 		bad "$cmd --isa bogus: not one line naming --isa: $(cat "$dir/stderr")"
 done
+# A CPU without AVX2 (FORKBAND_TEST_ISA_MAX, tests only): --isa avx2 is refused in one
+# line naming what the CPU has, and auto falls back to a loop that writes the same bytes.
+FORKBAND_TEST_ISA_MAX=sse2 expect 2 "--isa avx2 on a CPU without it" -- "$bin" run -q --isa avx2
+[ "$(wc -l <"$dir/stderr")" = 1 ] && grep -q -- "--isa: this CPU cannot run avx2 (it has scalar, sse2)" "$dir/stderr" ||
+	bad "--isa avx2 without AVX2: $(cat "$dir/stderr")"
+FORKBAND_TEST_ISA_MAX=scalar "$bin" --version | grep -q "^isa: scalar (auto" ||
+	bad "--version on a scalar-only CPU does not say auto picks scalar"
 isa_job=(--set width=61 --set height=37 --set params.max_iter=300)
+FORKBAND_TEST_ISA_MAX=scalar "$bin" run -q "${isa_job[@]}" -o "$dir/isa-limited.png" ||
+	bad "run on a scalar-only CPU failed"
 "$bin" run -q "${isa_job[@]}" --isa scalar -o "$dir/isa-scalar.png" || bad "run --isa scalar failed"
 for isa in sse2 avx2 auto; do
 	if ! "$bin" run -q "${isa_job[@]}" --isa $isa -o "$dir/isa-$isa.png" 2>"$dir/stderr"; then
@@ -47,6 +56,8 @@ for isa in sse2 avx2 auto; do
 	elif cmp -s "$dir/isa-scalar.png" "$dir/isa-$isa.png"; then ok "--isa $isa writes scalar's bytes"
 	else bad "--isa $isa writes other bytes than --isa scalar"; fi
 done
+cmp -s "$dir/isa-scalar.png" "$dir/isa-limited.png" ||
+	bad "auto on a scalar-only CPU writes other bytes than --isa scalar"
 expect 2 "no command" -- "$bin"
 expect 2 "unknown command" -- "$bin" bogus
 expect 0 "kernels" -- "$bin" kernels
