@@ -1,0 +1,235 @@
+/* config_fields.c: the checks every config field goes through: where a field came from
+ * (cfg_error), how a value is shown, unknown keys with a did-you-mean, integers and
+ * choices. */
+#include "runtime/compat.h"
+
+#include "config_internal.h"
+
+#include "runtime/error.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The first control character in s, or NULL. */
+const char *cfg_control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return s;
+	return NULL;
+}
+
+static bool path_has_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '.');
+}
+
+/* The value at a dotted path inside obj, or NULL. */
+static const cJSON *lookup(const cJSON *obj, const char *path)
+{
+	char key[256];
+
+	while (obj && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(key) || !cJSON_IsObject(obj))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+		path += n + (path[n] == '.');
+	}
+	return obj;
+}
+
+/* Reports "<where>: <path>: <message>", naming the override, the job or the defaults
+ * that the value at path came from. Returns -1. */
+FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	for (size_t i = c->n_ov; i-- > 0;) {
+		if (path_has_prefix(path, c->ov[i].path)) {
+			if (strcmp(path, c->ov[i].path) == 0)
+				return fb_error("%s: %s", c->ov[i].label, msg);
+			return fb_error("%s: %s: %s", c->ov[i].label, path, msg);
+		}
+		/* The override created the object the error is about (--set defaults.x=1
+		 * made "defaults"): it is the override's doing too. */
+		if (path_has_prefix(c->ov[i].path, path) && !lookup(c->job, path))
+			return fb_error("%s: %s: %s", c->ov[i].label, path, msg);
+	}
+	if (c->index < 0)
+		return fb_error("%s: %s: %s", c->source, path, msg);
+	if (!lookup(c->job, path) && c->defaults && lookup(c->defaults, path))
+		return fb_error("%s: defaults.%s: %s (in jobs[%d])", c->source, path, msg, c->index);
+	return fb_error("%s: jobs[%d].%s: %s", c->source, c->index, path, msg);
+}
+
+/* True if v is or holds a number that is not finite: cJSON reads 1e999 as infinity,
+ * and would print it as null. */
+static bool has_nonfinite(const cJSON *v)
+{
+	if (cJSON_IsNumber(v))
+		return !isfinite(v->valuedouble);
+	if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+		return false;
+	for (const cJSON *it = v->child; it; it = it->next)
+		if (has_nonfinite(it))
+			return true;
+	return false;
+}
+
+/* A short rendering of a JSON value for "got ..." (static buffer). */
+const char *cfg_show(const cJSON *v)
+{
+	static char buf[64];
+	char *s;
+
+	if (!v)
+		return "nothing";
+	if (has_nonfinite(v))
+		return cJSON_IsNumber(v) ? "a number too large for a double" :
+		       cJSON_IsArray(v) ? "an array holding a number too large for a double" :
+		       "an object holding a number too large for a double";
+	s = cJSON_PrintUnformatted(v);
+	if (!s)
+		return "a value";
+	if (strlen(s) > 40)
+		snprintf(buf, sizeof(buf), "%.37s...", s);
+	else
+		snprintf(buf, sizeof(buf), "%s", s);
+	cJSON_free(s);
+	return buf;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+	}
+	return prev[lb];
+}
+
+/* The closest of names[0..n) to word, if close enough to be a likely typo. */
+const char *fb_suggest(const char *word, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(word, names[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = names[i];
+		}
+	}
+	return best && best_d <= 2 && best_d < strlen(word) ? best : NULL;
+}
+
+void cfg_join(char *buf, size_t len, const char *prefix, const char *key)
+{
+	if (*prefix)
+		snprintf(buf, len, "%s.%s", prefix, key);
+	else
+		snprintf(buf, len, "%s", key);
+}
+
+const char *const cfg_batch_keys[2] = { "defaults", "jobs" };
+
+/* Checks that obj is an object with no keys outside names. */
+int cfg_check_object(const struct ctx *c, const cJSON *obj, const char *path,
+			const char *const *names, size_t n)
+{
+	char sub[256];
+
+	if (!cJSON_IsObject(obj))
+		return cfg_error(c, path, "expected an object, got %s", cfg_show(obj));
+	for (const cJSON *it = obj->child; it; it = it->next) {
+		const char *hint;
+		bool known = false;
+
+		for (size_t i = 0; i < n && !known; i++)
+			known = strcmp(names[i], it->string) == 0;
+		if (known)
+			continue;
+		cfg_join(sub, sizeof(sub), path, it->string);
+		hint = fb_suggest(it->string, names, n);
+		/* A batch's keys cannot be set on a job (--set jobs=[] arrives here). */
+		if (!*path && (strcmp(it->string, "jobs") == 0 || strcmp(it->string, "defaults") == 0))
+			return cfg_error(c, sub, "unknown key in a job (%s belongs at the top of a "
+				      "batch file)", it->string);
+		/* The top level of a lone job may be a batch with a misspelt key ("defalts"). */
+		if (!hint && !*path && c->index < 0)
+			hint = fb_suggest(it->string, cfg_batch_keys, 2);
+		if (hint)
+			return cfg_error(c, sub, "unknown key (did you mean '%s'?)", hint);
+		return cfg_error(c, sub, "unknown key");
+	}
+	return 0;
+}
+
+/* Reads an integer field within [min, max]; leaves *out alone when absent. */
+int cfg_get_int(const struct ctx *c, const cJSON *v, const char *path, int64_t min,
+		   int64_t max, int64_t *out)
+{
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble != floor(v->valuedouble) || v->valuedouble < (double)min ||
+	    v->valuedouble > (double)max)
+		return cfg_error(c, path, "expected an integer from %lld to %lld, got %s",
+				 (long long)min, (long long)max, cfg_show(v));
+	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+int cfg_get_choice(const struct ctx *c, const cJSON *v, const char *path,
+		      const char *const *choices, int *out)
+{
+	char list[256] = "";
+	size_t n = 0;
+	const char *hint;
+
+	if (!v)
+		return 0;
+	for (; choices[n]; n++) {
+		if (cJSON_IsString(v) && strcmp(v->valuestring, choices[n]) == 0) {
+			*out = (int)n;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 n ? ", " : "", choices[n]);
+	}
+	hint = cJSON_IsString(v) ? fb_suggest(v->valuestring, choices, n) : NULL;
+	if (hint)
+		return cfg_error(c, path, "expected one of %s, got %s (did you mean '%s'?)", list,
+				 cfg_show(v), hint);
+	return cfg_error(c, path, "expected one of %s, got %s", list, cfg_show(v));
+}
+

@@ -1,0 +1,101 @@
+/* config_internal.h: what the files of the config reader share (io/config*.c); not for
+ * use outside io/.
+ *
+ * The reader is split by concern: config_syntax.c (text to a cJSON tree and what cJSON
+ * lets through), config_override.c (--set and batch merges), config_fields.c (messages
+ * and the plain field checks), config_params.c (kernel parameter tables),
+ * config_paths.c (output checks and collisions), config_json.c (a job back to JSON),
+ * and config.c (a job: kernel, size, run, output; the whole parse).
+ */
+#ifndef FORKBAND_CONFIG_INTERNAL_H
+#define FORKBAND_CONFIG_INTERNAL_H
+
+#include "runtime/compat.h"
+
+#include "config.h"
+
+struct cJSON;
+
+/* Field paths for messages ("params.ops[2].sigma") are built in fixed buffers. gcc
+ * cannot bound them through the recursion of nested params and warns; a path cut
+ * short (only possible with absurd nesting) is harmless in a message. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
+/* Config files are small; a bigger "config" is almost certainly the wrong file. */
+#define MAX_CONFIG_BYTES (16u << 20)
+
+/* Keys in one object: four times the most any object of a job may hold (a kernel's
+ * params, 64), so that no valid file meets it. */
+#define MAX_OBJECT_KEYS 256
+
+/* What an error message needs to say where a field came from. */
+struct ctx {
+	const char *source;		/* file name */
+	int index;			/* job index in a batch, -1 for a single job */
+	const struct cJSON *job;	/* the job as written in the file */
+	const struct cJSON *defaults;	/* the batch's defaults, or NULL */
+	const struct fb_override *ov;
+	size_t n_ov;
+};
+
+/* The keys of a batch file. */
+extern const char *const cfg_batch_keys[2];
+
+/* Reports "<where>: <path>: <message>", naming the override, the job or the defaults
+ * that the value at path came from. Returns -1. */
+FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char *fmt, ...);
+
+/* The first control character in s, or NULL. */
+const char *cfg_control_char(const char *s);
+
+/* A short rendering of a JSON value for "got ..." (static buffer). */
+const char *cfg_show(const struct cJSON *v);
+
+/* The closest of names[0..n) to word, if close enough to be a likely typo, or NULL. */
+const char *fb_suggest(const char *word, const char *const *names, size_t n);
+
+/* buf = "prefix.key", or "key" when prefix is empty. */
+void cfg_join(char *buf, size_t len, const char *prefix, const char *key);
+
+/* Checks that obj is an object with no keys outside names[0..n). */
+int cfg_check_object(const struct ctx *c, const struct cJSON *obj, const char *path,
+		     const char *const *names, size_t n);
+
+/* Reads an integer field within [min, max]; leaves *out alone when v is NULL. */
+int cfg_get_int(const struct ctx *c, const struct cJSON *v, const char *path, int64_t min,
+		int64_t max, int64_t *out);
+
+/* Reads a string that must be one of choices (NULL-terminated) into *out, its index. */
+int cfg_get_choice(const struct ctx *c, const struct cJSON *v, const char *path,
+		   const char *const *choices, int *out);
+
+/* The job's params against its kernel's table, then the kernel's cross-field check. */
+int cfg_validate_params(const struct ctx *c, const struct cJSON *obj, struct fb_job *job);
+
+/* An output path field: a string naming a file that can be created (see
+ * fb_config_check_output()); *out gets a copy. Absent (v NULL) is fine. */
+int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, char **out);
+
+/* output.frames of a stepping kernel. */
+int cfg_get_frames(const struct ctx *c, const struct cJSON *v, struct fb_job *job);
+
+/* No output of the run may be another output, an input or the config file. */
+int cfg_check_collisions(const struct fb_batch *b, const struct ctx *base,
+			 const struct cJSON *doc, const struct cJSON *jobs);
+
+/* Refuses repeated keys and keys with control characters anywhere in v; source and
+ * path name it in messages. */
+int cfg_check_duplicates(const char *source, const struct cJSON *v, const char *path);
+
+/* Reports a JSON syntax error at `at` (NULL: the end) as "source:line:col: ...". */
+int cfg_syntax_error(const char *source, const char *text, size_t len, const char *at);
+
+/* Sets the value at an override's dotted path in job, creating objects on the way. */
+int cfg_apply_override(const struct fb_override *o, struct cJSON *job);
+
+/* Deep merge: keys of over replace those of base, objects merge recursively. */
+int cfg_merge(struct cJSON *base, const struct cJSON *over);
+
+#endif
