@@ -281,7 +281,6 @@ out:
 static int parse(const char *source, const char *text, size_t len,
 		 const struct fb_override *ov, size_t n_ov, bool pixels_only, struct fb_batch *out)
 {
-	const char *end = NULL, *nul = memchr(text, '\0', len);
 	cJSON *doc;
 	const cJSON *jobs, *defaults;
 	struct ctx c = { .source = source, .index = -1, .ov = ov, .n_ov = n_ov };
@@ -289,26 +288,13 @@ static int parse(const char *source, const char *text, size_t len,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	/* cJSON would end a string at a NUL byte and read on after it. */
-	if (nul)
-		return cfg_syntax_error(source, text, len, nul);
-	doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
-	if (!doc)
-		return cfg_syntax_error(source, text, len, cJSON_GetErrorPtr());
-	/* Anything after the value but white space is an error too. */
-	while (end && end < text + len && memchr(" \t\r\n", *end, 4))
-		end++;
-	if (end && end < text + len) {
-		cJSON_Delete(doc);
-		return cfg_syntax_error(source, text, len, end);
-	}
+	if (cfg_parse_text(source, text, len, &doc) < 0)
+		return -1;
 	if (!cJSON_IsObject(doc)) {
 		rc = fb_error("%s: expected a JSON object (a job, or {\"defaults\", \"jobs\"}), got %s",
 			      source, cfg_show(doc));
 		goto out;
 	}
-	if (cfg_check_duplicates(source, doc, "") < 0)
-		goto out;
 	if (pixels_only) {
 		static const char *const pixel_keys[] = { "kernel", "input", "width", "height",
 							   "params" };

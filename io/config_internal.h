@@ -85,6 +85,20 @@ int cfg_get_frames(const struct ctx *c, const struct cJSON *v, struct fb_job *jo
 int cfg_check_collisions(const struct fb_batch *b, const struct ctx *base,
 			 const struct cJSON *doc, const struct cJSON *jobs);
 
+/* Arrays and objects nest at most this deep in a config (a job needs 5:
+ * params.ops[i].matrix[r]); deeper is refused before cJSON parses it. */
+#define FB_CONFIG_MAX_DEPTH 32
+
+/* Parses text (len bytes) read from source into *out: syntax errors with line and
+ * column, and what cJSON would let through refused (NUL in strings, nesting deeper
+ * than FB_CONFIG_MAX_DEPTH, repeated keys). 0, or -1 after reporting. */
+int cfg_parse_text(const char *source, const char *text, size_t len, struct cJSON **out);
+
+/* An override's value: *out gets the parsed JSON, or NULL when text is not JSON (the
+ * caller takes it as a string). -1 after reporting a value that is JSON but holds what
+ * cfg_parse_text() refuses. */
+int cfg_parse_value(const char *label, const char *text, struct cJSON **out);
+
 /* Refuses repeated keys and keys with control characters anywhere in v; source and
  * path name it in messages. */
 int cfg_check_duplicates(const char *source, const struct cJSON *v, const char *path);

@@ -9,8 +9,6 @@
 #include <cJSON.h>
 #include <string.h>
 
-int cfg_check_duplicates(const char *source, const cJSON *v, const char *path);
-
 /* Sets the value at a dotted path, creating objects on the way. */
 int cfg_apply_override(const struct fb_override *o, cJSON *job)
 {
@@ -18,16 +16,13 @@ int cfg_apply_override(const struct fb_override *o, cJSON *job)
 	const char *path = o->path;
 	cJSON *obj = job, *value;
 
-	/* The whole value must be JSON: "5x" is the string "5x", not 5 and some junk. */
-	value = o->literal ? NULL : cJSON_ParseWithOpts(o->value, NULL, true);
+	value = NULL;
+	if (!o->literal && cfg_parse_value(o->label, o->value, &value) < 0)
+		return -1;
 	if (!value)	/* not JSON: take it as a string, so --set x=histogram works */
 		value = cJSON_CreateString(o->value);
 	if (!value)
 		return fb_error("out of memory");
-	if (cfg_check_duplicates(o->label, value, "") < 0) {
-		cJSON_Delete(value);
-		return -1;
-	}
 	for (;;) {
 		size_t n = strcspn(path, ".");
 		cJSON *next;

@@ -1,6 +1,6 @@
 /* config_syntax.c: JSON text to a tree, and what cJSON lets through that a config must
- * not hold: repeated keys, control characters in keys; syntax errors with line and
- * column. */
+ * not hold: NUL characters in strings, nesting deep enough to exhaust a small stack,
+ * repeated keys, control characters in keys; syntax errors with line and column. */
 #include "runtime/compat.h"
 
 #include "config_internal.h"
@@ -69,23 +69,30 @@ static bool ends_too_soon(const char *text, size_t len)
 	return eof;
 }
 
+/* The line and column (in characters, from 1) of at in text. */
+static void position(const char *text, const char *at, size_t *line, size_t *col)
+{
+	*line = *col = 1;
+	for (const char *p = text; p < at; p++) {
+		if (*p == '\n') {
+			++*line;
+			*col = 1;
+		} else if ((*p & 0xc0) != 0x80) {	/* a character, not inside one */
+			++*col;
+		}
+	}
+}
+
 int cfg_syntax_error(const char *source, const char *text, size_t len, const char *at)
 {
-	size_t line = 1, col = 1, n = 0;
+	size_t line, col, n = 0;
 	char near[16];
 
 	if (!at || at < text || at > text + len)
 		at = text + len;
 	if (len > 0 && at == text + len - 1 && *at != '\0' && ends_too_soon(text, len))
 		at = text + len;
-	for (const char *p = text; p < at; p++) {
-		if (*p == '\n') {
-			line++;
-			col = 1;
-		} else if ((*p & 0xc0) != 0x80) {	/* a character, not inside one */
-			col++;
-		}
-	}
+	position(text, at, &line, &col);
 	if (at == text + len)
 		return fb_error("%s:%zu:%zu: invalid JSON: unexpected end of file", source, line, col);
 	if (*at == '\0')
@@ -97,4 +104,117 @@ int cfg_syntax_error(const char *source, const char *text, size_t len, const cha
 	if (n == 0)
 		return fb_error("%s:%zu:%zu: invalid JSON at the end of the line", source, line, col);
 	return fb_error("%s:%zu:%zu: invalid JSON near '%s'", source, line, col, near);
+}
+
+/* Reads past the string whose opening quote is at p; returns the byte after its closing
+ * quote (or end), and sets *nul to its first \u0000 escape, if any. */
+static const char *skip_string(const char *p, const char *end, const char **nul)
+{
+	for (p++; p < end && *p != '"'; p++) {
+		if (*p != '\\' || p + 1 >= end)
+			continue;
+		if (p[1] == 'u' && end - p >= 6 && memcmp(p + 2, "0000", 4) == 0 && !*nul)
+			*nul = p;
+		p++;	/* the escaped character: \" does not end the string */
+	}
+	return p < end ? p + 1 : end;
+}
+
+/* What the lexical scan found: the first problem in text order. */
+struct scan {
+	const char *at;
+	enum { SCAN_OK, SCAN_NUL, SCAN_DEEP } what;
+};
+
+/* One pass over the text before cJSON sees it. cJSON ends a string at a \u0000
+ * escape and keeps the rest out of sight ("notes.txt\u0000.png" would be the path
+ * notes.txt), and cJSON's parser, cJSON_Delete() and the walkers here recurse once a
+ * level: nesting is bounded first, so that no stack, however small, runs out. The scan
+ * only needs to find strings and brackets; the parser judges the rest. */
+static struct scan scan(const char *text, size_t len)
+{
+	const char *end = text + len;
+	unsigned depth = 0;
+
+	for (const char *p = text; p < end;) {
+		const char *nul = NULL;
+
+		if (*p == '"') {
+			p = skip_string(p, end, &nul);
+			if (nul)
+				return (struct scan){ nul, SCAN_NUL };
+			continue;
+		}
+		if ((*p == '[' || *p == '{') && ++depth > FB_CONFIG_MAX_DEPTH)
+			return (struct scan){ p, SCAN_DEEP };
+		if ((*p == ']' || *p == '}') && depth > 0)
+			depth--;
+		p++;
+	}
+	return (struct scan){ NULL, SCAN_OK };
+}
+
+/* Reports what scan() found; where names the place ("configs/x.json:3:14" or
+ * "--set params"). Returns -1. */
+static int scan_error(const char *where, struct scan sc)
+{
+	if (sc.what == SCAN_NUL)
+		return fb_error("%s: a string holds \\u0000 (a NUL character), which no field "
+				"of a config may hold", where);
+	return fb_error("%s: nested deeper than %d levels of arrays and objects; no "
+			"config needs more", where, FB_CONFIG_MAX_DEPTH);
+}
+
+int cfg_parse_text(const char *source, const char *text, size_t len, cJSON **out)
+{
+	const char *end = NULL, *nul = memchr(text, '\0', len);
+	struct scan sc;
+	cJSON *doc;
+
+	*out = NULL;
+	/* cJSON would end a string at a NUL byte and read on after it. */
+	if (nul)
+		return cfg_syntax_error(source, text, len, nul);
+	sc = scan(text, len);
+	if (sc.what != SCAN_OK) {
+		char where[1100];
+		size_t line, col;
+
+		position(text, sc.at, &line, &col);
+		snprintf(where, sizeof(where), "%s:%zu:%zu", source, line, col);
+		return scan_error(where, sc);
+	}
+	doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (!doc)
+		return cfg_syntax_error(source, text, len, cJSON_GetErrorPtr());
+	/* Anything after the value but white space is an error too. */
+	while (end && end < text + len && memchr(" \t\r\n", *end, 4))
+		end++;
+	if (end && end < text + len) {
+		cJSON_Delete(doc);
+		return cfg_syntax_error(source, text, len, end);
+	}
+	if (cfg_check_duplicates(source, doc, "") < 0) {
+		cJSON_Delete(doc);
+		return -1;
+	}
+	*out = doc;
+	return 0;
+}
+
+int cfg_parse_value(const char *label, const char *text, cJSON **out)
+{
+	struct scan sc = scan(text, strlen(text));
+
+	*out = NULL;
+	if (sc.what != SCAN_OK)
+		return scan_error(label, sc);
+	/* The whole value must be JSON: "5x" is the string "5x", not 5 and some junk. */
+	*out = cJSON_ParseWithOpts(text, NULL, true);
+	if (*out && cfg_check_duplicates(label, *out, "") < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }

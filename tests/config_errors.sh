@@ -42,6 +42,9 @@ list_files() {
 #   NOCONF=1     pass no config path (the arguments give one, or none)
 #   SKIP=WHY     skip the case, saying why
 #   AS_NOBODY=1  run forkband as the user nobody (when root: root may write anywhere)
+#   STACK=KIB    run it under `ulimit -s KIB` (a small stack must not crash it)
+#   CHECK=CMD    shell code run in the folder afterwards that must succeed (a file the
+#                case must leave unchanged, say)
 t() {
 	local name=$1 pattern=$2
 	shift 2
@@ -70,7 +73,8 @@ t() {
 		chmod 755 "$top" "$dir"
 		chmod 644 "$dir/bad.json"
 	fi
-	(cd "$dir" && exec timeout 60 "${as[@]}" "${wrap[@]}" "$bin" run "${args[@]}") \
+	(cd "$dir" && { [ -z "${STACK:-}" ] || ulimit -s "$STACK"; } &&
+		exec timeout 60 "${as[@]}" "${wrap[@]}" "$bin" run "${args[@]}") \
 		>"$dir.out/stdout" 2>"$dir.out/stderr" </dev/null
 	got=$?
 	list_files "$dir" >"$dir.out/after"
@@ -93,6 +97,9 @@ t() {
 	fi
 	[ -s "$dir.out/stdout" ] && why="${why:+$why; }stdout is not empty"
 	[ -n "$new" ] && why="${why:+$why; }new files: $new"
+	if [ -n "${CHECK:-}" ] && ! (cd "$dir" && eval "$CHECK"); then
+		why="${why:+$why; }check failed: $CHECK"
+	fi
 	if [ -z "$why" ]; then
 		echo "ok   $name"
 	else
@@ -136,6 +143,20 @@ EOF
 t syntax-empty-file 'bad.json:1:1: invalid JSON: unexpected end of file' </dev/null
 SETUP='printf "{\"kernel\": \"mandelbrot\", \"width\": 8, \"height\": 8}\\0" >bad.json' \
 	t syntax-nul-byte 'bad.json:1:50: invalid JSON: a NUL byte' </dev/null
+# cJSON ends a string at \u0000 and would hide the rest from every check.
+SETUP='echo notes >notes.txt' CHECK='[ "$(cat notes.txt)" = notes ]' \
+	t nul-in-output-path 'a string holds \u0000 (a NUL character)' <<EOF
+{ $J, "output": { "png": "notes.txt\u0000.png" } }
+EOF
+t nul-in-key 'a string holds \u0000' <<<"{ $J, \"width\u0000evil\": 9 }"
+t nul-in-set-value '--set output.png: a string holds \u0000' \
+	--set 'output.png="bad.json\u0000.png"' <<<"{ $J }"
+t nul-escaped-backslash-is-not-nul 'unknown key' <<<"{ $J, \"params\": { \"x\\\\u0000\": 1 } }"
+# Nesting is bounded before anything recurses: no stack, however small, runs out.
+STACK=256 t nested-999-deep-small-stack 'nested deeper than 32 levels' \
+	<<<"{ $J, \"params\": $(printf '%0.s[' {1..999})$(printf '%0.s]' {1..999}) }"
+STACK=256 t nested-999-deep-in-set '--set params: nested deeper than 32 levels' \
+	--set "params=$(printf '%0.s{"a":' {1..999})1$(printf '%0.s}' {1..999})" <<<"{ $J }"
 t top-level-array 'bad.json: expected a JSON object' <<EOF
 [{ $J }]
 EOF
