@@ -623,6 +623,7 @@ int fb_cmd_scale(int argc, char **argv)
 	struct fb_study st = { 0 };
 	int status = FB_EXIT_USAGE;
 	size_t points;
+	char shown[1024];
 
 	if (parse_args(argc, argv, &a) < 0 || load_jobs(&a, &jobs) < 0)
 		goto out;
@@ -648,9 +649,10 @@ int fb_cmd_scale(int argc, char **argv)
 	}
 	cpu_model(st.cpu_model, sizeof(st.cpu_model));
 
+	fb_escape(shown, sizeof(shown), st.config);	/* a terminal reads it */
 	printf("%s scaling of %s: %ux%u %s; %zu schedule%s x %zu worker count%s, %u run%s "
 	       "after %u warm-up%s each; %u CPUs%s\n",
-	       a.weak ? "weak" : "strong", st.config, jobs.batch[0].job[0].width,
+	       a.weak ? "weak" : "strong", shown, jobs.batch[0].job[0].width,
 	       jobs.batch[0].job[0].height, jobs.batch[0].job[0].kernel->name, a.n_schedules,
 	       a.n_schedules == 1 ? "" : "s", a.n_workers, a.n_workers == 1 ? "" : "s",
 	       a.repeat, a.repeat == 1 ? "" : "s", a.warmup, a.warmup == 1 ? "" : "s", st.cpus,

@@ -353,7 +353,8 @@ static int parse(const char *source, const char *text, size_t len,
 	for (size_t i = 0; i < out->n; i++) {
 		struct fb_job *job = &out->job[i];
 		const cJSON *obj = jobs ? cJSON_GetArrayItem(jobs, (int)i) : doc;
-		size_t label_len = strlen(source) + 32;
+		char *shown;
+		size_t label_len;
 
 		c.index = jobs ? (int)i : -1;
 		c.job = obj;
@@ -362,15 +363,19 @@ static int parse(const char *source, const char *text, size_t len,
 			rc = fb_error("%s: jobs[%zu]: expected an object, got %s", source, i, cfg_show(obj));
 			goto out;
 		}
-		job->label = malloc(label_len);
+		shown = fb_escape_dup(source);	/* labels reach the terminal */
+		label_len = shown ? strlen(shown) + 32 : 0;
+		job->label = shown ? malloc(label_len) : NULL;
 		if (!job->label) {
+			free(shown);
 			rc = fb_error("out of memory");
 			goto out;
 		}
 		if (jobs)
-			snprintf(job->label, label_len, "%s: jobs[%zu]", source, i);
+			snprintf(job->label, label_len, "%s: jobs[%zu]", shown, i);
 		else
-			snprintf(job->label, label_len, "%s", source);
+			snprintf(job->label, label_len, "%s", shown);
+		free(shown);
 		if (build_job(&c, defaults, obj, job) < 0)
 			goto out;
 	}

@@ -41,12 +41,56 @@ void fb_error_capture_end(struct fb_error_capture *c)
 	fb_error_set_sink(c->saved, c->saved_ctx);
 }
 
+size_t fb_escape(char *out, size_t len, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char esc[5] = { (char)ch, 0 };
+
+		if (ch == '\n' || ch == '\t' || ch == '\r') {
+			esc[0] = '\\';
+			esc[1] = ch == '\n' ? 'n' : ch == '\t' ? 't' : 'r';
+		} else if (ch < 0x20 || ch == 0x7f) {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[ch >> 4];
+			esc[3] = hex[ch & 15];
+		}
+		for (const char *e = esc; *e; e++, n++)
+			if (n + 1 < len)
+				out[n] = *e;
+	}
+	if (len)
+		out[n < len ? n : len - 1] = '\0';
+	return n;
+}
+
+char *fb_escape_dup(const char *s)
+{
+	size_t n = fb_escape(NULL, 0, s) + 1;
+	char *out = malloc(n);
+
+	if (out)
+		fb_escape(out, n, s);
+	return out;
+}
+
 static void emit(const char *msg)
 {
-	if (sink)
+	char line[4200];
+
+	if (sink) {
 		sink(msg, sink_ctx);
-	else
-		fprintf(stderr, "%s: %s\n", program, msg);
+		return;
+	}
+	/* The one place every message passes on its way to the terminal: whatever a
+	 * message quotes (a file name, an option, a variable) stays one line, with no
+	 * byte that a terminal would act on. */
+	fb_escape(line, sizeof(line), msg);
+	fprintf(stderr, "%s: %s\n", program, line);
 }
 
 int fb_error(const char *fmt, ...)

@@ -5,7 +5,8 @@
  * stop, the subject first (`cannot map 4096 bytes of shared memory: Cannot allocate
  * memory`). Only main() decides the exit status.
  *
- * By default a message goes to stderr as one line, prefixed with the program name.
+ * By default a message goes to stderr as one line, prefixed with the program name, its
+ * control characters escaped (fb_escape()).
  * A program (or a test) may install a sink to collect messages instead.
  */
 #ifndef FORKBAND_ERROR_H
@@ -18,6 +19,16 @@ int fb_error(const char *fmt, ...) FB_PRINTF(1, 2);
 
 /* Like fb_error(), with ": <strerror(errno)>" appended (errno is read on entry). */
 int fb_error_errno(const char *fmt, ...) FB_PRINTF(1, 2);
+
+/* Writes s to out (len bytes, NUL-terminated, cut short if need be) with every control
+ * character escaped: \n, \t, \r, else \xNN (ESC is \x1b, DEL \x7f). Returns the
+ * length the whole escaped string needs, without the NUL. The default sink escapes
+ * every message this way, so that a message is always one line and never moves the
+ * cursor or clears a terminal, whatever it quotes. */
+size_t fb_escape(char *out, size_t len, const char *s);
+
+/* fb_escape() into a malloc()ed string; NULL when out of memory. */
+char *fb_escape_dup(const char *s);
 
 /* The prefix printed before each message by the default sink ("forkband"). */
 void fb_error_set_program(const char *name);

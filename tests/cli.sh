@@ -197,4 +197,38 @@ echo "precious" >"$dir/keep.png"
 expect 2 "bad config with an existing output" -- "$bin" run -q --set params.max_iter=0 -o "$dir/keep.png"
 [ "$(cat "$dir/keep.png")" = precious ] && ok "existing output untouched" || bad "existing output was changed"
 
+# Control characters from the command line or the environment never reach the terminal
+# raw: every message is one line with them escaped (\x1b, \n), whatever quotes them.
+esc=$'\x1b[2J' nl=$'a\nb'
+raw_ctl() { LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <"$dir/stderr"); }
+check_escaped() {
+	local what=$1
+	if [ "$(wc -l <"$dir/stderr")" != 1 ] || raw_ctl || ! grep -qF -e '\x1b' -e '\n' "$dir/stderr"; then
+		bad "$what: not one line with escapes: $(od -c "$dir/stderr" | head -3)"
+	else ok "$what: one escaped line"; fi
+}
+printf '{"kernel": "mandelbrot", "width": 4, "height": 4}\n' >"$dir/c${esc}.json"
+(cd "$dir" && "$bin" run "c${esc}.json" >"$dir/stdout" 2>"$dir/stderr")
+check_escaped "summary of a config whose name holds ESC"
+expect 2 "config name with ESC" -- "$bin" run "${esc}clear.json"
+check_escaped "config name with ESC"
+expect 2 "config name with a newline" -- "$bin" run "$nl.json"
+check_escaped "config name with a newline"
+expect 2 "command with ESC" -- "$bin" "$esc"
+check_escaped "command with ESC"
+expect 2 "unknown option with ESC" -- "$bin" run "--$esc"
+check_escaped "unknown option with ESC"
+expect 2 "--set with a newline" -- "$bin" run --set "$nl=1"
+check_escaped "--set with a newline"
+expect 2 "--isa with ESC" -- "$bin" run --isa "$esc"
+check_escaped "--isa with ESC"
+expect 2 "--timeout with a newline" -- "$bin" run --timeout "1$nl"
+check_escaped "--timeout with a newline"
+expect 2 "scale --workers with ESC" -- "$bin" scale --workers "$esc"
+check_escaped "scale --workers with ESC"
+expect 2 "kernels with ESC" -- "$bin" kernels "$esc"
+check_escaped "kernels with ESC"
+FORKBAND_FAULT="$esc" expect 2 "FORKBAND_FAULT with ESC" -- "$bin" run -q
+check_escaped "FORKBAND_FAULT with ESC"
+
 exit $fail
