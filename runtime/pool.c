@@ -135,7 +135,10 @@ struct run {
 	unsigned alive;
 	unsigned deaths;
 	bool reran;		/* the one rerun after a dead lock holder is spent */
-	struct strike { uint32_t y0; unsigned n; } strikes[FB_POOL_MAX_DEATHS + 1];
+	/* Deaths per chunk: the rows from y0 in step `step` (0 for a pass without steps).
+	 * A stepped pass redoes the same rows every step: a death in step 1717 and one in
+	 * step 3529 are chance, not the rows' fault. */
+	struct strike { uint32_t step, y0; unsigned n; } strikes[FB_POOL_MAX_DEATHS + 1];
 	unsigned n_strikes;
 	char **events;
 	unsigned n_events;
@@ -222,7 +225,8 @@ static void work_step(struct run *r, unsigned w, uint32_t owner)
 		uint32_t y0 = me->y0, y1 = me->y1;
 		uint64_t t0, busy;
 
-		fb_fault_before_chunk(pass->name, w, y0);
+		fb_fault_before_chunk(pass->name, r->stepped ? __atomic_load_n(&r->ctl->committed,
+				      __ATOMIC_ACQUIRE) & ~STEPS_STOP : 0, w, y0);
 		if (r->partial)
 			memset(r->partial, 0, pass->partial_size);
 		t0 = fb_now_ns();
@@ -303,6 +307,18 @@ static void block_term(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &term, old);
 }
 
+/* In a worker: the parent's handler of sig gives way to the default action, but a
+ * signal the parent was started with ignored (nohup, a shell's background job) stays
+ * ignored, as it would in any child: the parent's handlers only ever replace a
+ * disposition that was not SIG_IGN. */
+static void default_unless_ignored(int sig)
+{
+	struct sigaction old;
+
+	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		signal(sig, SIG_DFL);
+}
+
 /* Forks the worker for slot w, starting at step `first`. */
 static int launch(struct run *r, unsigned w, unsigned first)
 {
@@ -316,8 +332,8 @@ static int launch(struct run *r, unsigned w, unsigned first)
 		 * alone kills it, like any other signal. */
 		signal(SIGINT, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		default_unless_ignored(SIGTERM);
+		default_unless_ignored(SIGALRM);
 		active_pid = NULL;
 		sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
 		/* Die with the parent; if it is already gone, do not start. */
@@ -433,13 +449,17 @@ static void add_event(struct run *r, const char *fmt, ...)
 		r->n_events++;
 }
 
-/* One more death in the rows starting at y0; returns how many there have been. */
+/* One more death in the rows starting at y0, in the step under way (the pass's only
+ * one if it has no steps); returns how many there have been there. */
 static unsigned strike(struct run *r, uint32_t y0)
 {
+	uint32_t step = r->stepped ? __atomic_load_n(&r->ctl->committed, __ATOMIC_ACQUIRE) &
+				     ~STEPS_STOP : 0;
+
 	for (unsigned i = 0; i < r->n_strikes; i++)
-		if (r->strikes[i].y0 == y0)
+		if (r->strikes[i].step == step && r->strikes[i].y0 == y0)
 			return ++r->strikes[i].n;
-	r->strikes[r->n_strikes] = (struct strike){ y0, 1 };
+	r->strikes[r->n_strikes] = (struct strike){ step, y0, 1 };
 	r->n_strikes++;
 	return 1;
 }
