@@ -71,19 +71,12 @@ void fb_overrides_free(struct fb_overrides *o)
 static int load_from_png(const char *path, const struct fb_overrides *o,
 			 struct fb_batch *batch)
 {
-	char *text, *source;
+	char *text;
 	int rc;
 
 	if (fb_png_read_text(path, "forkband:config", &text) < 0)
 		return -1;
-	source = malloc(strlen(path) + 32);
-	if (!source) {
-		free(text);
-		return fb_error("out of memory");
-	}
-	sprintf(source, "%s (forkband:config)", path);
-	rc = fb_config_parse_pixels(source, text, strlen(text), o->ov, o->n, batch);
-	free(source);
+	rc = fb_config_parse_pixels(path, text, strlen(text), o->ov, o->n, batch);
 	free(text);
 	return rc;
 }
@@ -100,27 +93,9 @@ int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batc
 			       strlen(fb_default_config), o->ov, o->n, batch);
 }
 
-int fb_cli_check_output(const char *option, const char *path, const struct fb_batch *batch)
+int fb_cli_check_output(const char *option, const char *path, struct fb_batch *batch)
 {
-	struct fb_error_capture cap;
-	int rc;
-
-	/* Checked like the outputs in the config, and named by its option. */
-	fb_error_capture_begin(&cap);
-	rc = fb_config_check_output(path);
-	fb_error_capture_end(&cap);
-	if (rc < 0)
-		return fb_error("%s: %s", option, cap.msg);
-	for (size_t j = 0; j < batch->n; j++) {
-		const struct fb_job *job = &batch->job[j];
-		const char *outs[] = { job->png, job->raw, job->report };
-
-		for (size_t k = 0; k < FB_ARRAY_LEN(outs); k++)
-			if (outs[k] && fb_same_file_path(outs[k], path))
-				return fb_error("%s: '%s' is also an output of %s", option, path,
-						job->label);
-	}
-	return 0;
+	return fb_config_add_output(batch, option, path);
 }
 
 int fb_cli_set_isa(const char *cmd, const char *name)
@@ -164,10 +139,16 @@ int fb_cli_bad_option(const char *cmd, char **argv, int c, const char *twins,
 {
 	char name[64], msg[160];
 
+	const char *word = argv[optind - 1];
+	bool long_with_value = strncmp(word, "--", 2) == 0 && strchr(word, '=');
+
 	option_name(argv, twins, name, sizeof(name));
 	if (c == ':')
 		snprintf(msg, sizeof(msg), "%s: %s needs a value", cmd, name);
-	else if (optopt && strchr(no_value, optopt))	/* --quiet=x answers '?' too */
+	/* getopt_long() names a known option in optopt (0 for an unknown one), whatever
+	 * its value: --force=1 is a known option given a value, not an unknown option. */
+	else if ((optopt > 0 && optopt < 256 && strchr(no_value, optopt)) ||
+		 (optopt != 0 && long_with_value))
 		snprintf(msg, sizeof(msg), "%s: %s takes no value", cmd, name);
 	else
 		snprintf(msg, sizeof(msg), "%s: unknown option '%s'", cmd, name);

@@ -30,9 +30,9 @@ void fb_overrides_free(struct fb_overrides *o);
  * forkband wrote, or (config NULL) the built-in default job. 0, or -1 after reporting. */
 int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batch *batch);
 
-/* Checks a path given by an option (`--report`, `--csv`): writable, and not also an
- * output of a job. 0, or -1 after reporting as "OPTION: ...". */
-int fb_cli_check_output(const char *option, const char *path, const struct fb_batch *batch);
+/* Checks a path given by an option (`--report`, `--csv`): writable, and no other file
+ * of the run (fb_config_add_output()). 0, or -1 after reporting as "OPTION: ...". */
+int fb_cli_check_output(const char *option, const char *path, struct fb_batch *batch);
 
 /* `--isa NAME` of `forkband CMD`: sets the process-wide instruction set of the escape
  * kernels (kernels/isa.h), before any worker forks. 0, or -1 after reporting a name

@@ -45,6 +45,14 @@ void fb_job_result_free(struct fb_job_result *res);
  * FORKBAND_TEST_MEMAVAILABLE (bytes) stands in for MemAvailable, for the tests. */
 int fb_check_memory(const struct fb_batch *batch);
 
+/* MemAvailable in bytes, lowered to what the cgroup limits leave; SIZE_MAX when it
+ * cannot be read (no check then). FORKBAND_TEST_MEMAVAILABLE stands in for it. */
+size_t fb_available_memory(void);
+
+/* The policy the config checks follow (io/config.h): --force, and the memory
+ * available as the budget of input images. */
+void fb_set_config_policy(bool force);
+
 /* The one-line summary of a finished job, as printed on stderr. */
 void fb_print_summary(const struct fb_job_result *res);
 

@@ -625,7 +625,10 @@ int fb_cmd_scale(int argc, char **argv)
 	size_t points;
 	char shown[1024];
 
-	if (parse_args(argc, argv, &a) < 0 || load_jobs(&a, &jobs) < 0)
+	if (parse_args(argc, argv, &a) < 0)
+		goto out;
+	fb_set_config_policy(a.force);
+	if (load_jobs(&a, &jobs) < 0)
 		goto out;
 	if ((a.csv && fb_cli_check_output("--csv", a.csv, &jobs.batch[0]) < 0) ||
 	    (a.json && fb_cli_check_output("--json", a.json, &jobs.batch[0]) < 0) ||

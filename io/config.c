@@ -6,6 +6,7 @@
 #include "matgen.h"
 #include "npy.h"
 #include "outfile.h"
+#include "pathset.h"
 #include "png_read.h"
 #include "runtime/error.h"
 #include "runtime/pool.h"
@@ -118,11 +119,12 @@ static int check_size(const struct ctx *c, struct fb_job *job)
 	return 0;
 }
 
-/* The input image of a filtering kernel: decoded now, so that a broken PNG is a config
- * error found before any job of a batch runs; its size is the job's. */
+/* The input image of a filtering kernel, its header only: its size is the job's. Its
+ * pixels are decoded by decode_input(), once the job is known to fit. */
 static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
 	const cJSON *in = cJSON_GetObjectItemCaseSensitive(obj, "input");
+	const struct fb_png_limits header = { .header_only = true };
 	struct fb_error_capture cap;
 	int rc;
 
@@ -135,7 +137,9 @@ static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 		if (cJSON_GetObjectItemCaseSensitive(obj, k))
 			return cfg_error(c, k, "the input image sets the size: leave %s out", k);
 	fb_error_capture_begin(&cap);
-	rc = fb_png_read_image(in->valuestring, NULL, &job->input_image);
+	rc = cfg_check_input(in->valuestring);
+	if (rc == 0)
+		rc = fb_png_read_image(in->valuestring, &header, &job->input_image);
 	fb_error_capture_end(&cap);
 	if (rc < 0)
 		return cfg_error(c, "input", "%s", cap.msg);
@@ -144,6 +148,32 @@ static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 		return fb_error("out of memory");
 	job->width = job->input_image.width;
 	job->height = job->input_image.height;
+	return 0;
+}
+
+/* Decodes the input image whose header get_input() read: now, so that a broken PNG
+ * is a config error found before any job of a batch runs, but only once the whole job
+ * is known to fit the memory the policy allows (a small file may claim a huge image). */
+static int decode_input(const struct ctx *c, struct fb_job *job)
+{
+	struct fb_png_limits lim = { 0 };
+	struct fb_error_capture cap;
+	int rc;
+
+	if (cfg_policy.input_budget && job->footprint > cfg_policy.input_budget) {
+		char a[32], b[32];
+
+		fb_format_size(a, sizeof(a), (double)job->footprint);
+		fb_format_size(b, sizeof(b), (double)cfg_policy.input_budget);
+		return cfg_error(c, "input", "'%s' is a %ux%u image: the job needs %s of memory; "
+				 "%s is available (--force runs it anyway)", job->input,
+				 job->width, job->height, a, b);
+	}
+	fb_error_capture_begin(&cap);
+	rc = fb_png_read_image(job->input, &lim, &job->input_image);
+	fb_error_capture_end(&cap);
+	if (rc < 0)
+		return cfg_error(c, "input", "%s", cap.msg);
 	return 0;
 }
 
@@ -232,7 +262,9 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 	v = cJSON_GetObjectItemCaseSensitive(obj, "output");
 	if (v && validate_output(c, v, job) < 0)
 		return -1;
-	return check_size(c, job);
+	if (check_size(c, job) < 0)
+		return -1;
+	return job->kernel->input ? decode_input(c, job) : 0;
 }
 
 
@@ -255,8 +287,17 @@ void fb_batch_free(struct fb_batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		job_free(&b->job[i]);
 	free(b->job);
+	fb_pathset_free(b->paths);
 	b->job = NULL;
 	b->n = 0;
+	b->paths = NULL;
+}
+
+struct fb_config_policy cfg_policy;
+
+void fb_config_set_policy(const struct fb_config_policy *p)
+{
+	cfg_policy = *p;
 }
 
 static int build_job(const struct ctx *c, const cJSON *defaults, const cJSON *job_obj,
@@ -278,11 +319,12 @@ out:
 	return rc;
 }
 
-static int parse(const char *source, const char *text, size_t len,
+/* file: the file the text came from (a config, or a PNG holding a job), NULL if none. */
+static int parse(const char *source, const char *file, const char *text, size_t len,
 		 const struct fb_override *ov, size_t n_ov, bool pixels_only, struct fb_batch *out)
 {
 	cJSON *doc;
-	const cJSON *jobs, *defaults;
+	const cJSON *jobs, *defaults, *item;
 	struct ctx c = { .source = source, .index = -1, .ov = ov, .n_ov = n_ov };
 	size_t n;
 	int rc = -1;
@@ -350,9 +392,12 @@ static int parse(const char *source, const char *text, size_t len,
 		goto out;
 	}
 	out->n = n;
-	for (size_t i = 0; i < out->n; i++) {
+	/* The jobs are walked as the list they are: cJSON_GetArrayItem() starts from the
+	 * head each time, which made a 100,000-job batch quadratic. */
+	item = jobs ? jobs->child : doc;
+	for (size_t i = 0; i < out->n; i++, item = item->next) {
 		struct fb_job *job = &out->job[i];
-		const cJSON *obj = jobs ? cJSON_GetArrayItem(jobs, (int)i) : doc;
+		const cJSON *obj = item;
 		char *shown;
 		size_t label_len;
 
@@ -379,7 +424,7 @@ static int parse(const char *source, const char *text, size_t len,
 		if (build_job(&c, defaults, obj, job) < 0)
 			goto out;
 	}
-	rc = cfg_check_collisions(out, &c, doc, jobs);
+	rc = cfg_check_collisions(out, &c, file, doc, jobs);
 out:
 	cJSON_Delete(doc);
 	if (rc < 0)
@@ -390,13 +435,22 @@ out:
 int fb_config_parse(const char *source, const char *text, size_t len,
 		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out)
 {
-	return parse(source, text, len, ov, n_ov, false, out);
+	return parse(source, NULL, text, len, ov, n_ov, false, out);
 }
 
-int fb_config_parse_pixels(const char *source, const char *text, size_t len,
+int fb_config_parse_pixels(const char *png_path, const char *text, size_t len,
 			   const struct fb_override *ov, size_t n_ov, struct fb_batch *out)
 {
-	return parse(source, text, len, ov, n_ov, true, out);
+	char *source = malloc(strlen(png_path) + 32);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!source)
+		return fb_error("out of memory");
+	sprintf(source, "%s (forkband:config)", png_path);
+	rc = parse(source, png_path, text, len, ov, n_ov, true, out);
+	free(source);
+	return rc;
 }
 
 int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
@@ -452,7 +506,7 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 		len += (size_t)got;
 	}
 	close(fd);
-	rc = fb_config_parse(path, text ? text : "", len, ov, n_ov, out);
+	rc = parse(path, path, text ? text : "", len, ov, n_ov, false, out);
 	free(text);
 	return rc;
 }

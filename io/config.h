@@ -26,6 +26,8 @@
 #include "kernels/kernel.h"
 #include "runtime/schedule.h"
 
+struct fb_pathset;
+
 /* Picture size used when a job gives none. */
 #define FB_DEFAULT_WIDTH 1920
 #define FB_DEFAULT_HEIGHT 1080
@@ -64,36 +66,51 @@ struct fb_job {
 struct fb_batch {
 	struct fb_job *job;
 	size_t n;
+	struct fb_pathset *paths;	/* every file the jobs read or write (io/pathset.h) */
 };
+
+/* What the command line decides about checks that a config cannot. */
+struct fb_config_policy {
+	bool force;		/* --force: replace read-only outputs */
+	uint64_t input_budget;	/* the most bytes a decoded input image may need (from the
+				 * memory available); 0: no limit but the reader's own */
+};
+
+/* Sets the policy for the parses that follow (default: all false and 0). */
+void fb_config_set_policy(const struct fb_config_policy *p);
 
 /* Parses and validates `text` (len bytes) as read from `source`. Returns 0 with *out
  * filled, or -1 after reporting the first problem. */
 int fb_config_parse(const char *source, const char *text, size_t len,
 		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out);
 
-/* As fb_config_parse(), for a job read back from a PNG's forkband:config chunk: it may
- * hold only the fields that determine pixels (kernel, width, height, params), so that
- * a PNG from elsewhere cannot choose output paths or run settings. */
-int fb_config_parse_pixels(const char *source, const char *text, size_t len,
+/* As fb_config_parse(), for a job read back from the forkband:config chunk of the PNG
+ * at png_path: it may hold only the fields that determine pixels (kernel, width,
+ * height, params), so that a PNG from elsewhere cannot choose output paths or run
+ * settings; no output may replace the PNG. */
+int fb_config_parse_pixels(const char *png_path, const char *text, size_t len,
 			   const struct fb_override *ov, size_t n_ov, struct fb_batch *out);
 
-/* Reads the file at path, then as fb_config_parse(). */
+/* Reads the file at path, then as fb_config_parse(); no output may replace the file. */
 int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 		   struct fb_batch *out);
 
 void fb_batch_free(struct fb_batch *b);
 
 /* Checks that path can be created: not a folder (nor "x/"), a name that leaves room
- * for the temporary file's, in an existing writable folder.
+ * for the temporary file's (the name a final symbolic link points at too), in an
+ * existing writable folder, and not a read-only file unless the policy forces.
  * Returns 0, or -1 after reporting. */
 int fb_config_check_output(const char *path);
+
+/* An output that the command line adds to the run (--report, scale's --csv): checked
+ * as fb_config_check_output() does, then against every file the batch reads or
+ * writes, and added to it. 0, or -1 after reporting "OPTION: ...". */
+int fb_config_add_output(struct fb_batch *b, const char *option, const char *path);
 
 /* The file name of the frame at `step` from an output.frames pattern (already checked:
  * one %d or %0Nd). */
 void fb_frame_path(const char *pattern, uint64_t step, char *out, size_t len);
-
-/* True if two output paths name the same file (same real folder, same base name). */
-bool fb_same_file_path(const char *a, const char *b);
 
 /* The fields of a job that determine its pixels (kernel, width, height, every param) as
  * compact JSON, the same for any run settings or output paths. malloc()ed. */

@@ -78,12 +78,21 @@ int cfg_validate_params(const struct ctx *c, const struct cJSON *obj, struct fb_
  * fb_config_check_output()); *out gets a copy. Absent (v NULL) is fine. */
 int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, char **out);
 
+/* An input file (a filter's PNG, a .npy operand): it exists and is a regular file, so
+ * that reading it cannot block. 0, or -1 after reporting. */
+int cfg_check_input(const char *path);
+
 /* output.frames of a stepping kernel. */
 int cfg_get_frames(const struct ctx *c, const struct cJSON *v, struct fb_job *job);
 
-/* No output of the run may be another output, an input or the config file. */
-int cfg_check_collisions(const struct fb_batch *b, const struct ctx *base,
+/* No output of the run may be another output, an input, a frame name or the config
+ * file (config_file, NULL when the jobs come from no file). Builds b->paths, to which
+ * the command line adds its own outputs (fb_config_add_output()). */
+int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char *config_file,
 			 const struct cJSON *doc, const struct cJSON *jobs);
+
+/* The policy the command line set (fb_config_set_policy()). */
+extern struct fb_config_policy cfg_policy;
 
 /* Arrays and objects nest at most this deep in a config (a job needs 5:
  * params.ops[i].matrix[r]); deeper is refused before cJSON parses it. */

@@ -136,7 +136,9 @@ static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
 		if (!cJSON_IsString(npy) || !*npy->valuestring || cfg_control_char(npy->valuestring))
 			return cfg_error(c, sub, "expected the path of a .npy file, got %s", cfg_show(npy));
 		fb_error_capture_begin(&cap);
-		rc = fb_npy_read_matrix(npy->valuestring, MAX_MATRIX_BYTES, &f);
+		rc = cfg_check_input(npy->valuestring);
+		if (rc == 0)
+			rc = fb_npy_read_matrix(npy->valuestring, MAX_MATRIX_BYTES, &f);
 		fb_error_capture_end(&cap);
 		if (rc < 0)
 			return cfg_error(c, sub, "%s", cap.msg);

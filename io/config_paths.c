@@ -1,10 +1,12 @@
 /* config_paths.c: every path a run reads or writes: output checks, frame name
- * patterns, and the collisions between outputs and inputs. */
+ * patterns, and the clashes between outputs, inputs and the config file (through
+ * io/pathset.h). */
 #include "runtime/compat.h"
 
 #include "config_internal.h"
 
 #include "outfile.h"
+#include "pathset.h"
 #include "runtime/error.h"
 
 #include <cJSON.h>
@@ -17,10 +19,45 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Whether this process may write the existing file st describes, judged by its mode
+ * bits for root too (root may write anything; a file without write bits is still one
+ * its owner marked read-only). */
+static bool writable(const char *path, const struct stat *st)
+{
+	if (geteuid() == 0)
+		return (st->st_mode & 0222) != 0;
+	return access(path, W_OK) == 0;
+}
+
+int cfg_check_input(const char *path)
+{
+	struct stat st;
+
+	/* stat() does not open: a FIFO cannot block here, as open() would. */
+	if (stat(path, &st) < 0)
+		return fb_error_errno("cannot open '%s'", path);
+	if (S_ISDIR(st.st_mode))
+		return fb_error("'%s' is a folder, expected a file", path);
+	if (!S_ISREG(st.st_mode))
+		return fb_error("'%s' is not a regular file (a pipe or a device): inputs are read "
+				"more than once and must be files", path);
+	return 0;
+}
+
+/* A file name must leave room for the temporary file's, ".<name>.XXXXXX". */
+static int check_name_length(const char *path, const char *name)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+
+	if (strlen(base) > NAME_MAX - 8)
+		return fb_error("cannot write '%s': file name%s longer than %d bytes", path,
+				name == path ? "" : " its symbolic link names is", NAME_MAX - 8);
+	return 0;
+}
+
 int fb_config_check_output(const char *path)
 {
 	size_t len = strlen(path);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char *target, *copy, *dir;
 	struct stat st, dst;
 	bool exists;
@@ -38,19 +75,25 @@ int fb_config_check_output(const char *path)
 	 * rename into place would fail only after the whole run. */
 	if (path[len - 1] == '/')
 		return fb_error("'%s' ends in '/', expected a file path", path);
-	/* The output is written to ".<name>.XXXXXX" first: that name must fit too. */
-	if (strlen(base) > NAME_MAX - 8)
-		return fb_error("cannot write '%s': file name longer than %d bytes", path,
-				NAME_MAX - 8);
+	if (check_name_length(path, path) < 0)
+		return -1;
 	target = fb_output_target(path);
 	if (!target)
 		return -1;
+	/* Through a symbolic link, the file written is the one it names. */
+	if (strcmp(target, path) != 0 && check_name_length(path, target) < 0) {
+		free(target);
+		return -1;
+	}
 	exists = stat(target, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
 		rc = fb_error("'%s' is a folder, expected a file path", path);
 	else if (exists && !S_ISREG(st.st_mode))
 		rc = fb_error("'%s' is not a regular file: outputs are written whole and renamed "
 			      "into place, which would replace it", path);
+	else if (exists && !cfg_policy.force && !writable(target, &st))
+		rc = fb_error("'%s' is read-only: forkband does not replace it (--force does)",
+			      path);
 	copy = strdup(target);
 	if (rc == 0 && !copy)
 		rc = fb_error("out of memory");
@@ -98,39 +141,15 @@ int cfg_get_path(const struct ctx *c, const cJSON *v, const char *path, char **o
 	return 0;
 }
 
-/* A frame file name pattern: one %d or %0Nd (N 1-9) for the frame's step, %% for a
- * percent sign, nothing else after a %. Returns the index of the conversion or -1. */
-static long frame_conversion(const char *pat)
-{
-	long at = -1;
-
-	for (const char *p = pat; *p; p++) {
-		if (*p != '%')
-			continue;
-		if (p[1] == '%') {
-			p++;
-			continue;
-		}
-		if (at >= 0)
-			return -1;
-		at = p - pat;
-		if (p[1] == '0' && p[2] >= '1' && p[2] <= '9' && p[3] == 'd')
-			p += 3;
-		else if (p[1] == 'd')
-			p += 1;
-		else
-			return -1;
-	}
-	return at;
-}
-
 /* output.frames: {"every": K, "png": "out/heat_%05d.png"}, for kernels that step. */
 int cfg_get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
 {
 	static const char *const keys[] = { "every", "png" };
 	const cJSON *png = cJSON_GetObjectItemCaseSensitive(v, "png");
+	const char *slash;
 	char first[4096];
 	int64_t every = 0;
+	long at;
 
 	if (!job->kernel->frames)
 		return cfg_error(c, "output.frames", "unknown key: %s takes no steps to film",
@@ -141,9 +160,13 @@ int cfg_get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
 		return -1;
 	if (!every)
 		return cfg_error(c, "output.frames.every", "missing; expected steps between frames");
-	if (!cJSON_IsString(png) || frame_conversion(png->valuestring) < 0)
+	if (!cJSON_IsString(png) || (at = fb_frame_conversion(png->valuestring)) < 0)
 		return cfg_error(c, "output.frames.png", "expected a file name with one %%d or "
 				 "%%05d for the step, such as \"out/heat_%%05d.png\", got %s", cfg_show(png));
+	slash = strrchr(png->valuestring, '/');
+	if (slash && slash - png->valuestring > at)
+		return cfg_error(c, "output.frames.png", "expected the step in the file name, not "
+				 "in a folder, got %s", cfg_show(png));
 	job->frames_every = (uint32_t)every;
 	job->frames_png = strdup(png->valuestring);
 	if (!job->frames_png)
@@ -165,7 +188,7 @@ int cfg_get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
 
 void fb_frame_path(const char *pattern, uint64_t step, char *out, size_t len)
 {
-	long at = frame_conversion(pattern);
+	long at = fb_frame_conversion(pattern);
 	int width = pattern[at + 1] == '0' ? pattern[at + 2] - '0' : 0;
 	size_t n = 0;
 
@@ -185,94 +208,149 @@ void fb_frame_path(const char *pattern, uint64_t step, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* Two outputs of the run must not be one file: the second would overwrite the first.
- * The later output is named as its field (so, in a batch, as the job or the defaults
- * that set it); jobs is the batch's array, or NULL for a lone job (doc). */
-int cfg_check_collisions(const struct fb_batch *b, const struct ctx *base,
-			    const cJSON *doc, const cJSON *jobs)
+
+/* How a job's use of a file is named in messages: "output.png", or in a batch
+ * "jobs[3].output.png". */
+static void describe(char *buf, size_t len, const cJSON *jobs, size_t j, const char *field)
 {
-	struct out {
-		const char *path;
-		size_t job;
-		const char *key;	/* in "output" */
-	} *all;
-	size_t n = 0;
-	int rc = 0;
-
-	all = calloc(b->n * 3 + 1, sizeof(*all));
-	if (!all)
-		return fb_error("out of memory");
-	for (size_t j = 0; j < b->n; j++) {
-		const struct fb_job *job = &b->job[j];
-
-		if (job->png)
-			all[n++] = (struct out){ job->png, j, "png" };
-		if (job->raw)
-			all[n++] = (struct out){ job->raw, j, job->kernel->raw_output };
-		if (job->report)
-			all[n++] = (struct out){ job->report, j, "report" };
-	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		for (size_t k = 0; k < i; k++) {
-			struct ctx c = *base;
-			char field[256], first[300];
-
-			if (!fb_same_file_path(all[i].path, all[k].path))
-				continue;
-			c.index = jobs ? (int)all[i].job : -1;
-			c.job = jobs ? cJSON_GetArrayItem(jobs, (int)all[i].job) : doc;
-			cfg_join(field, sizeof(field), "output", all[i].key);
-			if (jobs)
-				snprintf(first, sizeof(first), "jobs[%zu].output.%s", all[k].job,
-					 all[k].key);
-			else
-				snprintf(first, sizeof(first), "output.%s", all[k].key);
-			rc = cfg_error(&c, field, "'%s' is also written by %s", all[i].path, first);
-			break;
-		}
-	}
-	/* Inputs are read while the config is checked, before any job runs: a job cannot
-	 * read what another job of the batch writes (it would get the old file). Its own
-	 * output may be its input: filtering in place. */
-	for (size_t j = 0; j < b->n && rc == 0 && jobs; j++) {
-		for (size_t i = 0; i < n && b->job[j].input; i++) {
-			struct ctx c = *base;
-
-			if (all[i].job == j || !fb_same_file_path(b->job[j].input, all[i].path))
-				continue;
-			c.index = (int)j;
-			c.job = cJSON_GetArrayItem(jobs, (int)j);
-			rc = cfg_error(&c, "input", "'%s' is written by jobs[%zu].output.%s, but inputs "
-				       "are read before any job runs: run them as two batches",
-				       b->job[j].input, all[i].job, all[i].key);
-			break;
-		}
-	}
-	free(all);
-	return rc;
+	if (jobs)
+		snprintf(buf, len, "jobs[%zu].%s", j, field);
+	else
+		snprintf(buf, len, "%s", field);
 }
 
-bool fb_same_file_path(const char *a, const char *b)
+/* Reports a clash of the use `field` of path (in the job that c names) with an earlier
+ * use; returns -1. */
+static int clash_error(const struct ctx *c, const char *field, const char *path,
+		       enum fb_use use, const struct fb_pathset_clash *k)
 {
-	char *ca = strdup(a), *cb = strdup(b);
-	char ra[PATH_MAX], rb[PATH_MAX];
-	bool same;
+	char as[PATH_MAX + 16] = "";
 
-	if (!ca || !cb) {
-		free(ca);
-		free(cb);
-		return strcmp(a, b) == 0;
+	if (strcmp(path, k->path) != 0)
+		snprintf(as, sizeof(as), " ('%s')", k->path);
+	if (k->frames)
+		return cfg_error(c, field, "'%s' is a frame name that %s%s can write", path,
+				 k->what, as);
+	if (use == FB_USE_READ)
+		return cfg_error(c, field, "'%s' is written by %s%s, but inputs are read before "
+				 "any job runs: run them as two batches", path, k->what, as);
+	if (k->use == FB_USE_READ && strcmp(k->what, "the config file") == 0)
+		return cfg_error(c, field, "'%s' would replace the config file%s", path, as);
+	if (k->use == FB_USE_READ)
+		return cfg_error(c, field, "'%s' would replace %s%s, which the run reads: write "
+				 "to another file", path, k->what, as);
+	return cfg_error(c, field, "'%s' is also written by %s%s", path, k->what, as);
+}
+
+/* Adds one use of a job's file; -1 after reporting a clash or a failure. */
+static int add_use(struct fb_pathset *set, const struct ctx *c, const cJSON *jobs, size_t j,
+		   const char *field, const char *path, enum fb_use use)
+{
+	struct fb_pathset_clash k;
+	char what[300];
+	int rc;
+
+	describe(what, sizeof(what), jobs, j, field);
+	rc = fb_pathset_add(set, path, use, what, &k);
+	if (rc < 0)
+		return -1;	/* out of memory: reported */
+	return rc ? clash_error(c, field, path, use, &k) : 0;
+}
+
+int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char *config_file,
+			 const cJSON *doc, const cJSON *jobs)
+{
+	struct fb_pathset *set = fb_pathset_new();
+	struct fb_pathset_clash k;
+	const char *pa, *pb;
+	const cJSON *item;
+	char what[300];
+
+	if (!set)
+		return -1;
+	b->paths = set;
+	/* Frames first: each name added after them is checked against every pattern. */
+	for (size_t j = 0; j < b->n; j++) {
+		if (!b->job[j].frames_png)
+			continue;
+		describe(what, sizeof(what), jobs, j, "output.frames.png");
+		if (fb_pathset_add_frames(set, b->job[j].frames_png, what) < 0)
+			return -1;
 	}
-	/* Compare the real folders plus the base names: "./x.png" is "x.png". */
-	same = realpath(dirname(ca), ra) && realpath(dirname(cb), rb) && strcmp(ra, rb) == 0;
-	free(ca);
-	free(cb);
-	if (!same)
-		return false;
-	ca = strdup(a);
-	cb = strdup(b);
-	same = ca && cb && strcmp(basename(ca), basename(cb)) == 0;
-	free(ca);
-	free(cb);
-	return same;
+	if (fb_pathset_check_frames(set, &pa, &pb)) {
+		struct ctx c = *base;
+
+		c.index = -1;
+		return cfg_error(&c, pb, "can name the same frame files as %s", pa);
+	}
+	if (config_file && fb_pathset_add(set, config_file, FB_USE_READ, "the config file", &k)) {
+		struct ctx c = *base;
+
+		/* Only a frame pattern can clash here: nothing else was added yet. */
+		c.index = -1;
+		return k.frames ? cfg_error(&c, "output.frames.png", "%s ('%s') can write over the "
+					    "config file", k.what, k.path) : -1;
+	}
+	/* Reads before writes: an output over an input is reported at the output, an
+	 * input that another job writes at the input. */
+	item = jobs ? jobs->child : doc;
+	for (size_t j = 0; j < b->n; j++, item = item->next) {
+		const struct fb_job *job = &b->job[j];
+		const struct fb_kernel *kern = job->kernel;
+		struct ctx c = *base;
+		char field[300];
+
+		c.index = jobs ? (int)j : -1;
+		c.job = item;
+		if (job->input && add_use(set, &c, jobs, j, "input", job->input, FB_USE_READ) < 0)
+			return -1;
+		for (size_t i = 0; i < kern->n_params; i++) {
+			const struct fb_param *p = &kern->params[i];
+			const struct fb_matsrc *m;
+
+			if (p->type != FB_PARAM_MATSRC)
+				continue;
+			m = (const void *)((const char *)job->params + p->offset);
+			snprintf(field, sizeof(field), "params.%s.npy", p->name);
+			if (m->npy && add_use(set, &c, jobs, j, field, m->npy, FB_USE_READ) < 0)
+				return -1;
+		}
+		if (job->png && add_use(set, &c, jobs, j, "output.png", job->png, FB_USE_WRITE) < 0)
+			return -1;
+		snprintf(field, sizeof(field), "output.%s", kern->raw_output ? kern->raw_output : "");
+		if (job->raw && add_use(set, &c, jobs, j, field, job->raw, FB_USE_WRITE) < 0)
+			return -1;
+		if (job->report &&
+		    add_use(set, &c, jobs, j, "output.report", job->report, FB_USE_WRITE) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int fb_config_add_output(struct fb_batch *b, const char *option, const char *path)
+{
+	struct fb_pathset_clash k;
+	struct fb_error_capture cap;
+	char as[PATH_MAX + 16] = "";
+	int rc;
+
+	fb_error_capture_begin(&cap);
+	rc = fb_config_check_output(path);
+	fb_error_capture_end(&cap);
+	if (rc < 0)
+		return fb_error("%s: %s", option, cap.msg);
+	if (!b->paths && !(b->paths = fb_pathset_new()))
+		return -1;
+	rc = fb_pathset_add(b->paths, path, FB_USE_WRITE, option, &k);
+	if (rc <= 0)
+		return rc;
+	if (strcmp(path, k.path) != 0)
+		snprintf(as, sizeof(as), " ('%s')", k.path);
+	if (k.frames)
+		return fb_error("%s: '%s' is a frame name that %s%s can write", option, path,
+				k.what, as);
+	if (k.use == FB_USE_READ)
+		return fb_error("%s: '%s' would replace %s%s, which the run reads", option, path,
+				k.what, as);
+	return fb_error("%s: '%s' is also written by %s%s", option, path, k.what, as);
 }

@@ -249,6 +249,10 @@ static void decode(png_structp png, png_infop info, struct reader *r,
 	if (channels < 1 || channels > 4 || (depth != 8 && depth != 16))
 		png_error(png, "unexpected layout after expansion");	/* a libpng bug */
 	check_size(png, r, width, height, channels, depth, limits->max_bytes);
+	if (limits->header_only) {
+		*out = (struct fb_image){ width, height, channels, depth, NULL };
+		return;
+	}
 	fb_image_sizes(width, height, channels, depth, &row, &total);
 	if (png_get_rowbytes(png, info) != row)
 		png_error(png, "unexpected row size after expansion");
@@ -346,6 +350,9 @@ int fb_png_read_text(const char *path, const char *key, char **out)
 	}
 	/* Only the text chunks are kept; the rest are skipped as they are read. */
 	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+	/* libpng drops an ancillary chunk with a bad CRC with a warning, and the text would
+	 * then seem absent ("not written by forkband"): a damaged chunk is an error. */
+	png_set_crc_action(png, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);
 	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT,
 				    (png_const_bytep) "tEXt\0zTXt\0iTXt", 3);
 	r.text_guard = true;

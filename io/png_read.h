@@ -14,6 +14,8 @@
 struct fb_png_limits {
 	uint64_t max_bytes;	      /* decoded image bytes; 0: FB_PNG_DEFAULT_MAX_BYTES */
 	uint32_t max_width, max_height; /* 0: libpng's default, 1000000 */
+	bool header_only;	      /* read the header only: *out gets the size and layout
+				       * the pixels would have, with data NULL */
 };
 
 /* True if path is a regular file that starts with the PNG signature (false if

@@ -38,9 +38,9 @@ int main(void)
 	CHECK(b.n == 1 && b.job[0].png == NULL && b.job[0].workers == 0, "pixels job");
 	fb_batch_free(&b);
 	refused("{\"kernel\":\"mandelbrot\",\"output\":{\"png\":\"victim.txt\"}}",
-		"x.png: output: a stored job may hold only kernel, input, width, height and params");
-	refused("{\"kernel\":\"mandelbrot\",\"run\":{\"workers\":4000}}", "x.png: run:");
-	refused("{\"defaults\":{\"kernel\":\"mandelbrot\"},\"jobs\":[{}]}", "x.png: defaults:");
-	refused("{\"jobs\":[{\"kernel\":\"mandelbrot\"}]}", "x.png: jobs:");
+		"x.png (forkband:config): output: a stored job may hold only kernel, input, width, height and params");
+	refused("{\"kernel\":\"mandelbrot\",\"run\":{\"workers\":4000}}", "x.png (forkband:config): run:");
+	refused("{\"defaults\":{\"kernel\":\"mandelbrot\"},\"jobs\":[{}]}", "x.png (forkband:config): defaults:");
+	refused("{\"jobs\":[{\"kernel\":\"mandelbrot\"}]}", "x.png (forkband:config): jobs:");
 	return check_exit("test_config_pixels");
 }
