@@ -133,17 +133,37 @@ static int write_frame(const struct fb_job *job, const struct fb_pool_options *p
 		return -1;
 	rc = fb_write_bytes(path, png.data, png.len);
 	free(png.data);
+	/* A frame is news on the way, not the job's result: an interrupt may land now. */
+	fb_outfile_release();
 	return rc;
 }
 
-/* Encodes and writes the job's outputs; *encode_s gets the seconds spent encoding the
- * PNG (the "encode" phase; the rest is "write"). */
+/* Writes len bytes to a new temporary file for path, left unrenamed in *o. */
+static int prepare_bytes(struct fb_outfile *o, const char *path, const void *data, size_t len)
+{
+	if (fb_outfile_open(o, path) < 0)
+		return -1;
+	if (len && fwrite(data, 1, len, o->f) != len) {
+		fb_error_errno("cannot write '%s'", path);
+		fb_outfile_abort(o);
+		return -1;
+	}
+	return fb_outfile_finish(o);
+}
+
+/* Encodes the job's outputs and writes each to its temporary file; then, if the
+ * --timeout deadline has not passed, renames them all into place, so that they appear
+ * together (the terminating signals are blocked from the first rename on:
+ * fb_outfile_rename()). *encode_s gets the seconds spent encoding the PNG (the "encode"
+ * phase; the rest is "write"). */
 static int write_outputs(const struct fb_job *job, const struct fb_drive_options *opt,
 			 const struct fb_pool_options *popt, struct fb_progress *prog, void *state,
 			 struct fb_job_result *res, double *encode_s)
 {
 	struct fb_kernel_output out;
+	struct fb_outfile png_out = { 0 }, raw_out = { 0 };
 	size_t raw_size = (size_t)job->width * job->height;	/* mapped: cannot overflow */
+	int rc = 0;
 
 	job->kernel->output(state, &out);
 	raw_size *= out.raw_elem_size;
@@ -163,7 +183,6 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 		struct fb_bytes png;
 		char what[600];
 		uint64_t t0 = fb_now_ns();
-		int rc;
 
 		if (!pixels)
 			return fb_error("out of memory");
@@ -178,16 +197,29 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 			res->png_hash = crc32_of(png.data, png.len);
 			res->has_png_hash = true;
 		}
-		rc = opt->no_files ? 0 : fb_write_bytes(job->png, png.data, png.len);
+		rc = opt->no_files ? 0 : prepare_bytes(&png_out, job->png, png.data, png.len);
 		free(png.data);
 		if (rc < 0)
 			return -1;
 	}
 	if (job->raw && out.raw && !opt->no_files &&
-	    fb_npy_write(job->raw, out.raw_descr, out.raw_elem_size, job->height, job->width,
-			 out.raw) < 0)
+	    fb_npy_prepare(&raw_out, job->raw, out.raw_descr, out.raw_elem_size, job->height,
+			   job->width, out.raw) < 0) {
+		fb_outfile_abort(&png_out);
 		return -1;
-	return 0;
+	}
+	/* The last moment the deadline is looked at: past it, nothing is renamed. */
+	if (opt->deadline_ns && fb_now_ns() >= opt->deadline_ns) {
+		fb_outfile_abort(&png_out);
+		fb_outfile_abort(&raw_out);
+		return fb_error("the run took longer than --timeout %g s; nothing was written",
+				opt->timeout_s);
+	}
+	if (png_out.tmp && fb_outfile_rename(&png_out) < 0)
+		rc = -1;
+	if (raw_out.tmp && (rc < 0 ? (fb_outfile_abort(&raw_out), -1) : fb_outfile_rename(&raw_out)) < 0)
+		rc = -1;
+	return rc;
 }
 
 enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_drive_options *dopt,
@@ -388,9 +420,7 @@ static void cgroup_room(size_t *avail)
 	fclose(f);
 }
 
-/* MemAvailable in bytes, lowered to what the cgroup limits leave; SIZE_MAX when it
- * cannot be read (no check then). */
-static size_t available_bytes(void)
+size_t fb_available_memory(void)
 {
 	const char *fake = getenv("FORKBAND_TEST_MEMAVAILABLE");
 	unsigned long long kib;
@@ -417,7 +447,7 @@ static size_t available_bytes(void)
 
 int fb_check_memory(const struct fb_batch *batch)
 {
-	size_t avail = available_bytes();
+	size_t avail = fb_available_memory();
 
 	for (size_t j = 0; j < batch->n && avail != SIZE_MAX; j++) {
 		const struct fb_job *job = &batch->job[j];
@@ -432,4 +462,15 @@ int fb_check_memory(const struct fb_batch *batch)
 		}
 	}
 	return 0;
+}
+
+void fb_set_config_policy(bool force)
+{
+	size_t avail = force ? SIZE_MAX : fb_available_memory();
+	struct fb_config_policy p = {
+		.force = force,
+		.input_budget = avail == SIZE_MAX ? 0 : (uint64_t)avail,
+	};
+
+	fb_config_set_policy(&p);
 }

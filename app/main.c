@@ -90,6 +90,11 @@ static void print_version(void)
 /* One line, like every other error: the hint goes in parentheses. */
 /* ---- forkband run ---- */
 
+/* Jobs of the batch whose outputs are all in place, and jobs in all: for the message
+ * of an interrupt between two jobs. */
+static volatile size_t jobs_written, jobs_total;
+
+
 struct run_args {
 	const char *config;
 	const char *report;
@@ -200,15 +205,19 @@ static int cmd_run(int argc, char **argv)
 	uint64_t start = fb_now_ns();
 	int status = FB_EXIT_USAGE;
 
-	if (parse_run_args(argc, argv, &a) < 0 || fb_cli_load(a.config, &a.ov, &batch) < 0 ||
-	    (a.report && fb_cli_check_output("--report", a.report, &batch) < 0) ||
-	    (!a.force && fb_check_memory(&batch) < 0))
+	if (parse_run_args(argc, argv, &a) < 0)
 		goto out;
+	/* --timeout covers the whole run: loading the config and the inputs too. */
 	if (a.timeout_s > 0) {
 		dopt.timeout_s = a.timeout_s;
 		dopt.deadline_ns = start + (uint64_t)(a.timeout_s * 1e9);
 		arm_timeout(a.timeout_s, a.timeout_s - (double)(fb_now_ns() - start) / 1e9);
 	}
+	fb_set_config_policy(a.force);
+	if (fb_cli_load(a.config, &a.ov, &batch) < 0 ||
+	    (a.report && fb_cli_check_output("--report", a.report, &batch) < 0) ||
+	    (!a.force && fb_check_memory(&batch) < 0))
+		goto out;
 	results = calloc(batch.n, sizeof(*results));
 	if (!results) {
 		fb_error("out of memory");
@@ -216,6 +225,7 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	fb_progress_init(&prog, a.quiet);
+	jobs_total = batch.n;
 	status = FB_EXIT_OK;
 	for (size_t j = 0; j < batch.n; j++) {
 		enum fb_drive_status ds;
@@ -232,6 +242,13 @@ static int cmd_run(int argc, char **argv)
 			status = FB_EXIT_RUN;
 			break;
 		}
+		/* The job's output step is over: its files are in place (the terminating
+		 * signals were held from its first rename). An interrupt that came meanwhile
+		 * lands now, and says how many jobs were written; after the last job none
+		 * lands at all: the run has done what it was asked. */
+		jobs_written = j + 1;
+		if (j + 1 < batch.n)
+			fb_outfile_release();
 	}
 	if (status == FB_EXIT_OK && a.report && fb_report_write(a.report, results, batch.n) < 0)
 		status = FB_EXIT_RUN;
@@ -431,19 +448,42 @@ static bool stderr_is_tty;	/* set before the handlers are installed */
 /* Ends the process from a signal handler: stops and reaps the workers, removes the
  * temporary output, prints why (`what`) and whether an output was cut short, and exits
  * with status. Async-signal-safe calls only. */
+/* n in decimal at the end of buf (async-signal-safe); returns where it starts. */
+static char *decimal(char *end, size_t n)
+{
+	*--end = '\0';
+	do
+		*--end = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	return end;
+}
+
+static void say(const char *s)
+{
+	ssize_t unused = write(STDERR_FILENO, s, strlen(s));
+
+	(void)unused;
+}
+
 FB_NORETURN static void stop_now(const char *what, int status)
 {
-	static const char cut[] = ", partial output removed\n";
+	size_t written = jobs_written, total = jobs_total;
+	char a[24], b[24];
 	bool removed;
-	ssize_t unused;
 
 	fb_pool_kill_active();
 	removed = fb_outfile_remove_active();
 	if (stderr_is_tty)	/* over the progress bar */
-		unused = write(STDERR_FILENO, "\r\033[K", 4);
-	unused = write(STDERR_FILENO, what, strlen(what));
-	unused = write(STDERR_FILENO, removed ? cut : "\n", removed ? sizeof(cut) - 1 : 1);
-	(void)unused;
+		say("\r\033[K");
+	say(what);
+	if (written > 0) {
+		say("; the outputs of ");
+		say(decimal(a + sizeof(a), written));
+		say(" of ");
+		say(decimal(b + sizeof(b), total));
+		say(" jobs are in place");
+	}
+	say(removed ? ", partial output removed\n" : "\n");
 	_exit(status);
 }
 
@@ -457,9 +497,11 @@ static void on_terminate(int sig)
 	stop_now("forkband: interrupted; workers stopped", 128 + sig);
 }
 
-/* --timeout's backstop: the pool stops a pass at the deadline and names the busy
- * worker, but encoding and writing happen outside the passes. SIGALRM, a quarter second
- * after the deadline, stops the run wherever it is. */
+/* --timeout: the pool stops a pass at the deadline and names the busy worker, and the
+ * driver renames no output past it; SIGALRM, 50 ms after the deadline, stops the run
+ * wherever else it is (loading, decoding, encoding, writing). Once a job's outputs are
+ * being renamed the signals are held (io/outfile.h): a run whose outputs were all in
+ * place before the deadline succeeds. */
 static char timeout_msg[160];
 
 static void on_timeout(int sig)
@@ -472,7 +514,9 @@ static void on_timeout(int sig)
 static void arm_timeout(double seconds, double left)
 {
 	struct sigaction sa = { .sa_handler = on_timeout };
-	double at = left + 0.25 > 0.001 ? left + 0.25 : 0.001;
+	/* 50 ms after the deadline (README): a pass under way stops at the deadline itself
+	 * and names the worker it stopped; this catches the rest. */
+	double at = left + 0.05 > 0.000001 ? left + 0.05 : 0.000001;
 	struct itimerval it = { .it_value = { (time_t)at,
 					      (suseconds_t)((at - (double)(time_t)at) * 1e6) } };
 
@@ -504,6 +548,46 @@ static void install_signal_handlers(void)
 	}
 }
 
+/* A whole number from 0 to max in decimal digits, nothing else: no sign, no space, no
+ * exponent ("1e9" is not a number of bytes), no overflow. */
+static bool parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* The test switches forkband reads from the environment, parsed strictly before
+ * anything runs: a bad value is a usage error naming the variable, never a guess.
+ * (FORKBAND_FAULT is fb_fault_init()'s.) */
+static int check_environment(void)
+{
+	const char *mem = getenv("FORKBAND_TEST_MEMAVAILABLE");
+	const char *isa = getenv("FORKBAND_TEST_ISA_MAX");
+	const char *corrupt = getenv("FORKBAND_TEST_CORRUPT");
+	enum fb_isa parsed;
+	uint64_t v;
+
+	if (mem && *mem && !parse_count(mem, (uint64_t)1 << 62, &v))
+		return fb_error("FORKBAND_TEST_MEMAVAILABLE: expected a whole number of bytes "
+				"(digits only), got '%s'", mem);
+	if (isa && *isa && (fb_isa_parse(isa, &parsed) < 0 || parsed == FB_ISA_AUTO))
+		return fb_error("FORKBAND_TEST_ISA_MAX: expected scalar, sse2 or avx2, got '%s'",
+				isa);
+	if (corrupt && *corrupt && !parse_count(corrupt, FB_POOL_MAX_WORKERS, &v))
+		return fb_error("FORKBAND_TEST_CORRUPT: expected a worker count from 0 to %d, "
+				"got '%s'", FB_POOL_MAX_WORKERS, corrupt);
+	return 0;
+}
+
 /* A table or listing that could not be written (a full disk, a closed pipe) is a
  * failed run, not a success. */
 static int finish(int status)
@@ -533,7 +617,8 @@ int main(int argc, char **argv)
 		print_version();
 		return finish(FB_EXIT_OK);
 	}
-	if ((strcmp(cmd, "run") == 0 || strcmp(cmd, "scale") == 0) && fb_fault_init() < 0)
+	if ((strcmp(cmd, "run") == 0 || strcmp(cmd, "scale") == 0) &&
+	    (check_environment() < 0 || fb_fault_init() < 0))
 		return FB_EXIT_USAGE;
 	if (strcmp(cmd, "run") == 0)
 		return finish(cmd_run(argc - 1, argv + 1));

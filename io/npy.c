@@ -8,14 +8,14 @@
 #include "outfile.h"
 #include "runtime/error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int fb_npy_write(const char *path, const char *descr, size_t elem_size, uint64_t rows,
-		 uint64_t cols, const void *data)
+int fb_npy_prepare(struct fb_outfile *out, const char *path, const char *descr,
+		   size_t elem_size, uint64_t rows, uint64_t cols, const void *data)
 {
-	struct fb_outfile out;
 	char header[256];
 	size_t len, total;
 	int n;
@@ -33,51 +33,76 @@ int fb_npy_write(const char *path, const char *descr, size_t elem_size, uint64_t
 	header[total - 10 - 1] = '\n';
 	len = total - 10;
 
-	if (fb_outfile_open(&out, path) < 0)
+	if (fb_outfile_open(out, path) < 0)
 		return -1;
-	fwrite("\x93NUMPY\x01\x00", 1, 8, out.f);
-	fputc((int)(len & 0xff), out.f);
-	fputc((int)(len >> 8), out.f);
-	fwrite(header, 1, len, out.f);
+	fwrite("\x93NUMPY\x01\x00", 1, 8, out->f);
+	fputc((int)(len & 0xff), out->f);
+	fputc((int)(len >> 8), out->f);
+	fwrite(header, 1, len, out->f);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	fwrite(data, elem_size, rows * cols, out.f);
+	fwrite(data, elem_size, rows * cols, out->f);
 #else
 	for (uint64_t i = 0; i < rows * cols; i++)
 		for (size_t b = elem_size; b-- > 0;)
-			fputc(((const unsigned char *)data)[i * elem_size + b], out.f);
+			fputc(((const unsigned char *)data)[i * elem_size + b], out->f);
 #endif
+	return fb_outfile_finish(out);	/* write errors are sticky: it checks ferror() */
+}
+
+int fb_npy_write(const char *path, const char *descr, size_t elem_size, uint64_t rows,
+		 uint64_t cols, const void *data)
+{
+	struct fb_outfile out;
+
+	if (fb_npy_prepare(&out, path, descr, elem_size, rows, cols, data) < 0)
+		return -1;
 	return fb_outfile_commit(&out);
 }
 
 /* ---- reading ---- */
 
+/* dict_value()'s answer for a key the header holds twice. */
+static const char DUPLICATE[] = "";
+
+/* The first 'key' or "key" in s, as a pointer just past its closing quote; NULL if none. */
+static const char *find_key(const char *s, const char *key)
+{
+	char q1[32], q2[32];
+	const char *a, *b;
+
+	snprintf(q1, sizeof(q1), "'%s'", key);
+	snprintf(q2, sizeof(q2), "\"%s\"", key);
+	a = strstr(s, q1);
+	b = strstr(s, q2);
+	if (!a || (b && b < a))
+		a = b;
+	return a ? a + strlen(q1) : NULL;
+}
+
 /* The value of key in a header dict such as {'descr': '<f8', 'fortran_order': False,
- * 'shape': (3, 4), }: a pointer just past "'key':" and its spaces, or NULL. */
+ * 'shape': (3, 4), }: a pointer just past "'key':" and its spaces; NULL if absent;
+ * DUPLICATE if the key is there twice (Python keeps the last, a reader of the first
+ * would disagree with it: neither is safe to guess). */
 static const char *dict_value(const char *dict, const char *key)
 {
-	char quoted[32];
-	const char *at;
+	const char *at = find_key(dict, key);
 
-	snprintf(quoted, sizeof(quoted), "'%s'", key);
-	at = strstr(dict, quoted);
-	if (!at) {
-		snprintf(quoted, sizeof(quoted), "\"%s\"", key);
-		at = strstr(dict, quoted);
-	}
 	if (!at)
 		return NULL;
-	at += strlen(quoted);
 	while (*at == ' ')
 		at++;
 	if (*at != ':')
 		return NULL;
+	if (find_key(at, key))
+		return DUPLICATE;
 	at++;
 	while (*at == ' ')
 		at++;
 	return at;
 }
 
-/* Parses "(R, C)" (spaces allowed, a trailing comma allowed); counts the dimensions. */
+/* Parses "(R, C)" (spaces allowed, a trailing comma allowed); counts the dimensions.
+ * -1: not a shape; -2: a dimension beyond 64 bits. */
 static int parse_shape(const char *v, uint64_t dims[3], int *rank)
 {
 	*rank = 0;
@@ -93,7 +118,10 @@ static int parse_shape(const char *v, uint64_t dims[3], int *rank)
 			return 0;
 		if (*v < '0' || *v > '9')
 			return -1;
+		errno = 0;
 		d = strtoull(v, &end, 10);
+		if (errno == ERANGE)
+			return -2;
 		if (*rank < 3)
 			dims[*rank] = d;
 		(*rank)++;
@@ -130,7 +158,7 @@ int fb_npy_read_matrix(const char *path, uint64_t max_bytes, struct fb_matrix_fi
 	const char *v;
 	uint64_t dims[3] = { 0, 0, 0 }, n, want;
 	size_t hlen, item, got;
-	int rank, rc = -1;
+	int rank, rc = -1, rc_shape;
 	bool f4;
 	FILE *f;
 
@@ -174,6 +202,13 @@ int fb_npy_read_matrix(const char *path, uint64_t max_bytes, struct fb_matrix_fi
 		refuse(path, "the header is not a dict");
 		goto out;
 	}
+	for (const char *const *k = (const char *const[]){ "descr", "fortran_order", "shape",
+							   NULL }; *k; k++) {
+		if (dict_value(header, *k) == DUPLICATE) {
+			fb_error("%s: the header names '%s' twice", path, *k);
+			goto out;
+		}
+	}
 	v = dict_value(header, "descr");
 	if (!v) {
 		refuse(path, "the header has no 'descr'");
@@ -198,7 +233,13 @@ int fb_npy_read_matrix(const char *path, uint64_t max_bytes, struct fb_matrix_fi
 		goto out;
 	}
 	v = dict_value(header, "shape");
-	if (!v || parse_shape(v, dims, &rank) < 0) {
+	rc_shape = v ? parse_shape(v, dims, &rank) : -1;
+	if (rc_shape == -2) {
+		fb_error("%s: shape %.*s: expected dimensions that fit in 64 bits", path,
+			 quote_len(v) > 60 ? 60 : quote_len(v), v);
+		goto out;
+	}
+	if (rc_shape < 0) {
 		refuse(path, "the header has no shape such as (rows, cols)");
 		goto out;
 	}

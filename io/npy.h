@@ -4,6 +4,13 @@
 
 #include "runtime/compat.h"
 
+struct fb_outfile;
+
+/* As fb_npy_write(), into a temporary file left in *out for fb_outfile_rename() (or
+ * fb_outfile_abort()). */
+int fb_npy_prepare(struct fb_outfile *out, const char *path, const char *descr,
+		   size_t elem_size, uint64_t rows, uint64_t cols, const void *data);
+
 /* Writes a 2-D C-order array of rows x cols elements of `elem_size` bytes, dtype
  * `descr` ("<u4", "<f8"), given in host order (converted to little-endian), whole or
  * not at all. Returns 0, or -1 after reporting. */

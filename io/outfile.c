@@ -4,20 +4,66 @@
 #include "outfile.h"
 
 #include "runtime/error.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The temporary file being written, for fb_outfile_remove_active(). One at a time:
- * forkband writes its outputs one after another. */
-static char *volatile active;
+/* The temporary files written and not yet renamed, for fb_outfile_remove_active():
+ * a job's outputs are all written before any is renamed. */
+#define MAX_ACTIVE 8
+static char *volatile active[MAX_ACTIVE];
+
+/* The signals that end a run (their handler calls fb_outfile_remove_active()). */
+static void terminating_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGALRM);
+}
+
+static bool held;
+static sigset_t held_old;
+
+void fb_outfile_hold(void)
+{
+	sigset_t set;
+
+	if (held)
+		return;
+	terminating_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &held_old);
+	held = true;
+}
+
+void fb_outfile_release(void)
+{
+	if (!held)
+		return;
+	held = false;
+	sigprocmask(SIG_SETMASK, &held_old, NULL);
+}
+
+static void set_active(const char *old, char *tmp)
+{
+	for (int i = 0; i < MAX_ACTIVE; i++)
+		if (active[i] == old) {
+			active[i] = tmp;
+			return;
+		}
+	if (tmp)
+		FB_BUG("more than %d outputs written at once", MAX_ACTIVE);
+}
 
 char *fb_output_target(const char *path)
 {
@@ -63,14 +109,21 @@ char *fb_output_target(const char *path)
 
 bool fb_outfile_remove_active(void)
 {
-	char *tmp = active;
+	bool removed = false;
 
-	return tmp && unlink(tmp) == 0;
+	for (int i = 0; i < MAX_ACTIVE; i++) {
+		char *tmp = active[i];
+
+		if (tmp && unlink(tmp) == 0)
+			removed = true;
+	}
+	return removed;
 }
 
 static void release(struct fb_outfile *o)
 {
-	active = NULL;
+	if (o->tmp)
+		set_active(o->tmp, NULL);
 	free(o->path);
 	free(o->tmp);
 	o->path = o->tmp = NULL;
@@ -82,6 +135,8 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 	char *target = fb_output_target(path);
 	char *dcopy = target ? strdup(target) : NULL, *bcopy = target ? strdup(target) : NULL;
 	size_t len = (target ? strlen(target) : 0) + 32;
+	sigset_t term, old;
+	struct stat st;
 	mode_t mask;
 	int fd;
 
@@ -99,17 +154,36 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 	snprintf(o->tmp, len, "%s/.%s.XXXXXX", dirname(dcopy), basename(bcopy));
 	free(dcopy);
 	free(bcopy);
+	/* The file and its record for fb_outfile_remove_active() come into being together:
+	 * an interrupt between the two would leave the file behind. */
+	terminating_signals(&term);
+	sigprocmask(SIG_BLOCK, &term, &old);
 	fd = mkstemp(o->tmp);
+	if (fd >= 0) {
+		fb_fault_point("after-mkstemp");
+		set_active(NULL, o->tmp);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
 		fb_error_errno("cannot create a temporary file for '%s'", path);
+		free(o->tmp);
+		o->tmp = NULL;
 		release(o);
 		return -1;
 	}
-	active = o->tmp;
-	/* mkstemp makes 0600; give the file the mode a plain open() would have. */
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
+	if (stat(target, &st) == 0) {
+		/* Replacing a file keeps its mode, and its owner and group where this
+		 * process may set them (root; or a group it belongs to). */
+		if (fchown(fd, st.st_uid, st.st_gid) != 0 && fchown(fd, (uid_t)-1, st.st_gid) != 0) {
+			/* not ours to give away: the file stays this process's */
+		}
+		fchmod(fd, st.st_mode & 07777);
+	} else {
+		/* mkstemp makes 0600; give the file the mode a plain open() would have. */
+		mask = umask(0);
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
 	o->f = fdopen(fd, "wb");
 	if (!o->f) {
 		fb_error_errno("cannot write '%s'", path);
@@ -139,23 +213,43 @@ static void sync_dir(const char *path)
 	free(copy);
 }
 
-int fb_outfile_commit(struct fb_outfile *o)
+int fb_outfile_finish(struct fb_outfile *o)
 {
 	int rc = 0;
 
+	if (!o->f)
+		return 0;
 	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
 		rc = fb_error_errno("cannot write '%s'", o->path);
 	if (fclose(o->f) != 0 && rc == 0)
 		rc = fb_error_errno("cannot write '%s'", o->path);
 	o->f = NULL;
-	if (rc == 0 && rename(o->tmp, o->path) != 0)
-		rc = fb_error_errno("cannot rename '%s' to '%s'", o->tmp, o->path);
 	if (rc != 0)
+		fb_outfile_abort(o);
+	return rc;
+}
+
+int fb_outfile_rename(struct fb_outfile *o)
+{
+	int rc = 0;
+
+	if (fb_outfile_finish(o) < 0)
+		return -1;
+	fb_outfile_hold();
+	if (rename(o->tmp, o->path) != 0) {
+		rc = fb_error_errno("cannot rename '%s' to '%s'", o->tmp, o->path);
 		unlink(o->tmp);
-	else
+	} else {
+		fb_fault_point("after-rename");
 		sync_dir(o->path);
+	}
 	release(o);
 	return rc;
+}
+
+int fb_outfile_commit(struct fb_outfile *o)
+{
+	return fb_outfile_rename(o);
 }
 
 void fb_outfile_abort(struct fb_outfile *o)

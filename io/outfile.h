@@ -23,17 +23,39 @@ struct fb_outfile {
  * file and the link survives. malloc()ed; NULL after reporting (a link to nothing). */
 char *fb_output_target(const char *path);
 
-/* Removes the temporary file of the output being written, if any, and says whether
- * there was one. Async-signal-safe: for a handler of SIGINT and the like, before it
- * ends the process. */
+/* Removes the temporary files of the outputs being written (up to 8 at once), and says
+ * whether there was one. Async-signal-safe: for a handler of SIGINT and the like,
+ * before it ends the process. */
 bool fb_outfile_remove_active(void);
 
-/* Creates the temporary file. Returns 0, or -1 after reporting. */
+/* Creates the temporary file, with the mode (and, where this process may, the owner)
+ * of the file it will replace, else 0666 less the umask. The terminating signals are
+ * blocked while it is created and recorded for fb_outfile_remove_active(). Returns 0,
+ * or -1 after reporting. */
 int fb_outfile_open(struct fb_outfile *o, const char *path);
 
-/* Flushes, syncs and renames into place. Returns 0, or -1 after reporting (the
- * temporary file is then removed). Either way o is released. */
+/* Flushes, syncs and closes the temporary file, which stays in place (and recorded)
+ * until fb_outfile_rename() or fb_outfile_abort(): so that a job's outputs can all be
+ * written before any is renamed. 0, or -1 after reporting (o is then released). */
+int fb_outfile_finish(struct fb_outfile *o);
+
+/* Finishes if need be, then renames into place and syncs the folder. Before the rename
+ * it blocks the terminating signals (SIGINT, SIGTERM, SIGHUP, SIGALRM) as
+ * fb_outfile_hold() does, and leaves them blocked: whoever ends the output step
+ * decides when an interrupt may land again (fb_outfile_release()), so that an
+ * interrupt can never report a run as stopped once its outputs are in place. Returns
+ * 0, or -1 after reporting (the temporary file is then removed). Either way o is
+ * released. */
+int fb_outfile_rename(struct fb_outfile *o);
+
+/* The same as fb_outfile_rename(). */
 int fb_outfile_commit(struct fb_outfile *o);
+
+/* Blocks the terminating signals until fb_outfile_release(); a second hold is a no-op. */
+void fb_outfile_hold(void);
+
+/* Lets the terminating signals in again (one that arrived meanwhile lands now). */
+void fb_outfile_release(void);
 
 /* Removes the temporary file and releases o. Safe on a zeroed or released o. */
 void fb_outfile_abort(struct fb_outfile *o);

@@ -12,19 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { F_NONE, F_CRASH, F_HANG, F_EXIT, F_KILL_IN_LOCK };
+enum kind { F_NONE, F_CRASH, F_HANG, F_EXIT, F_KILL_IN_LOCK, F_SIGNAL };
 
 /* Written by the workers: shared. */
 struct shared {
 	uint64_t started;	/* chunks started in this pass (matching passes only) */
 	uint64_t target;	/* first row + 1 of the chunk a chunk=N fault picked; 0: none yet */
 	uint64_t fired;		/* times the fault has fired in this run */
+	uint64_t last_step;	/* every=K: the step it last fired in, + 1 */
 };
 
 static struct {
 	enum kind kind;
-	int64_t chunk, worker, times, code, sig;
+	int64_t chunk, worker, times, code, sig, every;
 	char pass[64];
+	char at[32];		/* signal: the point in the parent */
 	struct shared *sh;
 } fault;
 
@@ -38,15 +40,35 @@ static int bad(const char *spec, const char *why)
 	return fb_error("FORKBAND_FAULT: %s, got '%s' (see docs/reliability.md)", why, spec);
 }
 
+/* A decimal integer from 0 to 2^31 - 1, digits only: no sign, no space, no overflow. */
 static bool parse_int(const char *s, int64_t *out)
 {
-	char *end;
-	long long v = strtoll(s, &end, 10);
+	int64_t v = 0;
 
-	if (end == s || *end || v < 0)
+	if (!*s)
 		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (*s - '0');
+		if (v > INT32_MAX)
+			return false;
+	}
 	*out = v;
 	return true;
+}
+
+/* The points in the parent where a signal fault can fire (fb_fault_point()). */
+static const char *const points[] = { "after-mkstemp", "after-rename", NULL };
+
+static bool parse_point(const char *s, char *out, size_t len)
+{
+	for (size_t i = 0; points[i]; i++)
+		if (strcmp(s, points[i]) == 0) {
+			snprintf(out, len, "%s", s);
+			return true;
+		}
+	return false;
 }
 
 /* A signal whose default action ends the process: a crash has to end the worker. */
@@ -78,9 +100,13 @@ static bool parse_signal(const char *s, int64_t *out)
 
 int fb_fault_init(void)
 {
-	static const char *const kinds[] = { "", "crash", "hang", "exit", "kill-in-lock" };
+	static const char *const kinds[] = { "", "crash", "hang", "exit", "kill-in-lock",
+					     "signal" };
+	static const char *const keys[] = { "chunk", "worker", "times", "code", "sig", "pass",
+					    "at", "every" };
 	const char *env = getenv("FORKBAND_FAULT");
 	char spec[256], *colon, *key, *save = NULL;
+	unsigned seen = 0;
 
 	if (!env || !*env)
 		return 0;
@@ -96,7 +122,7 @@ int fb_fault_init(void)
 		if (strcmp(spec, kinds[k]) == 0)
 			fault.kind = (enum kind)k;
 	if (fault.kind == F_NONE)
-		return bad(env, "expected crash, hang, exit or kill-in-lock before the ':'");
+		return bad(env, "expected crash, hang, exit, kill-in-lock or signal before the ':'");
 	for (key = colon ? strtok_r(colon + 1, ",", &save) : NULL; key;
 	     key = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(key, '=');
@@ -105,6 +131,15 @@ int fb_fault_init(void)
 
 		if (eq)
 			*eq = '\0';
+		for (unsigned k = 0; k < FB_ARRAY_LEN(keys); k++) {
+			if (strcmp(key, keys[k]) != 0)
+				continue;
+			if (seen & (1u << k)) {
+				fault.kind = F_NONE;
+				return bad(env, "expected each key once");
+			}
+			seen |= 1u << k;
+		}
 		if (strcmp(key, "chunk") == 0)
 			ok = parse_int(v, &fault.chunk);
 		else if (strcmp(key, "worker") == 0)
@@ -117,17 +152,33 @@ int fb_fault_init(void)
 			ok = parse_signal(v, &fault.sig);
 		else if (strcmp(key, "pass") == 0)
 			ok = *v && strlen(v) < sizeof(fault.pass) && strcpy(fault.pass, v);
+		else if (strcmp(key, "at") == 0)
+			ok = parse_point(v, fault.at, sizeof(fault.at));
+		else if (strcmp(key, "every") == 0)
+			ok = parse_int(v, &fault.every) && fault.every > 0;
 		else
 			return fault.kind = F_NONE,
-			       bad(env, "expected keys chunk, worker, times, code, sig or pass");
+			       bad(env, "expected keys chunk, worker, times, code, sig, pass, at "
+					"or every");
 		if (!ok) {
 			fault.kind = F_NONE;
-			return bad(env, "expected chunk, worker and times >= 0, code 1-255, the "
-					"name of a signal that ends a process for sig and a pass "
-					"name for pass");
+			return bad(env, "expected chunk, worker and times from 0 to 2147483647, "
+					"code 1-255, every from 1, the name of a signal that ends a "
+					"process for sig, a pass name for pass and after-mkstemp or "
+					"after-rename for at");
 		}
 	}
-	if ((fault.chunk < 0) == (fault.worker < 0)) {
+	if (fault.kind == F_SIGNAL) {
+		if (!(seen & (1u << 4)))	/* no sig= */
+			fault.sig = SIGTERM;
+		if (!fault.at[0] || fault.chunk >= 0 || fault.worker >= 0) {
+			fault.kind = F_NONE;
+			return bad(env, "expected at=POINT and no chunk or worker for a signal fault");
+		}
+	} else if (fault.at[0]) {
+		fault.kind = F_NONE;
+		return bad(env, "expected at= only with signal");
+	} else if ((fault.chunk < 0) == (fault.worker < 0)) {
 		fault.kind = F_NONE;
 		return bad(env, "expected chunk=N or worker=W (one of them)");
 	}
@@ -141,7 +192,8 @@ int fb_fault_init(void)
 
 static bool matches(const char *pass)
 {
-	return fault.kind != F_NONE && (!fault.pass[0] || strcmp(fault.pass, pass) == 0);
+	return fault.kind != F_NONE && fault.kind != F_SIGNAL &&
+	       (!fault.pass[0] || strcmp(fault.pass, pass) == 0);
 }
 
 void fb_fault_pass_start(const char *pass)
@@ -178,14 +230,30 @@ static bool aimed(unsigned w, uint32_t y0)
 	return __atomic_load_n(&fault.sh->target, __ATOMIC_RELAXED) == (uint64_t)y0 + 1;
 }
 
-void fb_fault_before_chunk(const char *pass, unsigned w, uint32_t y0)
+/* every=K: only in steps K-1, 2K-1, ..., and once in each (the step's redo after the
+ * death runs clean). Claims the step; false when it is not one of them. */
+static bool step_due(uint32_t step)
+{
+	uint64_t last;
+
+	if (!fault.every)
+		return true;
+	if ((step + 1) % (uint64_t)fault.every != 0)
+		return false;
+	last = __atomic_load_n(&fault.sh->last_step, __ATOMIC_RELAXED);
+	return last != (uint64_t)step + 1 &&
+	       __atomic_compare_exchange_n(&fault.sh->last_step, &last, (uint64_t)step + 1, false,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+void fb_fault_before_chunk(const char *pass, uint32_t step, unsigned w, uint32_t y0)
 {
 	if (!matches(pass))
 		return;
 	if (fault.chunk >= 0 &&
 	    __atomic_fetch_add(&fault.sh->started, 1, __ATOMIC_RELAXED) == (uint64_t)fault.chunk)
 		__atomic_store_n(&fault.sh->target, (uint64_t)y0 + 1, __ATOMIC_RELAXED);
-	if (fault.kind == F_KILL_IN_LOCK || !aimed(w, y0) || !fire())
+	if (fault.kind == F_KILL_IN_LOCK || !aimed(w, y0) || !step_due(step) || !fire())
 		return;
 	if (fault.kind == F_EXIT)
 		_exit((int)fault.code);
@@ -199,4 +267,10 @@ void fb_fault_in_lock(const char *pass, unsigned w, uint32_t y0)
 {
 	if (matches(pass) && fault.kind == F_KILL_IN_LOCK && aimed(w, y0) && fire())
 		die_by(SIGKILL);
+}
+
+void fb_fault_point(const char *at)
+{
+	if (fault.kind == F_SIGNAL && strcmp(fault.at, at) == 0 && fire())
+		kill(getpid(), (int)fault.sig);
 }
