@@ -429,7 +429,7 @@ t output-option-batch '-o: the config holds 2 jobs; give each its output.png ins
 EOF
 t report-option-missing-folder "--report: cannot write 'nosuch/r.json': folder 'nosuch' does not exist" \
 	--report nosuch/r.json <<<"{ $J }"
-t report-option-is-output "--report: 'x.png' is also an output of bad.json" \
+t report-option-is-output "--report: 'x.png' is also written by output.png" \
 	--report x.png <<<"{ $J, \"output\": { \"png\": \"x.png\" } }"
 # Without a value, -j must stop the run, not run the built-in job (mandelbrot.png here).
 t option-without-value 'run: -j needs a value' -j <<<"{ $J }"
@@ -441,6 +441,94 @@ NOCONF=1 t config-missing "cannot open 'missing.json': No such file or directory
 NOCONF=1 SETUP='mkdir folder.json' \
 	t config-is-folder "cannot read 'folder.json': it is a folder, expected a JSON file" \
 	folder.json </dev/null
+
+# ---- one notion of "the same file": every alias is refused before anything runs ----
+# Each case leaves keep.png (and every other file it made) as it was.
+KEEP='printf precious >keep.png'
+KEPT='[ "$(cat keep.png)" = precious ]'
+# A real PNG where a filter reads it; kept.png is its copy to compare with.
+KEEP_PNG='"$bin" run -q --set width=8 --set height=8 -o keep.png && cp keep.png kept.png'
+KEPT_PNG='cmp -s keep.png kept.png'
+SETUP="$KEEP && ln -s keep.png link.png" CHECK="$KEPT" \
+	t alias-report-symlink-to-png "--report: 'link.png' is also written by output.png ('keep.png')" \
+	-o keep.png --report link.png <<<"{ $J }"
+SETUP="$KEEP && ln -s keep.png link.png" CHECK="$KEPT" \
+	t alias-png-symlink-to-report "--report: 'keep.png' is also written by output.png ('link.png')" \
+	-o link.png --report keep.png <<<"{ $J }"
+SETUP="$KEEP && ln keep.png hard.png" CHECK="$KEPT" \
+	t alias-report-hard-link "--report: 'hard.png' is also written by output.png ('keep.png')" \
+	-o keep.png --report hard.png <<<"{ $J }"
+SETUP="$KEEP" CHECK="$KEPT" \
+	t alias-dot-slash "output.report: './keep.png' is also written by output.png ('keep.png')" <<EOF
+{ $J, "output": { "png": "keep.png", "report": "./keep.png" } }
+EOF
+# A dangling link names the file it would create.
+SETUP="ln -s new.png dangling.png" CHECK='[ ! -e new.png ] && [ -L dangling.png ]' \
+	t alias-dangling-symlink "output.report: 'new.png' is also written by output.png ('dangling.png')" <<EOF
+{ $J, "output": { "png": "dangling.png", "report": "new.png" } }
+EOF
+SETUP="$KEEP && ln -s keep.png link.npy" CHECK="$KEPT" \
+	t alias-npy-symlink-to-png "output.npy: 'link.npy' is also written by output.png ('keep.png')" <<EOF
+{ "kernel": "matmul", "params": { "a": { "generate": "ones", "rows": 2, "cols": 2 },
+  "b": { "generate": "ones", "rows": 2, "cols": 2 } },
+  "output": { "png": "keep.png", "npy": "link.npy" } }
+EOF
+SETUP="$KEEP_PNG && ln -s keep.png link.png" CHECK="$KEPT_PNG" \
+	t alias-batch-input-symlink-to-output "jobs[1].input: 'link.png' is written by jobs[0].output.png ('keep.png'), but inputs are read before any job runs" <<EOF
+{ "jobs": [ { $J, "output": { "png": "keep.png" } },
+            { "kernel": "filter", "input": "link.png", "params": { "ops": [ { "op": "gray" } ] } } ] }
+EOF
+SETUP="$KEEP_PNG" CHECK="$KEPT_PNG" \
+	t alias-output-over-own-input "-o: 'keep.png' would replace input, which the run reads: write to another file" \
+	-o keep.png <<<'{ "kernel": "filter", "input": "keep.png", "params": { "ops": [ { "op": "gray" } ] } }'
+SETUP="$KEEP_PNG && ln -s keep.png link.png" CHECK="$KEPT_PNG" \
+	t alias-output-symlink-to-own-input "-o: 'link.png' would replace input ('keep.png'), which the run reads" \
+	-o link.png <<<'{ "kernel": "filter", "input": "keep.png", "params": { "ops": [ { "op": "gray" } ] } }'
+CHECK='grep -q kernel bad.json' \
+	t alias-output-over-config "-o: 'bad.json' would replace the config file" -o bad.json <<<"{ $J }"
+SETUP='ln -s bad.json cfg.png' CHECK='grep -q kernel bad.json' \
+	t alias-output-symlink-to-config "-o: 'cfg.png' would replace the config file ('bad.json')" \
+	-o cfg.png <<<"{ $J }"
+SETUP='ln -s bad.json r.json' CHECK='grep -q kernel bad.json' \
+	t alias-report-symlink-to-config "--report: 'r.json' would replace the config file ('bad.json'), which the run reads" \
+	--report r.json <<<"{ $J }"
+# Frames: a pattern clashes with any name it can produce, and with another pattern.
+H='"kernel": "heat", "width": 8, "height": 8, "params": { "steps": 20 }'
+SETUP="$KEEP" CHECK="$KEPT" \
+	t alias-output-is-a-frame "-o: 'f_00010.png' is a frame name that output.frames.png ('f_%05d.png') can write" \
+	-o f_00010.png <<<"{ $H, \"output\": { \"frames\": { \"every\": 10, \"png\": \"f_%05d.png\" } } }"
+SETUP="ln -s f_123456.png link.png" \
+	t alias-symlink-to-a-frame "-o: 'link.png' is a frame name that output.frames.png ('f_%05d.png') can write" \
+	-o link.png <<<"{ $H, \"output\": { \"frames\": { \"every\": 10, \"png\": \"f_%05d.png\" } } }"
+t alias-report-is-a-frame "--report: 'f_7.png' is a frame name that output.frames.png ('f_%d.png') can write" \
+	--report f_7.png <<<"{ $H, \"output\": { \"frames\": { \"every\": 10, \"png\": \"f_%d.png\" } } }"
+t alias-frames-of-two-jobs "jobs[1].output.frames.png: can name the same frame files as jobs[0].output.frames.png" <<EOF
+{ "defaults": { $H }, "jobs": [ { "output": { "frames": { "every": 10, "png": "f_%05d.png" } } },
+                                { "output": { "frames": { "every": 5, "png": "f_0%04d.png" } } } ] }
+EOF
+t frames-step-in-folder 'output.frames.png: expected the step in the file name, not in a folder' <<EOF
+{ $H, "output": { "frames": { "every": 10, "png": "f%d/x.png" } } }
+EOF
+# Read-only files are refused, not replaced (root included: judged by the mode bits).
+SETUP="$KEEP && chmod 0444 keep.png" CHECK="$KEPT" \
+	t output-read-only "-o: 'keep.png' is read-only: forkband does not replace it (--force does)" \
+	-o keep.png <<<"{ $J }"
+SETUP="$KEEP && chmod 0444 keep.png && ln -s keep.png link.json" CHECK="$KEPT" \
+	t report-symlink-to-read-only "--report: 'link.json' is read-only" --report link.json <<<"{ $J }"
+# The temporary file is named after the file a symbolic link points at: that name must
+# fit too, and is checked before the run.
+SETUP="ln -s $(printf '%0.sx' {1..250}).png long.png" \
+	t output-symlink-to-long-name "-o: cannot write 'long.png': file name its symbolic link names is longer than 247 bytes" \
+	-o long.png <<<"{ $J }"
+# Inputs are files: a FIFO would block the open (and a pipe cannot be read twice).
+SETUP='mkfifo in.png' \
+	t input-fifo "input: 'in.png' is not a regular file (a pipe or a device)" \
+	<<<'{ "kernel": "filter", "input": "in.png", "params": { "ops": [ { "op": "gray" } ] } }'
+SETUP='mkfifo a.npy' \
+	t npy-input-fifo "params.a.npy: 'a.npy' is not a regular file (a pipe or a device)" <<EOF
+{ "kernel": "matmul", "params": { "a": { "npy": "a.npy" }, "b": { "generate": "ones", "rows": 2, "cols": 2 } } }
+EOF
+t force-with-value "run: --force takes no value" --force=1 <<<"{ $J }"
 
 echo "$n cases: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
