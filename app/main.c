@@ -67,8 +67,10 @@ static const char run_usage[] =
 	"                      VALUE is JSON, or else a string; repeatable; applies to\n"
 	"                      every job of a batch\n"
 	"  --report FILE       write a JSON report of the whole run\n"
-	"  --timeout SECONDS   stop the workers and fail if the run takes longer\n"
-	"  --force             run even if the jobs need more memory than is available\n"
+	"  --timeout SECONDS   fail, writing nothing more, unless the outputs are in\n"
+	"                      place SECONDS after the start (loading included)\n"
+	"  --force             run even if the jobs need more memory than is available,\n"
+	"                      and replace read-only output files\n"
 	"  --isa I             instruction set of the mandelbrot and julia loops: scalar,\n"
 	"                      sse2, avx2 or auto (default: the best this CPU has); the\n"
 	"                      exact pixels are the same with each\n"
@@ -249,6 +251,9 @@ static int cmd_run(int argc, char **argv)
 		jobs_written = j + 1;
 		if (j + 1 < batch.n)
 			fb_outfile_release();
+		fb_job_release_data(&batch.job[j]);
+		if (!a.report)	/* only a run-wide report needs every job's passes */
+			fb_job_result_free(&results[j]);
 	}
 	if (status == FB_EXIT_OK && a.report && fb_report_write(a.report, results, batch.n) < 0)
 		status = FB_EXIT_RUN;

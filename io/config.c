@@ -282,6 +282,21 @@ static void job_free(struct fb_job *job)
 	free(job->report);
 }
 
+void fb_job_release_data(struct fb_job *job)
+{
+	fb_image_free(&job->input_image);
+	for (size_t i = 0; job->kernel && i < job->kernel->n_params; i++) {
+		const struct fb_param *p = &job->kernel->params[i];
+		struct fb_matsrc *m;
+
+		if (p->type != FB_PARAM_MATSRC)
+			continue;
+		m = (void *)((char *)job->params + p->offset);
+		free(m->data);
+		m->data = NULL;
+	}
+}
+
 void fb_batch_free(struct fb_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)

@@ -97,6 +97,11 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 
 void fb_batch_free(struct fb_batch *b);
 
+/* Frees what a job holds for its run only (the decoded input image, matrix operands'
+ * values), keeping what describes it (paths, params): for a batch, once the job has
+ * run, so that the parent the later jobs fork from does not grow with the jobs done. */
+void fb_job_release_data(struct fb_job *job);
+
 /* Checks that path can be created: not a folder (nor "x/"), a name that leaves room
  * for the temporary file's (the name a final symbolic link points at too), in an
  * existing writable folder, and not a read-only file unless the policy forces.

@@ -50,8 +50,9 @@ static int check_name_length(const char *path, const char *name)
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 
 	if (strlen(base) > NAME_MAX - 8)
-		return fb_error("cannot write '%s': file name%s longer than %d bytes", path,
-				name == path ? "" : " its symbolic link names is", NAME_MAX - 8);
+		return fb_error("cannot write '%s': %s longer than %d bytes", path,
+				name == path ? "file name" : "the file name it links to is",
+				NAME_MAX - 8);
 	return 0;
 }
 

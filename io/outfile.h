@@ -60,10 +60,11 @@ void fb_outfile_release(void);
 /* Removes the temporary file and releases o. Safe on a zeroed or released o. */
 void fb_outfile_abort(struct fb_outfile *o);
 
-/* Writes len bytes to path, whole or not at all. 0, or -1 after reporting. */
+/* Writes len bytes to path, whole or not at all, through fb_outfile_commit() (so the
+ * terminating signals stay held afterwards). 0, or -1 after reporting. */
 int fb_write_bytes(const char *path, const void *data, size_t len);
 
-/* Writes text and a final newline to path, whole or not at all. */
+/* Writes text and a final newline to path, as fb_write_bytes() does. */
 int fb_write_text(const char *path, const char *text);
 
 #endif

@@ -518,7 +518,7 @@ SETUP="$KEEP && chmod 0444 keep.png && ln -s keep.png link.json" CHECK="$KEPT" \
 # The temporary file is named after the file a symbolic link points at: that name must
 # fit too, and is checked before the run.
 SETUP="ln -s $(printf '%0.sx' {1..250}).png long.png" \
-	t output-symlink-to-long-name "-o: cannot write 'long.png': file name its symbolic link names is longer than 247 bytes" \
+	t output-symlink-to-long-name "-o: cannot write 'long.png': the file name it links to is longer than 247 bytes" \
 	-o long.png <<<"{ $J }"
 # Inputs are files: a FIFO would block the open (and a pipe cannot be read twice).
 SETUP='mkfifo in.png' \
