@@ -235,6 +235,8 @@ static int cmd_run(int argc, char **argv)
 		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
 		ds = fb_drive_job(&batch.job[j], &dopt, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
+			/* The failure is reported: the backstop must not add a second line. */
+			setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
 			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
 			break;
 		}
