@@ -215,11 +215,11 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 		return fb_error("the run took longer than --timeout %g s; nothing was written",
 				opt->timeout_s);
 	}
-	if (png_out.tmp && fb_outfile_rename(&png_out) < 0)
-		rc = -1;
-	if (raw_out.tmp && (rc < 0 ? (fb_outfile_abort(&raw_out), -1) : fb_outfile_rename(&raw_out)) < 0)
-		rc = -1;
-	return rc;
+	if (png_out.tmp && fb_outfile_rename(&png_out) < 0) {
+		fb_outfile_abort(&raw_out);
+		return -1;
+	}
+	return raw_out.tmp ? fb_outfile_rename(&raw_out) : 0;
 }
 
 enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_drive_options *dopt,

@@ -96,7 +96,6 @@ static void print_version(void)
  * of an interrupt between two jobs. */
 static volatile size_t jobs_written, jobs_total;
 
-
 struct run_args {
 	const char *config;
 	const char *report;
