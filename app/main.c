@@ -452,8 +452,8 @@ static int cmd_kernels(int argc, char **argv)
 static bool stderr_is_tty;	/* set before the handlers are installed */
 
 /* Ends the process from a signal handler: stops and reaps the workers, removes the
- * temporary output, prints why (`what`) and whether an output was cut short, and exits
- * with status. Async-signal-safe calls only. */
+ * temporary outputs, prints why (`what`; NULL: nothing) and whether an output was cut
+ * short, and exits with status. Async-signal-safe calls only. */
 /* n in decimal at the end of buf (async-signal-safe); returns where it starts. */
 static char *decimal(char *end, size_t n)
 {
@@ -479,6 +479,8 @@ FB_NORETURN static void stop_now(const char *what, int status)
 
 	fb_pool_kill_active();
 	removed = fb_outfile_remove_active();
+	if (!what)
+		_exit(status);
 	if (stderr_is_tty)	/* over the progress bar */
 		say("\r\033[K");
 	say(what);
@@ -493,14 +495,31 @@ FB_NORETURN static void stop_now(const char *what, int status)
 	_exit(status);
 }
 
-/* SIGINT, SIGTERM, SIGHUP: stop and reap the workers, remove the output being written
- * (an existing file at its path is untouched: outputs are renamed into place only when
- * complete), say so, and exit 128 + the signal's number: 130, 143, 129. Workers ignore
- * SIGINT and SIGHUP (the pool sets that), so a Ctrl-C at the terminal reaches them
- * through this handler only. */
+/* SIGINT, SIGTERM, SIGHUP (and the other signals whose default would end the run with
+ * its temporary files left behind: SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, a stray
+ * SIGALRM): stop and reap the workers, remove the outputs being written (an existing
+ * file at their paths is untouched: outputs are renamed into place only when
+ * complete), say so, and exit 128 + the signal's number: 130, 143, 129, ... Workers
+ * ignore SIGINT, SIGHUP and SIGQUIT (the pool sets that), so a Ctrl-C or Ctrl-\ at the
+ * terminal reaches them through this handler only. */
 static void on_terminate(int sig)
 {
-	stop_now("forkband: interrupted; workers stopped", 128 + sig);
+	static char msg[64];
+
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		stop_now("forkband: interrupted; workers stopped", 128 + sig);
+	} else if (sig == SIGPIPE) {
+		/* A reader that went away (forkband kernels | head -1): no one to tell, and
+		 * quiet as any tool; the cleanup still happens. */
+		stop_now(NULL, 128 + sig);
+	} else {	/* SIGQUIT, SIGUSR1, SIGUSR2, a stray SIGALRM */
+		const char *name = sigabbrev_np(sig);
+
+		strcpy(msg, "forkband: stopped by SIG");
+		strcat(msg, name ? name : "?");
+		strcat(msg, "; workers stopped");
+		stop_now(msg, 128 + sig);
+	}
 }
 
 /* --timeout: the pool stops a pass at the deadline and names the busy worker, and the
@@ -513,7 +532,9 @@ static char timeout_msg[160];
 static void on_timeout(int sig)
 {
 	(void)sig;
-	stop_now(timeout_msg, FB_EXIT_RUN);
+	/* A failure already reported (the pool's own timeout, the driver's refusal to
+	 * rename past the deadline) is the one line; this only cleans up. */
+	stop_now(fb_error_reported() ? NULL : timeout_msg, FB_EXIT_RUN);
 }
 
 /* Arms the backstop for --timeout `seconds`, of which `left` remain. */
@@ -535,15 +556,13 @@ static void arm_timeout(double seconds, double left)
 
 static void install_signal_handlers(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE,
+				    SIGALRM };
 	struct sigaction sa = { .sa_handler = on_terminate };
 
 	stderr_is_tty = isatty(STDERR_FILENO);
-	sigemptyset(&sa.sa_mask);
 	/* One handler at a time: a second signal waits until the first has exited. */
-	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++)
-		sigaddset(&sa.sa_mask, sigs[i]);
-	sigaddset(&sa.sa_mask, SIGALRM);
+	fb_terminating_signals(&sa.sa_mask);
 	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++) {
 		struct sigaction old;
 

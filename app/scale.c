@@ -356,6 +356,48 @@ static char *tagged_path(const char *path, const char *tag)
 	return out;
 }
 
+/* The tag of a kept output: "dynamic-j4-r2" (timed run 2), "dynamic-j4-w1" (warm-up 1). */
+static void keep_tag(char *tag, size_t len, enum fb_schedule s, unsigned workers,
+		     const struct scale_args *a, unsigned r)
+{
+	bool timed = r >= a->warmup;
+
+	snprintf(tag, len, "%s-j%u-%s%u", fb_schedule_name(s), workers, timed ? "r" : "w",
+		 timed ? r - a->warmup + 1 : r + 1);
+}
+
+/* --keep-outputs: every name the study will write is an output of the run, checked as
+ * --csv is (aliases, the config, read-only files), before anything runs. */
+static int check_kept_outputs(const struct scale_args *a, struct jobs *jobs)
+{
+	for (size_t si = 0; si < a->n_schedules; si++) {
+		for (size_t wi = 0; wi < a->n_workers; wi++) {
+			const struct fb_job *job = job_for(jobs, a, wi);
+
+			for (unsigned r = 0; r < a->warmup + a->repeat; r++) {
+				const char *outs[2] = { job->png, job->raw };
+				char tag[64];
+
+				keep_tag(tag, sizeof(tag), a->schedules[si], a->workers[wi], a, r);
+				for (int k = 0; k < 2; k++) {
+					char *name = outs[k] ? tagged_path(outs[k], tag) : NULL;
+					int rc;
+
+					if (!outs[k])
+						continue;
+					if (!name)
+						return fb_error("out of memory");
+					rc = fb_config_add_output(&jobs->batch[0], "--keep-outputs", name);
+					free(name);
+					if (rc < 0)
+						return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 static double phase_seconds(const struct fb_job_result *r, const char *name)
 {
 	for (size_t i = 0; i < r->n_phases; i++)
@@ -567,9 +609,7 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
 				snprintf(label, sizeof(label), "%s/%u", where,
 					 timed ? a->repeat : a->warmup);
 				if (a->keep) {
-					snprintf(tag, sizeof(tag), "%s-j%u-%s%u",
-						 fb_schedule_name(job->schedule), job->workers,
-						 timed ? "r" : "w", timed ? r - a->warmup + 1 : r + 1);
+					keep_tag(tag, sizeof(tag), job->schedule, job->workers, a, r);
 					job->png = png ? tagged_path(png, tag) : NULL;
 					job->raw = raw ? tagged_path(raw, tag) : NULL;
 				}
@@ -633,7 +673,8 @@ int fb_cmd_scale(int argc, char **argv)
 		goto out;
 	if ((a.csv && fb_cli_check_output("--csv", a.csv, &jobs.batch[0]) < 0) ||
 	    (a.json && fb_cli_check_output("--json", a.json, &jobs.batch[0]) < 0) ||
-	    (a.plot && fb_cli_check_output("--plot", a.plot, &jobs.batch[0]) < 0))
+	    (a.plot && fb_cli_check_output("--plot", a.plot, &jobs.batch[0]) < 0) ||
+	    (a.keep && check_kept_outputs(&a, &jobs) < 0))
 		goto out;
 
 	points = a.n_schedules * a.n_workers;

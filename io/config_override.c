@@ -15,7 +15,15 @@ int cfg_apply_override(const struct fb_override *o, cJSON *job)
 	char key[256];
 	const char *path = o->path;
 	cJSON *obj = job, *value;
+	int dots = 0;
 
+	/* Each component of the path may create an object: bounded like nesting in a
+	 * file, so that nothing after it recurses deeper (a 10,000-part path crashed
+	 * under a small stack). */
+	for (const char *p = path; *p; p++)
+		if (*p == '.' && ++dots >= FB_CONFIG_MAX_DEPTH)
+			return fb_error("%s: expected a field path of at most %d parts", o->label,
+					FB_CONFIG_MAX_DEPTH);
 	value = NULL;
 	if (!o->literal && cfg_parse_value(o->label, o->value, &value) < 0)
 		return -1;

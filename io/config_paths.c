@@ -10,6 +10,7 @@
 #include "runtime/error.h"
 
 #include <cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -243,6 +244,53 @@ static int clash_error(const struct ctx *c, const char *field, const char *path,
 	return cfg_error(c, field, "'%s' is also written by %s%s", path, k->what, as);
 }
 
+/* The files already in a frame pattern's folder under names it can produce: each will
+ * be replaced by a frame, so each is an output, checked as one (a read-only or special
+ * file is refused) and added to the set as the file it resolves to (a symbolic link
+ * there to the config, an input or another output is an alias). One pass over the
+ * folder. */
+static int check_existing_frames(struct fb_pathset *set, const struct ctx *c, const char *what,
+				 const char *pattern)
+{
+	const char *slash = strrchr(pattern, '/');
+	char *folder = slash ? strndup(pattern, (size_t)(slash - pattern) + 1) : strdup("");
+	const char *base = slash ? slash + 1 : pattern;
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (!folder)
+		return fb_error("out of memory");
+	d = opendir(*folder ? folder : ".");
+	while (d && rc == 0 && (e = readdir(d))) {
+		struct fb_pathset_clash k;
+		struct fb_error_capture cap;
+		char *name;
+
+		if (!fb_frame_name_matches(base, e->d_name))
+			continue;
+		name = malloc(strlen(folder) + strlen(e->d_name) + 1);
+		if (!name) {
+			rc = fb_error("out of memory");
+			break;
+		}
+		sprintf(name, "%s%s", folder, e->d_name);
+		fb_error_capture_begin(&cap);
+		rc = fb_config_check_output(name);
+		fb_error_capture_end(&cap);
+		if (rc < 0)
+			rc = cfg_error(c, "output.frames.png", "a frame would replace '%s': %s", name,
+				       cap.msg);
+		else if ((rc = fb_pathset_add(set, name, FB_USE_FRAME, what, &k)) > 0)
+			rc = clash_error(c, "output.frames.png", name, FB_USE_WRITE, &k);
+		free(name);
+	}
+	if (d)
+		closedir(d);
+	free(folder);
+	return rc;
+}
+
 /* Adds one use of a job's file; -1 after reporting a clash or a failure. */
 static int add_use(struct fb_pathset *set, const struct ctx *c, const cJSON *jobs, size_t j,
 		   const char *field, const char *path, enum fb_use use)
@@ -291,6 +339,18 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 		c.index = -1;
 		return k.frames ? cfg_error(&c, "output.frames.png", "%s ('%s') can write over the "
 					    "config file", k.what, k.path) : -1;
+	}
+	item = jobs ? jobs->child : doc;
+	for (size_t j = 0; j < b->n; j++, item = item->next) {
+		struct ctx c = *base;
+
+		if (!b->job[j].frames_png)
+			continue;
+		c.index = jobs ? (int)j : -1;
+		c.job = item;
+		describe(what, sizeof(what), jobs, j, "output.frames.png");
+		if (check_existing_frames(set, &c, what, b->job[j].frames_png) < 0)
+			return -1;
 	}
 	/* Reads before writes: an output over an input is reported at the output, an
 	 * input that another job writes at the input. */
@@ -350,6 +410,8 @@ int fb_config_add_output(struct fb_batch *b, const char *option, const char *pat
 	if (k.frames)
 		return fb_error("%s: '%s' is a frame name that %s%s can write", option, path,
 				k.what, as);
+	if (k.use == FB_USE_READ && strcmp(k.what, "the config file") == 0)
+		return fb_error("%s: '%s' would replace the config file%s", option, path, as);
 	if (k.use == FB_USE_READ)
 		return fb_error("%s: '%s' would replace %s%s, which the run reads", option, path,
 				k.what, as);

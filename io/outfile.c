@@ -5,6 +5,7 @@
 
 #include "runtime/error.h"
 #include "runtime/fault.h"
+#include "runtime/pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,11 +26,7 @@ static char *volatile active[MAX_ACTIVE];
 /* The signals that end a run (their handler calls fb_outfile_remove_active()). */
 static void terminating_signals(sigset_t *set)
 {
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGALRM);
+	fb_terminating_signals(set);
 }
 
 static bool held;

@@ -238,7 +238,7 @@ int fb_pathset_add(struct fb_pathset *s, const char *path, enum fb_use kind, con
 	if (!u.name)
 		return -1;
 	/* Frames are written as the run goes, so a frame name is an output's. */
-	if ((p = pattern_for(s, u.name))) {
+	if (kind != FB_USE_FRAME && (p = pattern_for(s, u.name))) {
 		free(u.name);
 		*clash = (struct fb_pathset_clash){ p->what, p->path, FB_USE_WRITE, true };
 		return 1;
@@ -255,6 +255,7 @@ int fb_pathset_add(struct fb_pathset *s, const char *path, enum fb_use kind, con
 		*clash = (struct fb_pathset_clash){ o->what, o->path, o->kind, false };
 		return 1;
 	}
+	u.kind = kind == FB_USE_FRAME ? FB_USE_WRITE : kind;
 	u.what = strdup(what);
 	u.path = strdup(path);
 	if (!u.what || !u.path || s->n_use == SIZE_MAX / sizeof(*s->use) / 2)
@@ -326,6 +327,21 @@ static char *unescape(const char *pattern, size_t from, size_t to)
 	}
 	out[n] = '\0';
 	return out;
+}
+
+bool fb_frame_name_matches(const char *pattern, const char *name)
+{
+	long at = fb_frame_conversion(pattern);
+	unsigned width = pattern[at + 1] == '0' ? (unsigned)(pattern[at + 2] - '0') : 1;
+	char *prefix = unescape(pattern, 0, (size_t)at);
+	char *suffix = unescape(pattern, (size_t)at + (pattern[at + 1] == '0' ? 4 : 2),
+				strlen(pattern));
+	bool yes = prefix && suffix && strncmp(name, prefix, strlen(prefix)) == 0 &&
+		   matches_rest(name + strlen(prefix), width, suffix);
+
+	free(prefix);
+	free(suffix);
+	return yes;
 }
 
 int fb_pathset_add_frames(struct fb_pathset *s, const char *pattern, const char *what)
@@ -471,6 +487,27 @@ static bool intersect(const struct tok *a, size_t na, const struct tok *b, size_
 	return found;
 }
 
+/* True if one of a and b ends the other. */
+static bool suffix_related(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	return na <= nb ? strcmp(b + nb - na, a) == 0 : strcmp(a + na - nb, b) == 0;
+}
+
+/* What two patterns must have to name one file, cheap to test before intersect():
+ * pr's prefix (k bytes) is a prefix of pq's; pr's digits start right after it, so pq's
+ * byte there, if its prefix goes on, is a digit; and both names end with both
+ * suffixes, so one suffix ends the other. */
+static bool may_meet(const struct pattern *pr, const struct pattern *pq, size_t k)
+{
+	char next = pq->key[k];
+
+	if (next && (next < '0' || next > '9'))
+		return false;
+	return suffix_related(pr->suffix, pq->suffix);
+}
+
 int fb_pathset_check_frames(struct fb_pathset *s, const char **a, const char **b)
 {
 	for (size_t q = 0; q < s->n_pat; q++) {
@@ -490,7 +527,7 @@ int fb_pathset_check_frames(struct fb_pathset *s, const char **a, const char **b
 				bool clash;
 
 				if (i - 1 == q || strlen(pr->key) != k ||
-				    memcmp(pr->key, pq->key, k) != 0)
+				    memcmp(pr->key, pq->key, k) != 0 || !may_meet(pr, pq, k))
 					continue;
 				ta = malloc((strlen(pr->suffix) + pr->width + 2) * sizeof(*ta));
 				tb = malloc((len - k + strlen(pq->suffix) + pq->width + 2) *

@@ -21,6 +21,8 @@
 enum fb_use {
 	FB_USE_READ,	/* an input or the config: may be read by several uses */
 	FB_USE_WRITE,	/* an output: no other use may touch it */
+	FB_USE_FRAME,	/* an existing file a frame pattern will replace: an output that
+			 * is not checked against the patterns (it is one of their names) */
 };
 
 struct fb_pathset;
@@ -53,6 +55,10 @@ int fb_pathset_add_frames(struct fb_pathset *s, const char *pattern, const char 
 /* Checks the patterns added so far against each other: 0, or 1 with *a and *b the
  * descriptions of two patterns that can name the same file. */
 int fb_pathset_check_frames(struct fb_pathset *s, const char **a, const char **b);
+
+/* Whether a frame pattern's file name (the part after its last '/') can produce name:
+ * its prefix, at least the step's width of digits (and 1), its suffix. */
+bool fb_frame_name_matches(const char *pattern_base, const char *name);
 
 /* Where the step goes in a frame pattern: the index of its one %d or %0Nd, or -1 when
  * the pattern has none, several, or another conversion. */

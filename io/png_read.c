@@ -51,6 +51,8 @@ struct reader {
 	unsigned char head[8];	/* a chunk's length and type, as they arrive */
 	unsigned head_len;
 	uint64_t chunk_left;	/* bytes of the current chunk's data and CRC to come */
+	uint32_t text_len[16];	/* the lengths of the first tEXt chunks, in order */
+	unsigned n_text;
 };
 
 bool fb_is_png_file(const char *path)
@@ -93,6 +95,8 @@ static void follow_chunks(png_structp png, struct reader *r, const unsigned char
 		length = (uint32_t)r->head[0] << 24 | (uint32_t)r->head[1] << 16 |
 			 (uint32_t)r->head[2] << 8 | r->head[3];
 		r->chunk_left = (uint64_t)length + 4;
+		if (memcmp(r->head + 4, "tEXt", 4) == 0 && r->n_text < FB_ARRAY_LEN(r->text_len))
+			r->text_len[r->n_text++] = length;
 		if (length <= CHUNK_MALLOC_MAX)
 			continue;
 		for (size_t i = 0; i < FB_ARRAY_LEN(text_chunks); i++) {
@@ -358,9 +362,21 @@ int fb_png_read_text(const char *path, const char *key, char **out)
 	r.text_guard = true;
 	png_read_info(png, info);
 	png_get_text(png, info, &text, &n);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0, t = 0; i < n; i++) {
+		/* libpng ends a tEXt chunk's text at a NUL byte, which would hide the rest:
+		 * its key, a NUL and its text must be the whole chunk. */
+		bool cut = false;
+
+		if (text[i].compression == PNG_TEXT_COMPRESSION_NONE && (unsigned)t < r.n_text)
+			cut = strlen(text[i].key) + 1 + strlen(text[i].text ? text[i].text : "") !=
+			      r.text_len[t++];
 		if (strcmp(text[i].key, key) == 0) {
 			found = true;
+			if (cut) {
+				png_destroy_read_struct(&png, &info, NULL);
+				fclose(r.f);
+				return fb_error("%s: the %s text chunk holds a NUL byte", path, key);
+			}
 			*out = strdup(text[i].text ? text[i].text : "");
 			break;
 		}

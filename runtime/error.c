@@ -4,6 +4,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,27 +42,51 @@ void fb_error_capture_end(struct fb_error_capture *c)
 	fb_error_set_sink(c->saved, c->saved_ctx);
 }
 
+/* The length of the UTF-8 sequence at s (2 to 4), or 0 when s does not start one that
+ * is well formed; overlong forms and surrogates are not looked for. */
+static int utf8_length(const unsigned char *s)
+{
+	int n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
+		s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 size_t fb_escape(char *out, size_t len, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 	size_t n = 0;
 
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		char esc[5] = { (char)ch, 0 };
+	while (*p) {
+		char esc[9] = { 0 };
+		int k = *p >= 0x80 ? utf8_length(p) : 1, e = 0;
 
-		if (ch == '\n' || ch == '\t' || ch == '\r') {
-			esc[0] = '\\';
-			esc[1] = ch == '\n' ? 'n' : ch == '\t' ? 't' : 'r';
-		} else if (ch < 0x20 || ch == 0x7f) {
-			esc[0] = '\\';
-			esc[1] = 'x';
-			esc[2] = hex[ch >> 4];
-			esc[3] = hex[ch & 15];
+		if (*p == '\n' || *p == '\t' || *p == '\r') {
+			esc[e++] = '\\';
+			esc[e++] = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+		} else if (*p < 0x20 || *p == 0x7f || k == 0 || (k == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+			/* A control character, a byte that is not UTF-8 (a raw C1 control such as
+			 * 0x9b, CSI on some terminals) or a C1 control in UTF-8: as \xNN bytes. */
+			for (int b = 0; b < (k == 2 ? 2 : 1); b++) {
+				esc[e++] = '\\';
+				esc[e++] = 'x';
+				esc[e++] = hex[p[b] >> 4];
+				esc[e++] = hex[p[b] & 15];
+			}
+			if (k == 0)
+				k = 1;
+		} else {
+			memcpy(esc, p, (size_t)k);	/* printable, UTF-8 included */
+			e = k;
 		}
-		for (const char *e = esc; *e; e++, n++)
+		p += k;
+		for (int x = 0; x < e; x++, n++)
 			if (n + 1 < len)
-				out[n] = *e;
+				out[n] = esc[x];
 	}
 	if (len)
 		out[n < len ? n : len - 1] = '\0';
@@ -78,6 +103,15 @@ char *fb_escape_dup(const char *s)
 	return out;
 }
 
+/* Set once a message has gone to stderr: for a signal handler that must not add a
+ * second line to a failure already reported. */
+static volatile sig_atomic_t reported;
+
+bool fb_error_reported(void)
+{
+	return reported;
+}
+
 static void emit(const char *msg)
 {
 	char line[4200];
@@ -91,6 +125,7 @@ static void emit(const char *msg)
 	 * byte that a terminal would act on. */
 	fb_escape(line, sizeof(line), msg);
 	fprintf(stderr, "%s: %s\n", program, line);
+	reported = 1;
 }
 
 int fb_error(const char *fmt, ...)

@@ -21,7 +21,9 @@ int fb_error(const char *fmt, ...) FB_PRINTF(1, 2);
 int fb_error_errno(const char *fmt, ...) FB_PRINTF(1, 2);
 
 /* Writes s to out (len bytes, NUL-terminated, cut short if need be) with every control
- * character escaped: \n, \t, \r, else \xNN (ESC is \x1b, DEL \x7f). Returns the
+ * character escaped: \n, \t, \r, else \xNN (ESC is \x1b, DEL \x7f), and so are bytes
+ * that are not UTF-8 (a raw 0x9b is CSI on some terminals) and C1 controls written in
+ * UTF-8 (\xc2\x9b); other UTF-8 passes as it is. Returns the
  * length the whole escaped string needs, without the NUL. The default sink escapes
  * every message this way, so that a message is always one line and never moves the
  * cursor or clears a terminal, whatever it quotes. */
@@ -29,6 +31,9 @@ size_t fb_escape(char *out, size_t len, const char *s);
 
 /* fb_escape() into a malloc()ed string; NULL when out of memory. */
 char *fb_escape_dup(const char *s);
+
+/* Whether a message has gone to stderr through the default sink (async-signal-safe). */
+bool fb_error_reported(void);
 
 /* The prefix printed before each message by the default sink ("forkband"). */
 void fb_error_set_program(const char *name);

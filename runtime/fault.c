@@ -4,6 +4,7 @@
 #include "fault.h"
 
 #include "error.h"
+#include "pool.h"
 #include "shared_mem.h"
 
 #include <signal.h>
@@ -123,6 +124,13 @@ int fb_fault_init(void)
 			fault.kind = (enum kind)k;
 	if (fault.kind == F_NONE)
 		return bad(env, "expected crash, hang, exit, kill-in-lock or signal before the ':'");
+	/* strtok_r() would skip empty fields: "crash:,chunk=1" and "chunk=1,," are not
+	 * switches anyone meant. */
+	if (colon && (!colon[1] || colon[1] == ',' || spec[strlen(env) - 1] == ',' ||
+		      strstr(colon + 1, ",,"))) {
+		fault.kind = F_NONE;
+		return bad(env, "expected KEY=VALUE fields separated by single commas");
+	}
 	for (key = colon ? strtok_r(colon + 1, ",", &save) : NULL; key;
 	     key = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(key, '=');
@@ -169,15 +177,30 @@ int fb_fault_init(void)
 		}
 	}
 	if (fault.kind == F_SIGNAL) {
+		sigset_t handled;
+
+		fb_terminating_signals(&handled);
 		if (!(seen & (1u << 4)))	/* no sig= */
 			fault.sig = SIGTERM;
-		if (!fault.at[0] || fault.chunk >= 0 || fault.worker >= 0) {
+		/* keys 0-3, 5 and 7 (chunk, worker, times, code, pass, every) aim at workers */
+		if (!fault.at[0] || (seen & 0xaf)) {
 			fault.kind = F_NONE;
-			return bad(env, "expected at=POINT and no chunk or worker for a signal fault");
+			return bad(env, "expected at=POINT, and sig= at most, for a signal fault");
+		}
+		if (!sigismember(&handled, (int)fault.sig)) {
+			fault.kind = F_NONE;
+			return bad(env, "expected for a signal fault one of the signals forkband "
+					"handles: INT, TERM, HUP, QUIT, USR1, USR2, PIPE or ALRM");
 		}
 	} else if (fault.at[0]) {
 		fault.kind = F_NONE;
 		return bad(env, "expected at= only with signal");
+	} else if (fault.kind != F_EXIT && (seen & (1u << 3))) {
+		fault.kind = F_NONE;
+		return bad(env, "expected code= only with exit");
+	} else if (fault.kind != F_CRASH && (seen & (1u << 4))) {
+		fault.kind = F_NONE;
+		return bad(env, "expected sig= only with crash or signal");
 	} else if ((fault.chunk < 0) == (fault.worker < 0)) {
 		fault.kind = F_NONE;
 		return bad(env, "expected chunk=N or worker=W (one of them)");

@@ -91,7 +91,7 @@ unsigned fb_usable_cpus(void)
 }
 
 /* The live workers of the pass under way, for fb_pool_kill_active() in a signal
- * handler. Entries change only while SIGINT, SIGTERM and SIGHUP are blocked
+ * handler. Entries change only while the terminating signals are blocked
  * (block_term()), so the handler never sees a worker missing or one already reaped
  * (whose pid could be reused). */
 static pid_t *volatile active_pid;
@@ -293,17 +293,23 @@ FB_NORETURN static void worker_main(struct run *r, unsigned w, unsigned first)
 	_exit(0);
 }
 
+void fb_terminating_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE,
+				    SIGALRM };
+
+	sigemptyset(set);
+	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++)
+		sigaddset(set, sigs[i]);
+}
+
 /* Blocks the signals whose handler calls fb_pool_kill_active(); *old gets the mask
  * to restore. */
 static void block_term(sigset_t *old)
 {
 	sigset_t term;
 
-	sigemptyset(&term);
-	sigaddset(&term, SIGINT);
-	sigaddset(&term, SIGTERM);
-	sigaddset(&term, SIGHUP);
-	sigaddset(&term, SIGALRM);	/* --timeout's backstop */
+	fb_terminating_signals(&term);
 	sigprocmask(SIG_BLOCK, &term, old);
 }
 
@@ -332,7 +338,11 @@ static int launch(struct run *r, unsigned w, unsigned first)
 		 * alone kills it, like any other signal. */
 		signal(SIGINT, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
 		default_unless_ignored(SIGTERM);
+		default_unless_ignored(SIGUSR1);
+		default_unless_ignored(SIGUSR2);
+		default_unless_ignored(SIGPIPE);
 		default_unless_ignored(SIGALRM);
 		active_pid = NULL;
 		sigprocmask(SIG_SETMASK, &r->old_mask, NULL);

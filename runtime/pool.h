@@ -36,6 +36,8 @@
 
 #include "compat.h"
 
+#include <signal.h>
+
 #include "schedule.h"
 
 #include <sys/types.h>
@@ -142,6 +144,12 @@ void fb_pass_stats_free(struct fb_pass_stats *stats);
  * pass under way, if any. Async-signal-safe. The pool blocks those four signals while
  * it changes its list of workers. */
 void fb_pool_kill_active(void);
+
+/* The signals whose handler ends a run (and calls fb_pool_kill_active()): SIGINT,
+ * SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE and SIGALRM. The pool blocks them
+ * while it changes its table of workers; io/outfile.h holds them while outputs are
+ * renamed. */
+void fb_terminating_signals(sigset_t *set);
 
 /* Number of online CPUs (at least 1). */
 unsigned fb_online_cpus(void);

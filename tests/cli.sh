@@ -230,5 +230,9 @@ expect 2 "kernels with ESC" -- "$bin" kernels "$esc"
 check_escaped "kernels with ESC"
 FORKBAND_FAULT="$esc" expect 2 "FORKBAND_FAULT with ESC" -- "$bin" run -q
 check_escaped "FORKBAND_FAULT with ESC"
+# A byte that is not UTF-8 (0x9b is CSI on some terminals) is escaped; UTF-8 is not.
+expect 2 "config name with a raw 0x9b and UTF-8" -- "$bin" run $'a\x9b\xc3\xa9.json'
+grep -qF "'a\x9b"$'\xc3\xa9'".json'" "$dir/stderr" && ok "0x9b escaped, UTF-8 kept" ||
+	bad "0x9b and UTF-8 in a name: $(od -c "$dir/stderr" | head -3)"
 
 exit $fail

@@ -490,7 +490,7 @@ SETUP='ln -s bad.json cfg.png' CHECK='grep -q kernel bad.json' \
 	t alias-output-symlink-to-config "-o: 'cfg.png' would replace the config file ('bad.json')" \
 	-o cfg.png <<<"{ $J }"
 SETUP='ln -s bad.json r.json' CHECK='grep -q kernel bad.json' \
-	t alias-report-symlink-to-config "--report: 'r.json' would replace the config file ('bad.json'), which the run reads" \
+	t alias-report-symlink-to-config "--report: 'r.json' would replace the config file ('bad.json')" \
 	--report r.json <<<"{ $J }"
 # Frames: a pattern clashes with any name it can produce, and with another pattern.
 H='"kernel": "heat", "width": 8, "height": 8, "params": { "steps": 20 }'
@@ -509,6 +509,20 @@ EOF
 t frames-step-in-folder 'output.frames.png: expected the step in the file name, not in a folder' <<EOF
 { $H, "output": { "frames": { "every": 10, "png": "f%d/x.png" } } }
 EOF
+# Files already at names a frame pattern will produce are outputs too.
+SETUP='ln -s bad.json h_2.png' CHECK='grep -q kernel bad.json' \
+	t frames-existing-link-to-config "output.frames.png: 'h_2.png' would replace the config file ('bad.json')" \
+	<<<"{ $H, \"output\": { \"frames\": { \"every\": 2, \"png\": \"h_%d.png\" } } }"
+SETUP="$KEEP && ln -s keep.png h_4.png" CHECK="$KEPT" \
+	t frames-existing-link-to-output "-o: 'keep.png' is also written by output.frames.png ('h_4.png')" \
+	-o keep.png <<<"{ $H, \"output\": { \"frames\": { \"every\": 2, \"png\": \"h_%d.png\" } } }"
+SETUP="$KEEP && chmod 444 keep.png && mv keep.png h_4.png" CHECK='[ "$(cat h_4.png)" = precious ]' \
+	t frames-existing-read-only "output.frames.png: a frame would replace 'h_4.png': 'h_4.png' is read-only" \
+	<<<"{ $H, \"output\": { \"frames\": { \"every\": 2, \"png\": \"h_%d.png\" } } }"
+SETUP='mkfifo h_2.png' CHECK='[ -p h_2.png ]' \
+	t frames-existing-fifo "output.frames.png: a frame would replace 'h_2.png': 'h_2.png' is not a regular file" \
+	<<<"{ $H, \"output\": { \"frames\": { \"every\": 2, \"png\": \"h_%d.png\" } } }"
+STACK=256 t set-path-10000-parts "--set a.a.a" --set "$(printf 'a.%.0s' {1..9999})a=1" <<<"{ $J }"
 # Read-only files are refused, not replaced (root included: judged by the mode bits).
 SETUP="$KEEP && chmod 0444 keep.png" CHECK="$KEPT" \
 	t output-read-only "-o: 'keep.png' is read-only: forkband does not replace it (--force does)" \

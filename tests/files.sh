@@ -92,6 +92,34 @@ ln -s a.csv l.svg
 scale_refused "--plot through a link to --csv" "--plot: 'l.svg' is also written by --csv ('a.csv')" \
 	--csv a.csv --plot l.svg
 scale_refused "--json over the config" "--json: 's.json' would replace the config file" --json s.json
+# --keep-outputs names every run's files: each is checked like --csv.
+printf '{ "kernel": "mandelbrot", "width": 24, "height": 16, "output": { "png": "k.png" } }\n' >k.json
+printf old >k.dynamic-j1-w1.png
+chmod 444 k.dynamic-j1-w1.png
+"$bin" scale k.json --workers 1 --repeat 1 --warmup 1 -q --keep-outputs >scale.out 2>scale.err
+rc=$?
+[ $rc = 2 ] && [ "$(cat k.dynamic-j1-w1.png)" = old ] &&
+	grep -q -- "--keep-outputs: 'k.dynamic-j1-w1.png' is read-only" scale.err &&
+	ok "scale --keep-outputs: a read-only kept name is refused" ||
+	bad "scale --keep-outputs over a read-only file: exit $rc, $(cat scale.err)"
+"$bin" scale k.json --workers 1 --repeat 1 --warmup 0 -q --keep-outputs --csv k.dynamic-j1-r1.png \
+	>scale.out 2>scale.err
+rc=$?
+[ $rc = 2 ] && grep -q -- "'k.dynamic-j1-r1.png' is also written by" scale.err &&
+	ok "scale --keep-outputs: a kept name against --csv is refused" ||
+	bad "scale --keep-outputs against --csv: exit $rc, $(cat scale.err)"
+
+# The other signals whose default would end the run (QUIT, USR1, USR2, ALRM without
+# --timeout, PIPE) clean up as an interrupt does.
+for sig in QUIT USR1 USR2 ALRM PIPE; do
+	printf precious >keep.png
+	FORKBAND_FAULT=signal:at=after-mkstemp,sig=$sig "$bin" run "${small[@]}" -o keep.png 2>mk.err
+	rc=$?
+	want=$((128 + $(kill -l $sig)))
+	if [ $rc = $want ] && [ "$(cat keep.png)" = precious ] && no_temp; then
+		ok "SIG$sig after mkstemp: $want, no temporary file, the old file intact"
+	else bad "SIG$sig after mkstemp: exit $rc, $(cat mk.err); $(ls -a)"; fi
+done
 
 # ---- --timeout covers the whole run ----
 mkfifo cfg.fifo
@@ -102,6 +130,23 @@ ms=$((($(date +%s%N) - start) / 1000000))
 if [ $rc = 1 ] && grep -q "took longer than --timeout 0.5 s" fifo.err; then
 	ok "a config FIFO nobody writes: --timeout 0.5 stops the run (exit 1, $ms ms)"
 else bad "a config FIFO under --timeout: exit $rc after $ms ms, $(cat fifo.err)"; fi
+# A stored job whose config chunk holds a NUL byte (which would hide what follows it).
+"$bin" run "${small[@]}" -o stored.png
+python3 - <<'EOF'
+import struct, zlib
+d = open('stored.png', 'rb').read(); out = d[:8]; i = 8
+while i < len(d):
+    n = struct.unpack('>I', d[i:i + 4])[0]; t = d[i + 4:i + 8]; b = d[i + 8:i + 8 + n]; i += 12 + n
+    if t == b'tEXt' and b.startswith(b'forkband:config\0'):
+        b = b'forkband:config\0{"kernel":"mandelbrot","width":8,"height":8}\0{"x":1}'
+    out += struct.pack('>I', len(b)) + t + b + struct.pack('>I', zlib.crc32(t + b) & 0xffffffff)
+open('nul.png', 'wb').write(out)
+EOF
+"$bin" run nul.png -q -o from-nul.png 2>nul.err
+rc=$?
+[ $rc = 2 ] && grep -q "nul.png: the forkband:config text chunk holds a NUL byte" nul.err &&
+	[ ! -e from-nul.png ] && ok "a stored config with a NUL byte is refused" ||
+	bad "stored config with a NUL: exit $rc, $(cat nul.err)"
 # A stored job whose input is a FIFO is refused, not opened.
 "$bin" run "${small[@]}" -o src.png
 printf '{"kernel":"filter","input":"src.png","params":{"ops":[{"op":"gray"}]}}' >f.json
@@ -146,7 +191,9 @@ rc=$?
 
 # ---- environment variables are parsed strictly ----
 for v in FORKBAND_TEST_MEMAVAILABLE=1e9 FORKBAND_TEST_MEMAVAILABLE=-1 FORKBAND_TEST_ISA_MAX=avx9 \
-	FORKBAND_FAULT=crash:chunk=99999999999999999999 FORKBAND_FAULT=crash:chunk=1,chunk=2; do
+	FORKBAND_FAULT=crash:chunk=99999999999999999999 FORKBAND_FAULT=crash:chunk=1,chunk=2 \
+	FORKBAND_FAULT=crash:chunk=1, FORKBAND_FAULT=crash:,chunk=1 FORKBAND_FAULT=crash:chunk=1,code=4 \
+	FORKBAND_FAULT=signal:at=after-rename,sig=SEGV FORKBAND_FAULT=signal:at=after-rename,chunk=1; do
 	env "$v" "$bin" run -q -o env.png 2>env.err
 	rc=$?
 	if [ $rc = 2 ] && [ "$(wc -l <env.err)" = 1 ] && grep -q "^forkband: ${v%%=*}: expected" env.err &&
