@@ -8,8 +8,10 @@
  * Everything is checked before anything runs: every field of every job (type, range,
  * unknown keys with a did-you-mean), duplicate keys, the kernel's cross-field rules,
  * that each job's buffers can be mapped (the kernel creates and destroys its state
- * once, touching no page), and every output path (its folder exists and is writable;
- * no two outputs share a path). Each problem is reported through fb_error() as one
+ * once, touching no page), every output path (its folder exists and is writable; a
+ * read-only file is not replaced unless the policy forces), and that no two uses of
+ * a file alias (io/pathset.h: outputs, inputs, frame names, the config itself; only
+ * two reads may share a file). Each problem is reported through fb_error() as one
  * line naming the source and the field: `configs/x.json: params.max_iter: expected an
  * integer from 1 to 1000000000, got -5`. A field set from the command line is named
  * by its option instead of the file (`--set params.max_iter: ...`, `-j: ...`).
