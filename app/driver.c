@@ -212,8 +212,8 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 	if (opt->deadline_ns && fb_now_ns() >= opt->deadline_ns) {
 		fb_outfile_abort(&png_out);
 		fb_outfile_abort(&raw_out);
-		return fb_error("the run took longer than --timeout %g s; nothing was written",
-				opt->timeout_s);
+		return fb_error("%s: the run took longer than --timeout %g s; the job's outputs "
+				"were not written", job->label, opt->timeout_s);
 	}
 	if (png_out.tmp && fb_outfile_rename(&png_out) < 0) {
 		fb_outfile_abort(&raw_out);

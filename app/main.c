@@ -513,10 +513,11 @@ static void on_terminate(int sig)
 		 * quiet as any tool; the cleanup still happens. */
 		stop_now(NULL, 128 + sig);
 	} else {	/* SIGQUIT, SIGUSR1, SIGUSR2, a stray SIGALRM */
-		const char *name = sigabbrev_np(sig);
+		const char *name = sig == SIGQUIT ? "QUIT" : sig == SIGUSR1 ? "USR1" :
+				   sig == SIGUSR2 ? "USR2" : sig == SIGALRM ? "ALRM" : "?";
 
 		strcpy(msg, "forkband: stopped by SIG");
-		strcat(msg, name ? name : "?");
+		strcat(msg, name);
 		strcat(msg, "; workers stopped");
 		stop_now(msg, 128 + sig);
 	}

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "driver.h"
+#include "io/outfile.h"
 #include "io/study.h"
 #include "runtime/error.h"
 #include "stats.h"
@@ -614,6 +615,9 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
 					job->raw = raw ? tagged_path(raw, tag) : NULL;
 				}
 				ds = fb_drive_job(job, &dopt, &prog, &res);
+				/* Its outputs' renames held the terminating signals: the run's
+				 * output step is over, an interrupt may land. */
+				fb_outfile_release();
 				if (a->keep) {
 					free(job->png);
 					free(job->raw);

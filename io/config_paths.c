@@ -332,13 +332,17 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 		c.index = -1;
 		return cfg_error(&c, pb, "can name the same frame files as %s", pa);
 	}
-	if (config_file && fb_pathset_add(set, config_file, FB_USE_READ, "the config file", &k)) {
+	if (config_file) {
+		int rc = fb_pathset_add(set, config_file, FB_USE_READ, "the config file", &k);
 		struct ctx c = *base;
 
+		if (rc < 0)
+			return -1;
 		/* Only a frame pattern can clash here: nothing else was added yet. */
 		c.index = -1;
-		return k.frames ? cfg_error(&c, "output.frames.png", "%s ('%s') can write over the "
-					    "config file", k.what, k.path) : -1;
+		if (rc > 0)
+			return cfg_error(&c, "output.frames.png", "%s ('%s') can write over the "
+					 "config file", k.what, k.path);
 	}
 	item = jobs ? jobs->child : doc;
 	for (size_t j = 0; j < b->n; j++, item = item->next) {

@@ -70,7 +70,7 @@ char *fb_output_target(const char *path)
 		return fb_error("out of memory"), NULL;
 	/* Follow the chain of links by hand, a bounded number of steps, so that a link to a
 	 * file that does not exist yet names where to create it (realpath() would fail). */
-	for (int hops = 0; hops < 16; hops++) {
+	for (int hops = 0; hops < 40; hops++) {	/* Linux's own limit, MAXSYMLINKS */
 		char link[PATH_MAX], *next, *dcopy;
 		struct stat st;
 		ssize_t n;
@@ -246,7 +246,12 @@ int fb_outfile_rename(struct fb_outfile *o)
 
 int fb_outfile_commit(struct fb_outfile *o)
 {
-	return fb_outfile_rename(o);
+	bool was_held = held;
+	int rc = fb_outfile_rename(o);
+
+	if (!was_held)
+		fb_outfile_release();
+	return rc;
 }
 
 void fb_outfile_abort(struct fb_outfile *o)

@@ -48,7 +48,9 @@ int fb_outfile_finish(struct fb_outfile *o);
  * released. */
 int fb_outfile_rename(struct fb_outfile *o);
 
-/* The same as fb_outfile_rename(). */
+/* fb_outfile_rename(), then the terminating signals are let in again unless they were
+ * held before: a file written on its own leaves nothing blocked, one written inside a
+ * job's output step (a report) keeps the step's hold. */
 int fb_outfile_commit(struct fb_outfile *o);
 
 /* Blocks the terminating signals until fb_outfile_release(); a second hold is a no-op. */
@@ -60,8 +62,8 @@ void fb_outfile_release(void);
 /* Removes the temporary file and releases o. Safe on a zeroed or released o. */
 void fb_outfile_abort(struct fb_outfile *o);
 
-/* Writes len bytes to path, whole or not at all, through fb_outfile_commit() (so the
- * terminating signals stay held afterwards). 0, or -1 after reporting. */
+/* Writes len bytes to path, whole or not at all, through fb_outfile_commit(). 0, or -1
+ * after reporting. */
 int fb_write_bytes(const char *path, const void *data, size_t len);
 
 /* Writes text and a final newline to path, as fb_write_bytes() does. */

@@ -163,7 +163,9 @@ static char *resolved_name(const char *target)
 	const char *dir, *base;
 
 	if (d && b) {
-		dir = realpath(dirname(d), real) ? real : d;
+		const char *folder = dirname(d);	/* may be a static ".", not d */
+
+		dir = realpath(folder, real) ? real : folder;
 		base = basename(b);
 		out = malloc(strlen(dir) + strlen(base) + 2);
 		if (out)

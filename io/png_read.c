@@ -51,7 +51,7 @@ struct reader {
 	unsigned char head[8];	/* a chunk's length and type, as they arrive */
 	unsigned head_len;
 	uint64_t chunk_left;	/* bytes of the current chunk's data and CRC to come */
-	uint32_t text_len[16];	/* the lengths of the first tEXt chunks, in order */
+	uint32_t text_len[64];	/* the lengths of the first tEXt chunks, in order */
 	unsigned n_text;
 };
 
@@ -365,16 +365,22 @@ int fb_png_read_text(const char *path, const char *key, char **out)
 	for (int i = 0, t = 0; i < n; i++) {
 		/* libpng ends a tEXt chunk's text at a NUL byte, which would hide the rest:
 		 * its key, a NUL and its text must be the whole chunk. */
-		bool cut = false;
+		bool cut = false, untold = false;
 
-		if (text[i].compression == PNG_TEXT_COMPRESSION_NONE && (unsigned)t < r.n_text)
-			cut = strlen(text[i].key) + 1 + strlen(text[i].text ? text[i].text : "") !=
-			      r.text_len[t++];
+		if (text[i].compression == PNG_TEXT_COMPRESSION_NONE) {
+			/* past the lengths kept: cannot tell, so not taken on trust */
+			untold = (unsigned)t >= r.n_text;
+			cut = !untold && strlen(text[i].key) + 1 +
+					 strlen(text[i].text ? text[i].text : "") != r.text_len[t++];
+		}
 		if (strcmp(text[i].key, key) == 0) {
 			found = true;
-			if (cut) {
+			if (cut || untold) {
 				png_destroy_read_struct(&png, &info, NULL);
 				fclose(r.f);
+				if (untold)
+					return fb_error("%s: more than %zu tEXt chunks before the %s "
+							"chunk", path, FB_ARRAY_LEN(r.text_len), key);
 				return fb_error("%s: the %s text chunk holds a NUL byte", path, key);
 			}
 			*out = strdup(text[i].text ? text[i].text : "");

@@ -121,6 +121,29 @@ for sig in QUIT USR1 USR2 ALRM PIPE; do
 	else bad "SIG$sig after mkstemp: exit $rc, $(cat mk.err); $(ls -a)"; fi
 done
 
+# scale --keep-outputs renames many runs' outputs: an interrupt between them still lands.
+printf '{ "kernel": "mandelbrot", "width": 800, "height": 600, "params": { "max_iter": 2000 },
+  "output": { "png": "ks.png" } }\n' >ks.json
+set -m
+"$bin" scale ks.json --workers 1 --repeat 40 --warmup 0 -q --keep-outputs >/dev/null 2>ks.err &
+pid=$!
+set +m
+for _ in $(seq 200); do
+	compgen -G 'ks.dynamic-j1-r2.png' >/dev/null && break
+	sleep 0.05
+done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] && no_temp && ok "scale --keep-outputs: SIGINT between runs stops the study (130)" ||
+	bad "scale --keep-outputs interrupted: exit $rc, $(cat ks.err)"
+
+# A config reached through 20 symbolic links (the kernel follows 40) is read and run.
+printf '{ "kernel": "mandelbrot", "width": 8, "height": 8 }\n' >l0
+for i in $(seq 1 20); do ln -s l$((i - 1)) l$i; done
+"$bin" run l20 -q -o chain.png 2>chain.err && is_png chain.png && ok "a config behind 20 links runs" ||
+	bad "a config behind 20 links: $(cat chain.err)"
+
 # ---- --timeout covers the whole run ----
 mkfifo cfg.fifo
 start=$(date +%s%N)
