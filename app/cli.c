@@ -93,11 +93,6 @@ int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batc
 			       strlen(fb_default_config), o->ov, o->n, batch);
 }
 
-int fb_cli_check_output(const char *option, const char *path, struct fb_batch *batch)
-{
-	return fb_config_add_output(batch, option, path);
-}
-
 int fb_cli_set_isa(const char *cmd, const char *name)
 {
 	enum fb_isa isa;

@@ -1,5 +1,5 @@
 /* cli.h: what the sub-commands share: config overrides from the command line, loading
- * the job(s), checking extra output paths, and wording usage errors. */
+ * the job(s) and wording usage errors. */
 #ifndef FORKBAND_CLI_H
 #define FORKBAND_CLI_H
 
@@ -29,10 +29,6 @@ void fb_overrides_free(struct fb_overrides *o);
 /* Loads the jobs: from a JSON config, from the forkband:config chunk of a PNG that
  * forkband wrote, or (config NULL) the built-in default job. 0, or -1 after reporting. */
 int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batch *batch);
-
-/* Checks a path given by an option (`--report`, `--csv`): writable, and no other file
- * of the run (fb_config_add_output()). 0, or -1 after reporting as "OPTION: ...". */
-int fb_cli_check_output(const char *option, const char *path, struct fb_batch *batch);
 
 /* `--isa NAME` of `forkband CMD`: sets the process-wide instruction set of the escape
  * kernels (kernels/isa.h), before any worker forks. 0, or -1 after reporting a name

@@ -138,19 +138,6 @@ static int write_frame(const struct fb_job *job, const struct fb_pool_options *p
 	return rc;
 }
 
-/* Writes len bytes to a new temporary file for path, left unrenamed in *o. */
-static int prepare_bytes(struct fb_outfile *o, const char *path, const void *data, size_t len)
-{
-	if (fb_outfile_open(o, path) < 0)
-		return -1;
-	if (len && fwrite(data, 1, len, o->f) != len) {
-		fb_error_errno("cannot write '%s'", path);
-		fb_outfile_abort(o);
-		return -1;
-	}
-	return fb_outfile_finish(o);
-}
-
 /* Encodes the job's outputs and writes each to its temporary file; then, if the
  * --timeout deadline has not passed, renames them all into place, so that they appear
  * together (the terminating signals are blocked from the first rename on:
@@ -197,7 +184,8 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 			res->png_hash = crc32_of(png.data, png.len);
 			res->has_png_hash = true;
 		}
-		rc = opt->no_files ? 0 : prepare_bytes(&png_out, job->png, png.data, png.len);
+		rc = opt->no_files ? 0 :
+		     fb_outfile_prepare_bytes(&png_out, job->png, png.data, png.len);
 		free(png.data);
 		if (rc < 0)
 			return -1;

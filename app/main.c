@@ -216,7 +216,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	fb_set_config_policy(a.force);
 	if (fb_cli_load(a.config, &a.ov, &batch) < 0 ||
-	    (a.report && fb_cli_check_output("--report", a.report, &batch) < 0) ||
+	    (a.report && fb_config_add_output(&batch, "--report", a.report) < 0) ||
 	    (!a.force && fb_check_memory(&batch) < 0))
 		goto out;
 	results = calloc(batch.n, sizeof(*results));
@@ -234,8 +234,6 @@ static int cmd_run(int argc, char **argv)
 		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
 		ds = fb_drive_job(&batch.job[j], &dopt, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
-			/* The failure is reported: the backstop must not add a second line. */
-			setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
 			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
 			break;
 		}
@@ -574,23 +572,6 @@ static void install_signal_handlers(void)
 	}
 }
 
-/* A whole number from 0 to max in decimal digits, nothing else: no sign, no space, no
- * exponent ("1e9" is not a number of bytes), no overflow. */
-static bool parse_count(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
 /* The test switches forkband reads from the environment, parsed strictly before
  * anything runs: a bad value is a usage error naming the variable, never a guess.
  * (FORKBAND_FAULT is fb_fault_init()'s.) */
@@ -602,13 +583,13 @@ static int check_environment(void)
 	enum fb_isa parsed;
 	uint64_t v;
 
-	if (mem && *mem && !parse_count(mem, (uint64_t)1 << 62, &v))
+	if (mem && *mem && !fb_parse_count(mem, (uint64_t)1 << 62, &v))
 		return fb_error("FORKBAND_TEST_MEMAVAILABLE: expected a whole number of bytes "
 				"(digits only), got '%s'", mem);
 	if (isa && *isa && (fb_isa_parse(isa, &parsed) < 0 || parsed == FB_ISA_AUTO))
 		return fb_error("FORKBAND_TEST_ISA_MAX: expected scalar, sse2 or avx2, got '%s'",
 				isa);
-	if (corrupt && *corrupt && !parse_count(corrupt, FB_POOL_MAX_WORKERS, &v))
+	if (corrupt && *corrupt && !fb_parse_count(corrupt, FB_POOL_MAX_WORKERS, &v))
 		return fb_error("FORKBAND_TEST_CORRUPT: expected a worker count from 0 to %d, "
 				"got '%s'", FB_POOL_MAX_WORKERS, corrupt);
 	return 0;

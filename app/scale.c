@@ -675,9 +675,9 @@ int fb_cmd_scale(int argc, char **argv)
 	fb_set_config_policy(a.force);
 	if (load_jobs(&a, &jobs) < 0)
 		goto out;
-	if ((a.csv && fb_cli_check_output("--csv", a.csv, &jobs.batch[0]) < 0) ||
-	    (a.json && fb_cli_check_output("--json", a.json, &jobs.batch[0]) < 0) ||
-	    (a.plot && fb_cli_check_output("--plot", a.plot, &jobs.batch[0]) < 0) ||
+	if ((a.csv && fb_config_add_output(&jobs.batch[0], "--csv", a.csv) < 0) ||
+	    (a.json && fb_config_add_output(&jobs.batch[0], "--json", a.json) < 0) ||
+	    (a.plot && fb_config_add_output(&jobs.batch[0], "--plot", a.plot) < 0) ||
 	    (a.keep && check_kept_outputs(&a, &jobs) < 0))
 		goto out;
 

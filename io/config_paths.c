@@ -221,27 +221,37 @@ static void describe(char *buf, size_t len, const cJSON *jobs, size_t j, const c
 		snprintf(buf, len, "%s", field);
 }
 
-/* Reports a clash of the use `field` of path (in the job that c names) with an earlier
- * use; returns -1. */
-static int clash_error(const struct ctx *c, const char *field, const char *path,
-		       enum fb_use use, const struct fb_pathset_clash *k)
+/* Says, into msg, how the use of path (use) clashes with the earlier use k. */
+static void describe_clash(char *msg, size_t len, const char *path, enum fb_use use,
+			   const struct fb_pathset_clash *k)
 {
 	char as[PATH_MAX + 16] = "";
 
 	if (strcmp(path, k->path) != 0)
 		snprintf(as, sizeof(as), " ('%s')", k->path);
 	if (k->frames)
-		return cfg_error(c, field, "'%s' is a frame name that %s%s can write", path,
-				 k->what, as);
-	if (use == FB_USE_READ)
-		return cfg_error(c, field, "'%s' is written by %s%s, but inputs are read before "
-				 "any job runs: run them as two batches", path, k->what, as);
-	if (k->use == FB_USE_READ && strcmp(k->what, "the config file") == 0)
-		return cfg_error(c, field, "'%s' would replace the config file%s", path, as);
-	if (k->use == FB_USE_READ)
-		return cfg_error(c, field, "'%s' would replace %s%s, which the run reads: write "
-				 "to another file", path, k->what, as);
-	return cfg_error(c, field, "'%s' is also written by %s%s", path, k->what, as);
+		snprintf(msg, len, "'%s' is a frame name that %s%s can write", path, k->what, as);
+	else if (use == FB_USE_READ)
+		snprintf(msg, len, "'%s' is written by %s%s, but inputs are read before any job "
+			 "runs: run them as two batches", path, k->what, as);
+	else if (k->use == FB_USE_READ && strcmp(k->what, "the config file") == 0)
+		snprintf(msg, len, "'%s' would replace the config file%s", path, as);
+	else if (k->use == FB_USE_READ)
+		snprintf(msg, len, "'%s' would replace %s%s, which the run reads: write to another "
+			 "file", path, k->what, as);
+	else
+		snprintf(msg, len, "'%s' is also written by %s%s", path, k->what, as);
+}
+
+/* Reports a clash of the use `field` of path (in the job that c names) with an earlier
+ * use; returns -1. */
+static int clash_error(const struct ctx *c, const char *field, const char *path,
+		       enum fb_use use, const struct fb_pathset_clash *k)
+{
+	char msg[2 * PATH_MAX + 400];
+
+	describe_clash(msg, sizeof(msg), path, use, k);
+	return cfg_error(c, field, "%s", msg);
 }
 
 /* The files already in a frame pattern's folder under names it can produce: each will
@@ -396,7 +406,7 @@ int fb_config_add_output(struct fb_batch *b, const char *option, const char *pat
 {
 	struct fb_pathset_clash k;
 	struct fb_error_capture cap;
-	char as[PATH_MAX + 16] = "";
+	char msg[2 * PATH_MAX + 400];
 	int rc;
 
 	fb_error_capture_begin(&cap);
@@ -409,15 +419,6 @@ int fb_config_add_output(struct fb_batch *b, const char *option, const char *pat
 	rc = fb_pathset_add(b->paths, path, FB_USE_WRITE, option, &k);
 	if (rc <= 0)
 		return rc;
-	if (strcmp(path, k.path) != 0)
-		snprintf(as, sizeof(as), " ('%s')", k.path);
-	if (k.frames)
-		return fb_error("%s: '%s' is a frame name that %s%s can write", option, path,
-				k.what, as);
-	if (k.use == FB_USE_READ && strcmp(k.what, "the config file") == 0)
-		return fb_error("%s: '%s' would replace the config file%s", option, path, as);
-	if (k.use == FB_USE_READ)
-		return fb_error("%s: '%s' would replace %s%s, which the run reads", option, path,
-				k.what, as);
-	return fb_error("%s: '%s' is also written by %s%s", option, path, k.what, as);
+	describe_clash(msg, sizeof(msg), path, FB_USE_WRITE, &k);
+	return fb_error("%s: %s", option, msg);
 }

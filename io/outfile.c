@@ -23,12 +23,6 @@
 #define MAX_ACTIVE 8
 static char *volatile active[MAX_ACTIVE];
 
-/* The signals that end a run (their handler calls fb_outfile_remove_active()). */
-static void terminating_signals(sigset_t *set)
-{
-	fb_terminating_signals(set);
-}
-
 static bool held;
 static sigset_t held_old;
 
@@ -38,7 +32,7 @@ void fb_outfile_hold(void)
 
 	if (held)
 		return;
-	terminating_signals(&set);
+	fb_terminating_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &held_old);
 	held = true;
 }
@@ -153,7 +147,7 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 	free(bcopy);
 	/* The file and its record for fb_outfile_remove_active() come into being together:
 	 * an interrupt between the two would leave the file behind. */
-	terminating_signals(&term);
+	fb_terminating_signals(&term);
 	sigprocmask(SIG_BLOCK, &term, &old);
 	fd = mkstemp(o->tmp);
 	if (fd >= 0) {
@@ -263,17 +257,25 @@ void fb_outfile_abort(struct fb_outfile *o)
 	release(o);
 }
 
+int fb_outfile_prepare_bytes(struct fb_outfile *o, const char *path, const void *data,
+			     size_t len)
+{
+	if (fb_outfile_open(o, path) < 0)
+		return -1;
+	if (len && fwrite(data, 1, len, o->f) != len) {
+		fb_error_errno("cannot write '%s'", path);
+		fb_outfile_abort(o);
+		return -1;
+	}
+	return fb_outfile_finish(o);
+}
+
 int fb_write_bytes(const char *path, const void *data, size_t len)
 {
 	struct fb_outfile out;
 
-	if (fb_outfile_open(&out, path) < 0)
+	if (fb_outfile_prepare_bytes(&out, path, data, len) < 0)
 		return -1;
-	if (len && fwrite(data, 1, len, out.f) != len) {
-		fb_error_errno("cannot write '%s'", path);
-		fb_outfile_abort(&out);
-		return -1;
-	}
 	return fb_outfile_commit(&out);
 }
 

@@ -62,6 +62,11 @@ void fb_outfile_release(void);
 /* Removes the temporary file and releases o. Safe on a zeroed or released o. */
 void fb_outfile_abort(struct fb_outfile *o);
 
+/* Writes len bytes to a new temporary file for path, finished but not renamed: for
+ * fb_outfile_rename() or fb_outfile_abort(). 0, or -1 after reporting. */
+int fb_outfile_prepare_bytes(struct fb_outfile *o, const char *path, const void *data,
+			     size_t len);
+
 /* Writes len bytes to path, whole or not at all, through fb_outfile_commit(). 0, or -1
  * after reporting. */
 int fb_write_bytes(const char *path, const void *data, size_t len);

@@ -20,7 +20,6 @@ struct use {
 	char *name;		/* real folder + "/" + the final target's file name */
 	char *what, *path;	/* for messages: the use and the path as given */
 	enum fb_use kind;
-	size_t next;		/* the next use in its bucket, + 1 (0: none) */
 };
 
 /* A frame pattern, as its fixed prefix (real folder + "/" + the file name up to the
@@ -31,12 +30,16 @@ struct pattern {
 	unsigned width;		/* at least this many digits, and at least 1 */
 	char *suffix;
 	char *what, *path;
-	size_t next;
 };
 
+/* A hash index over an array of entries kept elsewhere: entry i has hash[i], and the
+ * chain of a bucket runs through next[]. Indexes are stored + 1 (0: none). */
 struct table {
-	size_t *bucket;		/* index + 1 of the first entry, 0: empty */
+	size_t *bucket;		/* index + 1 of a bucket's first entry */
 	size_t n_buckets;	/* a power of two */
+	uint64_t *hash;		/* [i]: entry i's hash, kept for rehashing */
+	size_t *next;		/* [i]: index + 1 of the next entry in its bucket */
+	size_t n, cap;		/* entries indexed, room in hash[] and next[] */
 };
 
 struct fb_pathset {
@@ -78,6 +81,74 @@ static bool same_file(const struct use *a, const struct use *b)
 	return strcmp(a->name, b->name) == 0;
 }
 
+static void table_free(struct table *t)
+{
+	free(t->bucket);
+	free(t->hash);
+	free(t->next);
+}
+
+/* The first entry (index + 1) of the bucket hash falls in; follow with t->next. */
+static size_t table_first(const struct table *t, uint64_t hash)
+{
+	return t->n_buckets ? t->bucket[hash & (t->n_buckets - 1)] : 0;
+}
+
+/* Indexes the next entry, t->n, under hash: doubles the buckets (rehashing from the
+ * kept hashes) when the load would pass one. 0, or -1 after reporting. */
+static int table_add(struct table *t, uint64_t hash)
+{
+	size_t k;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		uint64_t *h = realloc(t->hash, cap * sizeof(*h));
+		size_t *nx = h ? realloc(t->next, cap * sizeof(*nx)) : NULL;
+
+		if (h)
+			t->hash = h;
+		if (!nx)
+			return fb_error("out of memory");
+		t->next = nx;
+		t->cap = cap;
+	}
+	if (t->n + 1 > t->n_buckets) {
+		size_t nb = t->n_buckets ? t->n_buckets * 2 : 64, *b = calloc(nb, sizeof(*b));
+
+		if (!b)
+			return fb_error("out of memory");
+		for (size_t i = 0; i < t->n; i++) {
+			k = (size_t)(t->hash[i] & (nb - 1));
+			t->next[i] = b[k];
+			b[k] = i + 1;
+		}
+		free(t->bucket);
+		t->bucket = b;
+		t->n_buckets = nb;
+	}
+	k = (size_t)(hash & (t->n_buckets - 1));
+	t->hash[t->n] = hash;
+	t->next[t->n] = t->bucket[k];
+	t->bucket[k] = ++t->n;
+	return 0;
+}
+
+/* Makes room for one more element in an array of n (of elem bytes) with room for *cap. */
+static int grow(void *array, size_t *cap, size_t n, size_t elem)
+{
+	void **a = array, *bigger;
+	size_t c = *cap ? *cap * 2 : 64;
+
+	if (n < *cap)
+		return 0;
+	bigger = realloc(*a, c * elem);
+	if (!bigger)
+		return fb_error("out of memory");
+	*a = bigger;
+	*cap = c;
+	return 0;
+}
+
 struct fb_pathset *fb_pathset_new(void)
 {
 	struct fb_pathset *s = calloc(1, sizeof(*s));
@@ -104,55 +175,9 @@ void fb_pathset_free(struct fb_pathset *s)
 	}
 	free(s->use);
 	free(s->pat);
-	free(s->uses.bucket);
-	free(s->pats.bucket);
+	table_free(&s->uses);
+	table_free(&s->pats);
 	free(s);
-}
-
-/* Makes room for one more entry in a table holding n: doubles the buckets (and
- * rehashes the n entries, through hash_of and next_of) when the load would pass one. */
-static int table_grow(struct table *t, size_t n, uint64_t (*hash_of)(void *, size_t),
-		      void *owner, size_t *(*next_of)(void *, size_t))
-{
-	size_t nb = t->n_buckets ? t->n_buckets * 2 : 64, *b;
-
-	if (n + 1 <= t->n_buckets)
-		return 0;
-	b = calloc(nb, sizeof(*b));
-	if (!b)
-		return fb_error("out of memory");
-	for (size_t i = 0; i < n; i++) {
-		size_t k = (size_t)(hash_of(owner, i) & (nb - 1));
-
-		*next_of(owner, i) = b[k];
-		b[k] = i + 1;
-	}
-	free(t->bucket);
-	t->bucket = b;
-	t->n_buckets = nb;
-	return 0;
-}
-
-static uint64_t use_hash_at(void *s, size_t i)
-{
-	return use_hash(&((struct fb_pathset *)s)->use[i]);
-}
-
-static size_t *use_next_at(void *s, size_t i)
-{
-	return &((struct fb_pathset *)s)->use[i].next;
-}
-
-static uint64_t pat_hash_at(void *s, size_t i)
-{
-	const char *k = ((struct fb_pathset *)s)->pat[i].key;
-
-	return fnv(FNV_START, k, strlen(k));
-}
-
-static size_t *pat_next_at(void *s, size_t i)
-{
-	return &((struct fb_pathset *)s)->pat[i].next;
 }
 
 /* realpath() of the folder of target, plus "/" and target's file name; the folder as
@@ -208,7 +233,7 @@ static const struct pattern *pattern_for(const struct fb_pathset *s, const char 
 	for (size_t k = start; k <= len; k++) {
 		if (k > start)
 			h = fnv(h, name + k - 1, 1);
-		for (size_t i = s->pats.bucket[h & (s->pats.n_buckets - 1)]; i; i = s->pat[i - 1].next) {
+		for (size_t i = table_first(&s->pats, h); i; i = s->pats.next[i - 1]) {
 			const struct pattern *p = &s->pat[i - 1];
 
 			if (strlen(p->key) == k && memcmp(p->key, name, k) == 0 &&
@@ -245,8 +270,7 @@ int fb_pathset_add(struct fb_pathset *s, const char *path, enum fb_use kind, con
 		*clash = (struct fb_pathset_clash){ p->what, p->path, FB_USE_WRITE, true };
 		return 1;
 	}
-	for (size_t i = s->n_use ? s->uses.bucket[use_hash(&u) & (s->uses.n_buckets - 1)] : 0; i;
-	     i = s->use[i - 1].next) {
+	for (size_t i = table_first(&s->uses, use_hash(&u)); i; i = s->uses.next[i - 1]) {
 		const struct use *o = &s->use[i - 1];
 
 		if (!same_file(o, &u))
@@ -260,29 +284,15 @@ int fb_pathset_add(struct fb_pathset *s, const char *path, enum fb_use kind, con
 	u.kind = kind == FB_USE_FRAME ? FB_USE_WRITE : kind;
 	u.what = strdup(what);
 	u.path = strdup(path);
-	if (!u.what || !u.path || s->n_use == SIZE_MAX / sizeof(*s->use) / 2)
-		goto oom;
-	if (s->n_use == s->cap_use) {
-		size_t cap = s->cap_use ? s->cap_use * 2 : 64;
-		struct use *bigger = realloc(s->use, cap * sizeof(*bigger));
-
-		if (!bigger)
-			goto oom;
-		s->use = bigger;
-		s->cap_use = cap;
-	}
-	if (table_grow(&s->uses, s->n_use, use_hash_at, s, use_next_at) < 0)
+	if (!u.what || !u.path) {
+		fb_error("out of memory");
 		goto failed;
-	{
-		size_t k = (size_t)(use_hash(&u) & (s->uses.n_buckets - 1));
-
-		u.next = s->uses.bucket[k];
-		s->use[s->n_use] = u;
-		s->uses.bucket[k] = ++s->n_use;
 	}
+	if (grow(&s->use, &s->cap_use, s->n_use, sizeof(*s->use)) < 0 ||
+	    table_add(&s->uses, use_hash(&u)) < 0)
+		goto failed;
+	s->use[s->n_use++] = u;
 	return 0;
-oom:
-	fb_error("out of memory");
 failed:
 	free(u.name);
 	free(u.what);
@@ -331,14 +341,26 @@ static char *unescape(const char *pattern, size_t from, size_t to)
 	return out;
 }
 
+/* Splits a pattern's file name (base: no '/', one conversion) into the fixed prefix
+ * before the step, the step's least width (at least 1) and the fixed suffix after it,
+ * %% read as %. *prefix and *suffix are malloc()ed; false when out of memory. */
+static bool split_pattern(const char *base, char **prefix, unsigned *width, char **suffix)
+{
+	long at = fb_frame_conversion(base);
+	bool padded = base[at + 1] == '0';
+
+	*width = padded ? (unsigned)(base[at + 2] - '0') : 1;
+	*prefix = unescape(base, 0, (size_t)at);
+	*suffix = unescape(base, (size_t)at + (padded ? 4 : 2), strlen(base));
+	return *prefix && *suffix;
+}
+
 bool fb_frame_name_matches(const char *pattern, const char *name)
 {
-	long at = fb_frame_conversion(pattern);
-	unsigned width = pattern[at + 1] == '0' ? (unsigned)(pattern[at + 2] - '0') : 1;
-	char *prefix = unescape(pattern, 0, (size_t)at);
-	char *suffix = unescape(pattern, (size_t)at + (pattern[at + 1] == '0' ? 4 : 2),
-				strlen(pattern));
-	bool yes = prefix && suffix && strncmp(name, prefix, strlen(prefix)) == 0 &&
+	char *prefix, *suffix;
+	unsigned width;
+	bool yes = split_pattern(pattern, &prefix, &width, &suffix) &&
+		   strncmp(name, prefix, strlen(prefix)) == 0 &&
 		   matches_rest(name + strlen(prefix), width, suffix);
 
 	free(prefix);
@@ -356,15 +378,12 @@ int fb_pathset_add_frames(struct fb_pathset *s, const char *pattern, const char 
 
 	if (at < 0 || (slash && slash - pattern > at))
 		FB_BUG("frame pattern '%s' not checked", pattern);
-	p.width = pattern[at + 1] == '0' ? (unsigned)(pattern[at + 2] - '0') : 1;
 	/* The folder resolved as an output's is: the prefix's file name stands in. */
 	folder = slash ? strndup(pattern, (size_t)(slash - pattern) + 1) : strdup("");
-	prefix = unescape(pattern, slash ? (size_t)(slash - pattern) + 1 : 0, (size_t)at);
-	p.suffix = unescape(pattern, (size_t)at + (pattern[at + 1] == '0' ? 4 : 2),
-			    strlen(pattern));
 	p.what = strdup(what);
 	p.path = strdup(pattern);
-	if (!folder || !prefix || !p.suffix || !p.what || !p.path)
+	if (!split_pattern(slash ? slash + 1 : pattern, &prefix, &p.width, &p.suffix) ||
+	    !folder || !p.what || !p.path)
 		goto oom;
 	name = malloc(strlen(folder) + strlen(prefix) + 3);
 	if (!name)
@@ -377,24 +396,10 @@ int fb_pathset_add_frames(struct fb_pathset *s, const char *pattern, const char 
 		goto failed;
 	p.key[strlen(p.key) - 1] = '\0';
 	p.folder_len = strlen(p.key) - strlen(prefix);
-	if (s->n_pat == s->cap_pat) {
-		size_t cap = s->cap_pat ? s->cap_pat * 2 : 16;
-		struct pattern *bigger = realloc(s->pat, cap * sizeof(*bigger));
-
-		if (!bigger)
-			goto oom;
-		s->pat = bigger;
-		s->cap_pat = cap;
-	}
-	if (table_grow(&s->pats, s->n_pat, pat_hash_at, s, pat_next_at) < 0)
+	if (grow(&s->pat, &s->cap_pat, s->n_pat, sizeof(*s->pat)) < 0 ||
+	    table_add(&s->pats, fnv(FNV_START, p.key, strlen(p.key))) < 0)
 		goto failed;
-	{
-		size_t k = (size_t)(fnv(FNV_START, p.key, strlen(p.key)) & (s->pats.n_buckets - 1));
-
-		p.next = s->pats.bucket[k];
-		s->pat[s->n_pat] = p;
-		s->pats.bucket[k] = ++s->n_pat;
-	}
+	s->pat[s->n_pat++] = p;
 	rc = 0;
 	goto out;
 oom:
@@ -521,8 +526,7 @@ int fb_pathset_check_frames(struct fb_pathset *s, const char **a, const char **b
 		for (size_t k = pq->folder_len; k <= len; k++) {
 			if (k > pq->folder_len)
 				h = fnv(h, pq->key + k - 1, 1);
-			for (size_t i = s->pats.bucket[h & (s->pats.n_buckets - 1)]; i;
-			     i = s->pat[i - 1].next) {
+			for (size_t i = table_first(&s->pats, h); i; i = s->pats.next[i - 1]) {
 				const struct pattern *pr = &s->pat[i - 1];
 				size_t na, nb;
 				struct tok *ta, *tb;

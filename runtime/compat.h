@@ -20,6 +20,24 @@
  * different processes write are placed on lines of their own to avoid false sharing. */
 #define FB_CACHE_LINE 64
 
+/* A whole number from 0 to max in decimal digits, nothing else: no sign, no space, no
+ * exponent ("1e9" is not a count), no overflow. For strict parsing of what users and
+ * tests set in the environment. */
+static inline bool fb_parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
 #if defined(__GNUC__)
 #define FB_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define FB_NORETURN __attribute__((noreturn))

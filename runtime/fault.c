@@ -41,21 +41,14 @@ static int bad(const char *spec, const char *why)
 	return fb_error("FORKBAND_FAULT: %s, got '%s' (see docs/reliability.md)", why, spec);
 }
 
-/* A decimal integer from 0 to 2^31 - 1, digits only: no sign, no space, no overflow. */
+/* A decimal integer from 0 to 2^31 - 1, digits only (fb_parse_count()). */
 static bool parse_int(const char *s, int64_t *out)
 {
-	int64_t v = 0;
+	uint64_t v;
 
-	if (!*s)
+	if (!fb_parse_count(s, INT32_MAX, &v))
 		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (*s - '0');
-		if (v > INT32_MAX)
-			return false;
-	}
-	*out = v;
+	*out = (int64_t)v;
 	return true;
 }
 
