@@ -56,6 +56,7 @@ struct control {
 	struct fb_spinlock lock;
 	/* Written under the lock; the parent reads rows_done without it (atomically). */
 	_Alignas(FB_CACHE_LINE) uint64_t cursor;
+	uint64_t task_cursor;	/* the next task (struct fb_pass.tasks) */
 	uint64_t rows_done;
 	uint32_t committed;
 	uint32_t ender;		/* 1 + the slot of the worker between step_end() and the
@@ -174,6 +175,13 @@ static void claim(struct run *r, unsigned w)
 	uint32_t y0, y1;
 	bool have;
 
+	if (r->ctl->task_cursor < r->pass->tasks) {
+		/* A task: "rows" [rows + i, rows + i + 1) of the hand. */
+		me->y0 = r->pass->rows + (uint32_t)r->ctl->task_cursor++;
+		me->y1 = me->y0 + 1;
+		me->state = SLOT_WORKING;
+		return;
+	}
 	if (fb_schedule_is_shared(r->schedule)) {
 		have = fb_schedule_next_shared(r->schedule, r->pass->rows, r->workers, r->chunk,
 					       &r->ctl->cursor, &y0, &y1);
@@ -230,12 +238,15 @@ static void work_step(struct run *r, unsigned w, uint32_t owner)
 		if (r->partial)
 			memset(r->partial, 0, pass->partial_size);
 		t0 = fb_now_ns();
-		pass->compute(pass->ctx, y0, y1, r->partial);
+		if (y0 >= pass->rows)
+			pass->task(pass->ctx, y0 - pass->rows);
+		else
+			pass->compute(pass->ctx, y0, y1, r->partial);
 		busy = fb_now_ns() - t0;
 
 		/* One lock trip per chunk: fold, count, mark done, take the next. */
 		fb_spin_lock(&r->ctl->lock, owner);
-		if (pass->fold)
+		if (pass->fold && y0 < pass->rows)
 			pass->fold(pass->ctx, r->partial);
 		fb_fault_in_lock(pass->name, w, y0);
 		__atomic_store_n(&r->ctl->rows_done, r->ctl->rows_done + (y1 - y0),
@@ -395,6 +406,7 @@ static int start_all(struct run *r, unsigned first, bool restore)
 	fb_spin_init(&c->lock);
 	fb_barrier_init(&c->barrier, r->workers);
 	c->cursor = 0;
+	c->task_cursor = 0;
 	c->rows_done = (uint64_t)first * r->pass->rows;
 	c->committed = first;
 	c->ender = 0;
@@ -428,11 +440,27 @@ static const char *unit(const struct fb_pass *pass)
 	return pass->unit ? pass->unit : "rows";
 }
 
+/* What a hand [y0, y1) is called in messages: "rows 640-647", counted from the job's
+ * first row, or "group 14" for a task. */
+static void name_hand(const struct fb_pass *pass, uint32_t y0, uint32_t y1, char *buf,
+		      size_t len)
+{
+	if (y0 >= pass->rows)
+		snprintf(buf, len, "%s %u", pass->task_unit ? pass->task_unit : "task",
+			 pass->task_origin + (y0 - pass->rows));
+	else
+		snprintf(buf, len, "%s %u-%u", unit(pass), pass->row_origin + y0,
+			 pass->row_origin + y1 - 1);
+}
+
 static void describe_hand(const struct fb_pass *pass, const struct worker_slot *s, char *buf,
 			  size_t len)
 {
+	char hand[48];
+
+	name_hand(pass, s->y0, s->y1, hand, sizeof(hand));
 	if (s->state == SLOT_WORKING)
-		snprintf(buf, len, "in %s %u-%u", unit(pass), s->y0, s->y1 - 1);
+		snprintf(buf, len, "in %s", hand);
 	else if (s->state == SLOT_FINISHED)
 		snprintf(buf, len, "after its last %s", unit(pass));
 	else
@@ -525,17 +553,23 @@ static int on_death(struct run *r, unsigned w, pid_t p, int status)
 	/* Deaths with no rows in hand have no rows to blame; FB_POOL_MAX_DEATHS bounds
 	 * them. */
 	if (s->state == SLOT_WORKING && !ending &&
-	    (n = strike(r, s->y0)) >= FB_POOL_STRIKES)
-		return fb_error("%s %u-%u of pass '%s' killed their worker %u times (the last: "
-				"worker %u, pid %d, %s); giving up", unit(r->pass), s->y0,
-				s->y1 - 1, r->pass->name, n, w, (int)p, how);
+	    (n = strike(r, s->y0)) >= FB_POOL_STRIKES) {
+		char hand[64];
+
+		name_hand(r->pass, s->y0, s->y1, hand, sizeof(hand));
+		return fb_error("%s of pass '%s' killed %s worker %u times (the last: worker %u, "
+				"pid %d, %s); giving up", hand, r->pass->name,
+				s->y0 >= r->pass->rows ? "its" : "their", n, w, (int)p, how);
+	}
 	if (!in_lock && !r->stepped) {
 		if (s->state == SLOT_FINISHED) {
 			add_event(r, "%s; nothing to redo", what);
 			return 0;
 		}
 		if (s->state == SLOT_WORKING)
-			add_event(r, "%s; %s redone", what, unit(r->pass));
+			add_event(r, "%s; %s redone", what,
+				  s->y0 < r->pass->rows ? unit(r->pass) :
+				  r->pass->task_unit ? r->pass->task_unit : "task");
 		else
 			add_event(r, "%s; replaced", what);
 		return launch(r, w, 0);
@@ -639,6 +673,9 @@ static int validate(const struct fb_pool_options *opt, const struct fb_pass *pas
 		FB_BUG("bad schedule %d", (int)opt->schedule);
 	if (!pass->compute)
 		FB_BUG("pass '%s' has no compute callback", pass->name);
+	if (pass->tasks && (!pass->task || pass->steps > 1 || pass->step_end ||
+			    pass->rows > UINT32_MAX - pass->tasks))
+		FB_BUG("pass '%s' has tasks it cannot run", pass->name);
 	if ((pass->fold || pass->step_end) && !pass->state[0].p)
 		FB_BUG("pass '%s' folds totals but names no state to checkpoint", pass->name);
 	for (int i = 0; i < FB_PASS_STATE_MAX; i++)
@@ -769,11 +806,12 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	{
 		uint32_t steps = r->ctl->committed & ~STEPS_STOP;
 
-		if (r->ctl->rows_done != (uint64_t)pass->rows * (steps ? steps : 1)) {
+		if (r->ctl->rows_done != (uint64_t)pass->rows * (steps ? steps : 1) + pass->tasks) {
 			/* Only possible through a schedule bug: fail loudly rather than emit
 			 * an image with holes. */
-			FB_BUG("pass '%s' computed %llu rows, not %u per step", pass->name,
-			       (unsigned long long)r->ctl->rows_done, pass->rows);
+			FB_BUG("pass '%s' computed %llu rows and tasks, not %u per step and %u",
+			       pass->name, (unsigned long long)r->ctl->rows_done, pass->rows,
+			       pass->tasks);
 		}
 	}
 
@@ -798,7 +836,7 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	r->events = NULL;
 	r->n_events = 0;
 	if (pass->progress)
-		pass->progress(pass->pctx, pass, pass->rows);
+		pass->progress(pass->pctx, pass, (uint64_t)pass->rows + pass->tasks);
 	rc = 0;
 	goto restore;
 stop:

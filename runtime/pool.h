@@ -92,6 +92,17 @@ struct fb_pass {
 	 * is reported in rows of one step: all the steps' rows divided by steps. */
 	unsigned steps;
 	bool (*step_end)(void *ctx, unsigned step);
+	/* Tasks: work that is not rows (a strip pipeline's PNG groups), handed out one at a
+	 * time through a cursor of their own before any row, whatever the schedule: task i
+	 * is task(ctx, i). They fold nothing; they count in the progress after the rows
+	 * (done runs to rows + tasks), and a task whose worker died is redone like a chunk.
+	 * Not for stepped passes. */
+	uint32_t tasks;
+	void (*task)(void *ctx, uint32_t i);
+	const char *task_unit;	/* what a task is, in messages ("group"); NULL: "task" */
+	/* For messages only: the number of row 0 and of task 0 in the job (a strip's rows
+	 * are counted from the image's top, its groups from the first). */
+	uint32_t row_origin, task_origin;
 	/* For the caller: after this pass the image is ready to be saved as a frame. */
 	bool frame;
 	/* Every byte fold() and step_end() write, in up to FB_PASS_STATE_MAX regions of
