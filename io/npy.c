@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fb_npy_prepare(struct fb_outfile *out, const char *path, const char *descr,
-		   size_t elem_size, uint64_t rows, uint64_t cols, const void *data)
+int fb_npy_begin(struct fb_outfile *out, const char *path, const char *descr, uint64_t rows,
+		 uint64_t cols)
 {
 	char header[256];
 	size_t len, total;
@@ -39,14 +39,32 @@ int fb_npy_prepare(struct fb_outfile *out, const char *path, const char *descr,
 	fputc((int)(len & 0xff), out->f);
 	fputc((int)(len >> 8), out->f);
 	fwrite(header, 1, len, out->f);
+	return 0;
+}
+
+int fb_npy_append(struct fb_outfile *out, size_t elem_size, uint64_t n, const void *data)
+{
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	fwrite(data, elem_size, rows * cols, out->f);
+	if (fwrite(data, elem_size, n, out->f) != n)
+		return -1;
 #else
-	for (uint64_t i = 0; i < rows * cols; i++)
+	for (uint64_t i = 0; i < n; i++)
 		for (size_t b = elem_size; b-- > 0;)
 			fputc(((const unsigned char *)data)[i * elem_size + b], out->f);
+	if (ferror(out->f))
+		return -1;
 #endif
-	return fb_outfile_finish(out);	/* write errors are sticky: it checks ferror() */
+	return 0;
+}
+
+int fb_npy_prepare(struct fb_outfile *out, const char *path, const char *descr,
+		   size_t elem_size, uint64_t rows, uint64_t cols, const void *data)
+{
+	if (fb_npy_begin(out, path, descr, rows, cols) < 0)
+		return -1;
+	/* Write errors are sticky: fb_outfile_finish() checks ferror() and reports. */
+	fb_npy_append(out, elem_size, rows * cols, data);
+	return fb_outfile_finish(out);
 }
 
 int fb_npy_write(const char *path, const char *descr, size_t elem_size, uint64_t rows,

@@ -11,6 +11,14 @@ struct fb_outfile;
 int fb_npy_prepare(struct fb_outfile *out, const char *path, const char *descr,
 		   size_t elem_size, uint64_t rows, uint64_t cols, const void *data);
 
+/* Streaming: begin() opens the temporary file for path and writes the header of a
+ * rows x cols array of descr (0, or -1 after reporting); append() adds n elements
+ * (host order, as above) and returns 0, or -1 on a write error, which it does not
+ * report: fb_outfile_finish() does (the error is sticky), and removes the file. */
+int fb_npy_begin(struct fb_outfile *out, const char *path, const char *descr, uint64_t rows,
+		 uint64_t cols);
+int fb_npy_append(struct fb_outfile *out, size_t elem_size, uint64_t n, const void *data);
+
 /* Writes a 2-D C-order array of rows x cols elements of `elem_size` bytes, dtype
  * `descr` ("<u4", "<f8"), given in host order (converted to little-endian), whole or
  * not at all. Returns 0, or -1 after reporting. */

@@ -31,10 +31,47 @@ static bool settings_ok(const struct fb_png_settings *set)
 	       set->filter <= FB_PNG_FILTER_ADAPTIVE;
 }
 
+void fb_png_group_shape(size_t row_bytes, uint32_t *group_rows, uint32_t *dict_rows)
+{
+	size_t stride = row_bytes + 1;
+
+	*group_rows = stride >= FB_PNG_GROUP_BYTES ? 1 : (uint32_t)(FB_PNG_GROUP_BYTES / stride);
+	*dict_rows = (uint32_t)((WINDOW + stride - 1) / stride);
+}
+
+size_t fb_png_slot_bytes(size_t row_bytes)
+{
+	uint32_t rows, dict;
+
+	fb_png_group_shape(row_bytes, &rows, &dict);
+	/* deflateBound() with no stream: a bound for any level and strategy, plus the sync
+	 * flush's empty stored block and slack. */
+	return deflateBound(NULL, (uLong)((size_t)rows * (row_bytes + 1))) + 64;
+}
+
+uint32_t fb_png_group_first_row(const struct fb_png_groups *e, uint32_t g)
+{
+	uint32_t y0 = g * e->group_rows;
+
+	return y0 > e->dict_rows ? y0 - e->dict_rows - 1 : 0;
+}
+
+uint32_t fb_png_group_end_row(const struct fb_png_groups *e, uint32_t g)
+{
+	return g + 1 < e->n ? (g + 1) * e->group_rows : e->img->height;
+}
+
 int fb_png_groups_init(struct fb_png_groups *e, const char *what, const struct fb_image *img,
 		       const struct fb_png_settings *set)
 {
-	size_t stride, total, raw;
+	return fb_png_groups_init_ring(e, what, img, set, 0, 0);
+}
+
+int fb_png_groups_init_ring(struct fb_png_groups *e, const char *what,
+			    const struct fb_image *img, const struct fb_png_settings *set,
+			    uint32_t ring_rows, uint32_t slots)
+{
+	size_t total;
 
 	memset(e, 0, sizeof(*e));
 	if (!settings_ok(set))
@@ -54,28 +91,13 @@ int fb_png_groups_init(struct fb_png_groups *e, const char *what, const struct f
 	e->set = *set;
 	e->bpp = img->channels * (img->depth / 8);
 	e->strategy = set->filter == FB_PNG_FILTER_NONE ? Z_DEFAULT_STRATEGY : Z_FILTERED;
-	stride = e->row_bytes + 1;
-	e->group_rows = stride >= FB_PNG_GROUP_BYTES ? 1 : (uint32_t)(FB_PNG_GROUP_BYTES / stride);
+	e->ring_rows = ring_rows;
+	fb_png_group_shape(e->row_bytes, &e->group_rows, &e->dict_rows);
 	e->n = (uint32_t)((img->height + (uint64_t)e->group_rows - 1) / e->group_rows);
-	e->off = malloc(e->n * sizeof(*e->off));
-	e->cap = malloc(e->n * sizeof(*e->cap));
-	if (!e->off || !e->cap) {
-		fb_png_groups_free(e);
-		return fb_error("out of memory encoding %s", what);
-	}
-	for (uint32_t g = 0; g < e->n; g++) {
-		uint32_t rows = g + 1 < e->n ? e->group_rows : img->height - g * e->group_rows;
-
-		raw = (size_t)rows * stride;
-		/* deflateBound() with no stream: a bound for any level and strategy, plus the
-		 * sync flush's empty stored block and slack. */
-		e->off[g] = e->zbuf_size;
-		e->cap[g] = deflateBound(NULL, (uLong)raw) + 64;
-		if (__builtin_add_overflow(e->zbuf_size, e->cap[g], &e->zbuf_size)) {
-			fb_png_groups_free(e);
-			return fb_error("cannot encode %s: image too large", what);
-		}
-	}
+	e->slots = slots && slots < e->n ? slots : 0;
+	e->slot_cap = fb_png_slot_bytes(e->row_bytes);
+	if (!fb_size_mul(e->slot_cap, e->slots ? e->slots : e->n, &e->zbuf_size))
+		return fb_error("cannot encode %s: image too large", what);
 	e->group_size = e->n * sizeof(*e->group);
 	e->group = shared_malloc_or_error(e->group_size);
 	e->zbuf = e->group ? shared_malloc_or_error(e->zbuf_size) : NULL;
@@ -90,9 +112,13 @@ void fb_png_groups_free(struct fb_png_groups *e)
 {
 	shared_free(e->zbuf, e->zbuf_size);
 	shared_free(e->group, e->group_size);
-	free(e->off);
-	free(e->cap);
 	memset(e, 0, sizeof(*e));
+}
+
+/* Where group g's compressed bytes go. */
+static uint8_t *slot(const struct fb_png_groups *e, uint32_t g)
+{
+	return e->zbuf + (size_t)(e->slots ? g % e->slots : g) * e->slot_cap;
 }
 
 /* ---- filtering ------------------------------------------------------------------- */
@@ -163,7 +189,8 @@ static uint64_t filter(int type, const uint8_t *cur, const uint8_t *prev, size_t
  * little-endian host a byte-swapped copy in `into`. */
 static const uint8_t *png_row(const struct fb_png_groups *e, uint32_t y, uint8_t *into)
 {
-	const uint8_t *row = (const uint8_t *)e->img->data + (size_t)y * e->row_bytes;
+	size_t at = e->ring_rows ? y % e->ring_rows : y;
+	const uint8_t *row = (const uint8_t *)e->img->data + at * e->row_bytes;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (e->img->depth == 16) {
@@ -226,8 +253,7 @@ static void scratch_free(struct scratch *sc)
 static bool scratch_alloc(const struct fb_png_groups *e, struct scratch *sc)
 {
 	size_t stride = e->row_bytes + 1;
-	size_t dict_rows = (WINDOW + stride - 1) / stride;
-	size_t rows = e->group_rows > dict_rows ? e->group_rows : dict_rows;
+	size_t rows = e->group_rows > e->dict_rows ? e->group_rows : e->dict_rows;
 	bool ok;
 
 	memset(sc, 0, sizeof(*sc));
@@ -265,7 +291,7 @@ static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
 	if (y0 > 0) {
 		/* The filtered bytes just before the group, as one stream would have them
 		 * in its window. */
-		uint32_t rows = (uint32_t)((WINDOW + stride - 1) / stride);
+		uint32_t rows = e->dict_rows;
 		size_t have, use;
 
 		if (rows > y0)
@@ -279,8 +305,8 @@ static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
 		filter_rows(e, sc, y0, y1, sc->buf);
 		z.next_in = sc->buf;
 		z.avail_in = (uInt)len;
-		z.next_out = e->zbuf + e->off[g];
-		z.avail_out = (uInt)e->cap[g];
+		z.next_out = slot(e, g);
+		z.avail_out = (uInt)e->slot_cap;
 		rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
 		if (last)
 			rc = rc == Z_STREAM_END ? Z_OK : (rc == Z_OK ? Z_BUF_ERROR : rc);
@@ -288,7 +314,7 @@ static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
 			rc = Z_BUF_ERROR;	/* the bound was too small: never expected */
 	}
 	if (rc == Z_OK) {
-		e->group[g].len = e->cap[g] - z.avail_out;
+		e->group[g].len = e->slot_cap - z.avail_out;
 		e->group[g].adler = (uint32_t)adler32(adler32(0L, Z_NULL, 0), sc->buf, (uInt)len);
 	}
 	deflateEnd(&z);
@@ -319,102 +345,167 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Appends the zlib stream to a buffer sized for it as IDAT chunks: each chunk is opened
- * when its first byte comes, and closed (length and CRC) when full or at the end. */
-struct idat {
-	uint8_t *base;
-	size_t len;		/* bytes in base */
-	size_t start;		/* offset of the open chunk's length field; 0: none open */
-	size_t in_chunk;
-};
-
-static void idat_close(struct idat *w)
+/* The IDAT chunk being filled is put whole when full or at the end: its length comes
+ * first in the file. */
+static int chunk_flush(struct fb_png_stream *s)
 {
 	uLong crc;
 
-	if (!w->start)
-		return;
-	put32(w->base + w->start, (uint32_t)w->in_chunk);
-	crc = crc32(crc32(0L, Z_NULL, 0), w->base + w->start + 4, (uInt)(4 + w->in_chunk));
-	put32(w->base + w->len, (uint32_t)crc);
-	w->len += 4;
-	w->start = 0;
+	if (!s->in_chunk)
+		return 0;
+	put32(s->chunk, (uint32_t)s->in_chunk);
+	crc = crc32(crc32(0L, Z_NULL, 0), s->chunk + 4, (uInt)(4 + s->in_chunk));
+	put32(s->chunk + 8 + s->in_chunk, (uint32_t)crc);
+	if (s->put(s->sink, s->chunk, s->in_chunk + 12) < 0)
+		return -1;
+	s->written += s->in_chunk + 12;
+	s->in_chunk = 0;
+	return 0;
 }
 
-static void idat_put(struct idat *w, const uint8_t *p, size_t n)
+/* Appends n bytes of the zlib stream. */
+static int stream_put(struct fb_png_stream *s, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
-		size_t k;
+		size_t k = FB_PNG_IDAT_BYTES - s->in_chunk;
 
-		if (!w->start) {
-			w->start = w->len;
-			memcpy(w->base + w->len + 4, "IDAT", 4);
-			w->len += 8;
-			w->in_chunk = 0;
-		}
-		k = FB_PNG_IDAT_BYTES - w->in_chunk;
 		if (k > n)
 			k = n;
-		memcpy(w->base + w->len, p, k);
-		w->len += k;
-		w->in_chunk += k;
+		memcpy(s->chunk + 8 + s->in_chunk, p, k);
+		s->in_chunk += k;
 		p += k;
 		n -= k;
-		if (w->in_chunk == FB_PNG_IDAT_BYTES)
-			idat_close(w);
+		if (s->in_chunk == FB_PNG_IDAT_BYTES && chunk_flush(s) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+int fb_png_stream_begin(struct fb_png_stream *s, const struct fb_png_groups *e, const char *what,
+			const struct fb_png_text *text, size_t n_text,
+			int (*put)(void *sink, const void *p, size_t n), void *sink)
+{
+	struct fb_bytes head;
+	uint8_t zh[2];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->e = e;
+	s->what = what;
+	s->put = put;
+	s->sink = sink;
+	s->adler = adler32(0L, Z_NULL, 0);
+	s->chunk = malloc(FB_PNG_IDAT_BYTES + 12);
+	if (!s->chunk)
+		return fb_error("out of memory encoding %s", what);
+	memcpy(s->chunk + 4, "IDAT", 4);
+	if (fb_png_encode_header(what, e->img, text, n_text, &head) < 0)
+		return -1;
+	rc = put(sink, head.data, head.len);
+	s->written = head.len;
+	free(head.data);
+	if (rc < 0)
+		return -1;
+	/* The zlib header: 32 KiB window, deflate, the level class zlib itself would
+	 * write, and the check bits that make it a multiple of 31. */
+	zh[0] = 0x78;
+	zh[1] = (uint8_t)((e->set.level < 2 ? 0 : e->set.level < 6 ? 1 : e->set.level == 6 ? 2 : 3)
+			  << 6);
+	zh[1] = (uint8_t)(zh[1] + (31 - (zh[0] * 256u + zh[1]) % 31) % 31);
+	return stream_put(s, zh, sizeof(zh));
+}
+
+int fb_png_stream_append(struct fb_png_stream *s, uint32_t g1)
+{
+	const struct fb_png_groups *e = s->e;
+	size_t stride = e->row_bytes + 1;
+
+	for (; s->next < g1; s->next++) {
+		uint32_t g = s->next;
+		uint32_t rows = fb_png_group_end_row(e, g) - g * e->group_rows;
+
+		if (e->group[g].status != 1)
+			return fb_error("cannot encode %s: %s", s->what,
+					e->group[g].status ? zError(e->group[g].status)
+							   : "rows left unencoded");
+		s->adler = adler32_combine(s->adler, e->group[g].adler,
+					   (z_off_t)((size_t)rows * stride));
+		if (stream_put(s, slot(e, g), e->group[g].len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int fb_png_stream_end(struct fb_png_stream *s)
+{
+	static const uint8_t iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+	uint8_t tail[4];
+
+	if (s->next != s->e->n)
+		FB_BUG("PNG stream ended after %u of %u groups", s->next, s->e->n);
+	put32(tail, (uint32_t)s->adler);
+	if (stream_put(s, tail, sizeof(tail)) < 0 || chunk_flush(s) < 0 ||
+	    s->put(s->sink, iend, sizeof(iend)) < 0)
+		return -1;
+	s->written += sizeof(iend);
+	return 0;
+}
+
+void fb_png_stream_free(struct fb_png_stream *s)
+{
+	free(s->chunk);
+	s->chunk = NULL;
+}
+
+/* A sink that grows a buffer. */
+static int put_memory(void *sink, const void *p, size_t n)
+{
+	struct fb_bytes *b = sink;
+
+	if (b->cap - b->len < n) {
+		size_t cap = b->cap ? b->cap : 1u << 16;
+		uint8_t *bigger;
+
+		while (cap - b->len < n)
+			cap *= 2;
+		bigger = realloc(b->data, cap);
+		if (!bigger)
+			return fb_error("out of memory");
+		b->data = bigger;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
 }
 
 int fb_png_groups_finish(const struct fb_png_groups *e, const char *what,
 			 const struct fb_png_text *text, size_t n_text, struct fb_bytes *out)
 {
-	static const uint8_t iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
-	uint8_t head[2], tail[4];
-	uLong adler = adler32(0L, Z_NULL, 0);
-	size_t stream = sizeof(head) + sizeof(tail), need, stride = e->row_bytes + 1;
-	struct idat w;
-	uint8_t *bigger;
+	struct fb_png_stream s;
+	size_t stream = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	for (uint32_t g = 0; g < e->n; g++) {
-		uint32_t rows = g + 1 < e->n ? e->group_rows : e->img->height - g * e->group_rows;
-
-		if (e->group[g].status != 1)
-			return fb_error("cannot encode %s: %s", what,
-					e->group[g].status ? zError(e->group[g].status)
-							   : "rows left unencoded");
-		stream += e->group[g].len;
-		adler = adler32_combine(adler, e->group[g].adler, (z_off_t)((size_t)rows * stride));
-	}
-	if (fb_png_encode_header(what, e->img, text, n_text, out) < 0)
-		return -1;
-	/* Every chunk's 12 bytes of length, type and CRC, and IEND. */
-	need = out->len + stream + 12 * (stream / FB_PNG_IDAT_BYTES + 1) + sizeof(iend);
-	bigger = realloc(out->data, need);
-	if (!bigger) {
-		free(out->data);
-		memset(out, 0, sizeof(*out));
+	/* Sized for the whole file at once: the stream, its chunks' 12 bytes each, and
+	 * a few KiB of header and text. */
+	for (uint32_t g = 0; g < e->n; g++)
+		stream += e->group[g].status == 1 ? e->group[g].len : 0;
+	out->cap = stream + 12 * (stream / FB_PNG_IDAT_BYTES + 2) + 8192;
+	out->data = malloc(out->cap);
+	if (!out->data) {
+		out->cap = 0;
 		return fb_error("out of memory encoding %s", what);
 	}
-	out->data = bigger;
-	out->cap = need;
-
-	/* The zlib header: 32 KiB window, deflate, the level class zlib itself would
-	 * write, and the check bits that make it a multiple of 31. */
-	head[0] = 0x78;
-	head[1] = (uint8_t)((e->set.level < 2 ? 0 : e->set.level < 6 ? 1 : e->set.level == 6 ? 2
-											   : 3)
-			    << 6);
-	head[1] = (uint8_t)(head[1] + (31 - (head[0] * 256u + head[1]) % 31) % 31);
-	put32(tail, (uint32_t)adler);
-
-	w = (struct idat){ .base = out->data, .len = out->len };
-	idat_put(&w, head, sizeof(head));
-	for (uint32_t g = 0; g < e->n; g++)
-		idat_put(&w, e->zbuf + e->off[g], e->group[g].len);
-	idat_put(&w, tail, sizeof(tail));
-	idat_close(&w);
-	memcpy(w.base + w.len, iend, sizeof(iend));
-	out->len = w.len + sizeof(iend);
-	return 0;
+	rc = fb_png_stream_begin(&s, e, what, text, n_text, put_memory, out);
+	if (rc == 0)
+		rc = fb_png_stream_append(&s, e->n);
+	if (rc == 0)
+		rc = fb_png_stream_end(&s);
+	fb_png_stream_free(&s);
+	if (rc < 0) {
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
 }

@@ -19,6 +19,12 @@
  *                           and text chunks by libpng, the stream as IDAT chunks, IEND;
  *   fb_png_groups_free()    unmaps.
  * io/ forks nothing: app/driver.c runs the encode as a pass of the worker pool.
+ *
+ * Streaming (app/pipeline.c): the image's rows may live in a ring of `ring_rows` rows
+ * (row y at y mod ring_rows) and the groups' output in a ring of `slots` slots (group g
+ * in slot g mod slots), and the file is appended group by group as groups are encoded
+ * (struct fb_png_stream), to a file or to memory. Group g reads rows
+ * fb_png_group_first_row(g) to its last: its own and the 32 KiB of rows before them.
  */
 #ifndef FORKBAND_PNG_ENCODE_H
 #define FORKBAND_PNG_ENCODE_H
@@ -48,18 +54,39 @@ struct fb_png_groups {
 	size_t bpp;		/* bytes per complete pixel (filters look this far left) */
 	uint32_t group_rows, n;
 	int strategy;		/* zlib's: Z_FILTERED for filtered rows, as libpng does */
-	/* Shared: group g writes at most cap[g] bytes at zbuf + off[g]. */
+	uint32_t ring_rows;	/* 0: img->data holds every row; else a ring of this many */
+	uint32_t slots;		/* 0: a slot per group; else a ring of this many slots */
+	uint32_t dict_rows;	/* rows of the 32 KiB before a group */
+	/* Shared: group g writes at most slot_cap bytes at zbuf + its slot * slot_cap. */
 	uint8_t *zbuf;
-	size_t zbuf_size;
+	size_t zbuf_size, slot_cap;
 	struct fb_png_group *group;
 	size_t group_size;
-	size_t *off, *cap;	/* private: the parent's plan, copied into each worker */
 };
 
 /* Plans the encode of img (any io/image.h layout; 16-bit samples in host order) and
  * maps the groups' output. Returns 0, or -1 after reporting (what names the file). */
 int fb_png_groups_init(struct fb_png_groups *e, const char *what, const struct fb_image *img,
 		       const struct fb_png_settings *set);
+
+/* As fb_png_groups_init() for streaming: img->data is a ring of ring_rows rows (at
+ * least fb_png_ring_min() rows more than the rows written while groups are encoded)
+ * and the output a ring of `slots` slots (0 for either: whole). */
+int fb_png_groups_init_ring(struct fb_png_groups *e, const char *what,
+			    const struct fb_image *img, const struct fb_png_settings *set,
+			    uint32_t ring_rows, uint32_t slots);
+
+/* Rows per group and rows of the 32 KiB before a group, for rows of row_bytes. */
+void fb_png_group_shape(size_t row_bytes, uint32_t *group_rows, uint32_t *dict_rows);
+
+/* Bytes one output slot needs for groups of rows of row_bytes. */
+size_t fb_png_slot_bytes(size_t row_bytes);
+
+/* The first row group g reads (filtering its 32 KiB dictionary needs the row before). */
+uint32_t fb_png_group_first_row(const struct fb_png_groups *e, uint32_t g);
+
+/* One past the last row of group g. */
+uint32_t fb_png_group_end_row(const struct fb_png_groups *e, uint32_t g);
 
 /* Encodes groups [g0, g1): their results go to e->group[] and e->zbuf. Allocates a few
  * hundred KiB; a failure is recorded in the group's status, not reported here. */
@@ -71,5 +98,28 @@ int fb_png_groups_finish(const struct fb_png_groups *e, const char *what,
 			 const struct fb_png_text *text, size_t n_text, struct fb_bytes *out);
 
 void fb_png_groups_free(struct fb_png_groups *e);
+
+/* The file, appended as its groups are encoded: begin() writes the header, append()
+ * the groups up to (not including) g1 in order, end() the stream's tail and IEND. Each
+ * calls put(sink, bytes, n), which returns 0 or -1 after reporting. The bytes are those
+ * of fb_png_groups_finish(). */
+struct fb_png_stream {
+	const struct fb_png_groups *e;
+	const char *what;
+	int (*put)(void *sink, const void *p, size_t n);
+	void *sink;
+	uint8_t *chunk;		/* the IDAT chunk being filled: length, type, data */
+	size_t in_chunk;	/* data bytes in it */
+	unsigned long adler;	/* of the filtered bytes of the groups appended */
+	uint32_t next;		/* the next group to append */
+	uint64_t written;	/* bytes put so far */
+};
+
+int fb_png_stream_begin(struct fb_png_stream *s, const struct fb_png_groups *e, const char *what,
+			const struct fb_png_text *text, size_t n_text,
+			int (*put)(void *sink, const void *p, size_t n), void *sink);
+int fb_png_stream_append(struct fb_png_stream *s, uint32_t g1);
+int fb_png_stream_end(struct fb_png_stream *s);
+void fb_png_stream_free(struct fb_png_stream *s);
 
 #endif
