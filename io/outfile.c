@@ -23,6 +23,10 @@
 #define MAX_ACTIVE 8
 static char *volatile active[MAX_ACTIVE];
 
+/* Outputs being written into files without a name (O_TMPFILE): they vanish with the
+ * process, and count as removed for fb_outfile_remove_active(). */
+static volatile sig_atomic_t unnamed_open;
+
 static bool held;
 static sigset_t held_old;
 
@@ -108,23 +112,27 @@ bool fb_outfile_remove_active(void)
 		if (tmp && unlink(tmp) == 0)
 			removed = true;
 	}
-	return removed;
+	return removed || unnamed_open > 0;
 }
 
 static void release(struct fb_outfile *o)
 {
-	if (o->tmp)
+	if (o->tmp && !o->unnamed)
 		set_active(o->tmp, NULL);
+	if (o->unnamed)
+		unnamed_open--;
 	free(o->path);
 	free(o->tmp);
 	o->path = o->tmp = NULL;
 	o->f = NULL;
+	o->unnamed = false;
 }
 
 int fb_outfile_open(struct fb_outfile *o, const char *path)
 {
 	char *target = fb_output_target(path);
 	char *dcopy = target ? strdup(target) : NULL, *bcopy = target ? strdup(target) : NULL;
+	const char *dir;
 	size_t len = (target ? strlen(target) : 0) + 32;
 	sigset_t term, old;
 	struct stat st;
@@ -142,19 +150,30 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 		release(o);
 		return fb_error("out of memory");
 	}
-	snprintf(o->tmp, len, "%s/.%s.XXXXXX", dirname(dcopy), basename(bcopy));
+	dir = dirname(dcopy);	/* may return a static "." rather than dcopy */
+	snprintf(o->tmp, len, "%s/.%s.XXXXXX", dir, basename(bcopy));
+	/* Where the system allows, the file has no name until it is finished: a run
+	 * killed meanwhile, even by SIGKILL, leaves nothing behind (a streamed job writes
+	 * its outputs from the start). */
+	fd = access("/proc/self/fd", X_OK) == 0 ?
+	     open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600) : -1;
 	free(dcopy);
 	free(bcopy);
-	/* The file and its record for fb_outfile_remove_active() come into being together:
-	 * an interrupt between the two would leave the file behind. */
-	fb_terminating_signals(&term);
-	sigprocmask(SIG_BLOCK, &term, &old);
-	fd = mkstemp(o->tmp);
 	if (fd >= 0) {
-		fb_fault_point("after-mkstemp");
-		set_active(NULL, o->tmp);
+		o->unnamed = true;
+		unnamed_open++;
+	} else {
+		/* The file and its record for fb_outfile_remove_active() come into being
+		 * together: an interrupt between the two would leave the file behind. */
+		fb_terminating_signals(&term);
+		sigprocmask(SIG_BLOCK, &term, &old);
+		fd = mkstemp(o->tmp);
+		if (fd >= 0) {
+			fb_fault_point("after-mkstemp");
+			set_active(NULL, o->tmp);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
 		fb_error_errno("cannot create a temporary file for '%s'", path);
 		free(o->tmp);
@@ -179,7 +198,8 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 	if (!o->f) {
 		fb_error_errno("cannot write '%s'", path);
 		close(fd);
-		unlink(o->tmp);
+		if (!o->unnamed)
+			unlink(o->tmp);
 		release(o);
 		return -1;
 	}
@@ -204,6 +224,38 @@ static void sync_dir(const char *path)
 	free(copy);
 }
 
+/* Gives the unnamed file of o its temporary name (o->tmp, made unique as mkstemp()
+ * would): the name and its record for fb_outfile_remove_active() come into being
+ * together. 0, or -1 with errno set. */
+static int link_unnamed(struct fb_outfile *o, int fd)
+{
+	static const char letters[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char proc[64], *x = o->tmp + strlen(o->tmp) - 6;
+	uint64_t r = fb_now_ns() ^ ((uint64_t)getpid() << 32);
+	sigset_t term, old;
+	int rc = -1;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	fb_terminating_signals(&term);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	for (int attempt = 0; attempt < 100 && rc < 0; attempt++) {
+		for (int i = 0; i < 6; i++, r = r * 6364136223846793005u + 1442695040888963407u)
+			x[i] = letters[(r >> 33) % (sizeof(letters) - 1)];
+		rc = linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW);
+		if (rc < 0 && errno != EEXIST)
+			break;
+	}
+	if (rc == 0) {
+		o->unnamed = false;
+		unnamed_open--;
+		fb_fault_point("after-mkstemp");
+		set_active(NULL, o->tmp);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 int fb_outfile_finish(struct fb_outfile *o)
 {
 	int rc = 0;
@@ -212,6 +264,8 @@ int fb_outfile_finish(struct fb_outfile *o)
 		return 0;
 	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
 		rc = fb_error_errno("cannot write '%s'", o->path);
+	if (rc == 0 && o->unnamed && link_unnamed(o, fileno(o->f)) < 0)
+		rc = fb_error_errno("cannot create a temporary file for '%s'", o->path);
 	if (fclose(o->f) != 0 && rc == 0)
 		rc = fb_error_errno("cannot write '%s'", o->path);
 	o->f = NULL;
@@ -252,7 +306,7 @@ void fb_outfile_abort(struct fb_outfile *o)
 {
 	if (o->f)
 		fclose(o->f);
-	if (o->tmp)
+	if (o->tmp && !o->unnamed)
 		unlink(o->tmp);
 	release(o);
 }

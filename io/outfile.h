@@ -2,7 +2,9 @@
  *
  * Output goes to a hidden temporary file in the destination's folder (so the final
  * rename(2) is atomic: same file system), is flushed and fsync()ed, and only then
- * renamed over the destination. On any failure, or if the caller aborts, the temporary
+ * renamed over the destination. Where the file system allows (O_TMPFILE, and /proc to
+ * link it), the file has no name at all until it is finished, so that a process
+ * killed while writing (SIGKILL included) leaves nothing behind. On any failure, or if the caller aborts, the temporary
  * file is removed and an existing file at the destination is left as it was.
  */
 #ifndef FORKBAND_OUTFILE_H
@@ -15,7 +17,8 @@
 struct fb_outfile {
 	FILE *f;		/* write here */
 	char *path;		/* the destination */
-	char *tmp;		/* the temporary file */
+	char *tmp;		/* the temporary file (while unnamed: the name it will get) */
+	bool unnamed;		/* an O_TMPFILE not yet linked to tmp */
 };
 
 /* Where an output at path really goes: path itself, or, when path is a symbolic link,
