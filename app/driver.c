@@ -3,6 +3,10 @@
 
 #include "driver.h"
 
+#include "backend.h"
+#include "pipeline.h"
+#include "strips.h"
+
 #include "io/npy.h"
 #include "io/outfile.h"
 #include "io/png_encode.h"
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <zlib.h>
 
 static double seconds_since(uint64_t t0)
@@ -22,7 +27,7 @@ static double seconds_since(uint64_t t0)
 
 /* Adds s seconds to the phase called name, starting it if it is new: a kernel's many
  * passes (a filter's) add up into its few phases. */
-static void add_phase(struct fb_job_result *res, const char *name, double s)
+void fb_result_add_phase(struct fb_job_result *res, const char *name, double s)
 {
 	for (size_t i = 0; i < res->n_phases; i++) {
 		if (strcmp(res->phase[i].name, name) == 0) {
@@ -52,8 +57,8 @@ static uint32_t crc32_of(const void *data, size_t len)
 
 /* Keeps a pass's name, phase and worker stats for the report, the first FB_MAX_PASSES
  * of them (a filmed job can have thousands); frees the stats of the rest. */
-static void record_pass(struct fb_job_result *res, const struct fb_pass *pass,
-			struct fb_pass_stats *st)
+void fb_result_record_pass(struct fb_job_result *res, const struct fb_pass *pass,
+			   struct fb_pass_stats *st)
 {
 	res->recoveries += st->n_events;	/* printed as they happened */
 	if (res->n_passes < FB_MAX_PASSES) {
@@ -105,7 +110,7 @@ static int encode_png(const struct fb_job *job, const struct fb_pool_options *po
 		rc = fb_pool_run(&opt, &pass, &st);
 		fb_progress_clear(prog);
 		if (rc == 0)
-			record_pass(res, &pass, &st);
+			fb_result_record_pass(res, &pass, &st);
 	}
 	if (rc == 0)
 		rc = fb_png_groups_finish(&e, what, text, n_text, out);
@@ -196,18 +201,36 @@ static int write_outputs(const struct fb_job *job, const struct fb_drive_options
 		fb_outfile_abort(&png_out);
 		return -1;
 	}
+	return fb_outputs_commit(job, opt, &png_out, &raw_out);
+}
+
+int fb_outputs_commit(const struct fb_job *job, const struct fb_drive_options *opt,
+		      struct fb_outfile *png_out, struct fb_outfile *raw_out)
+{
 	/* The last moment the deadline is looked at: past it, nothing is renamed. */
 	if (opt->deadline_ns && fb_now_ns() >= opt->deadline_ns) {
-		fb_outfile_abort(&png_out);
-		fb_outfile_abort(&raw_out);
+		fb_outfile_abort(png_out);
+		fb_outfile_abort(raw_out);
 		return fb_error("%s: the run took longer than --timeout %g s; the job's outputs "
 				"were not written", job->label, opt->timeout_s);
 	}
-	if (png_out.tmp && fb_outfile_rename(&png_out) < 0) {
-		fb_outfile_abort(&raw_out);
+	if (png_out->tmp && fb_outfile_rename(png_out) < 0) {
+		fb_outfile_abort(raw_out);
 		return -1;
 	}
-	return raw_out.tmp ? fb_outfile_rename(&raw_out) : 0;
+	return raw_out->tmp ? fb_outfile_rename(raw_out) : 0;
+}
+
+/* The largest resident sets so far: this process's, and its largest worker's
+ * (getrusage() keeps the maximum over every child waited for). */
+static void peak_memory(struct fb_job_result *res)
+{
+	struct rusage self, children;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		res->peak_parent = (uint64_t)self.ru_maxrss * 1024;
+	if (getrusage(RUSAGE_CHILDREN, &children) == 0)
+		res->peak_worker = (uint64_t)children.ru_maxrss * 1024;
 }
 
 enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_drive_options *dopt,
@@ -232,10 +255,28 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	res->job = job;
 	res->workers = opt.workers;
 	res->schedule = opt.schedule;
+	if (job->input) {
+		/* The input was decoded when the config was checked: its time is the job's. */
+		fb_result_add_phase(res, "read", job->read_s);
+		start -= (uint64_t)(job->read_s * 1e9);
+	}
+	if (fb_job_streams(job)) {
+		struct fb_strip_plan plan;
+
+		if (fb_strip_plan(job, opt.workers, job->raw || (dopt && dopt->hash), &plan) < 0)
+			return FB_DRIVE_SETUP_FAILED;
+		res->strip_height = plan.height;
+		res->strips = plan.strips;
+		res->budget = plan.budget;
+		if (fb_pipeline_run(job, dopt ? dopt : &defaults, &opt, &fb_backend_local, &plan,
+				    prog, res, &state) < 0)
+			goto failed;
+		goto totals;
+	}
 	if (k->create(&state, job->params, job->width, job->height,
 		      k->input ? &job->input_image : NULL) < 0)
 		return FB_DRIVE_SETUP_FAILED;
-	add_phase(res, "setup", seconds_since(start));
+	fb_result_add_phase(res, "setup", seconds_since(start));
 
 	if (job->frames_every && k->frames)
 		k->frames(state, job->frames_every);
@@ -248,17 +289,17 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		pass.pctx = prog;
 		fb_progress_pass_start(prog);
 		t = fb_now_ns();
-		if (fb_pool_run(&opt, &pass, &st) < 0)
+		if (fb_backend_local.run(&fb_backend_local, &opt, &pass, &st) < 0)
 			goto failed;
-		record_pass(res, &pass, &st);
+		fb_result_record_pass(res, &pass, &st);
 		if (k->after_pass && k->after_pass(state, i) < 0)
 			goto failed;
-		add_phase(res, pass.phase ? pass.phase : pass.name, seconds_since(t));
+		fb_result_add_phase(res, pass.phase ? pass.phase : pass.name, seconds_since(t));
 		if (pass.frame && job->frames_png && !(dopt && dopt->no_files)) {
 			t = fb_now_ns();
 			if (write_frame(job, &opt, prog, res, state) < 0)
 				goto failed;
-			add_phase(res, "frames", seconds_since(t));
+			fb_result_add_phase(res, "frames", seconds_since(t));
 		}
 	}
 	fb_progress_clear(prog);
@@ -267,8 +308,10 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	if (write_outputs(job, dopt ? dopt : &defaults, &opt, prog, state, res, &encode_s) < 0)
 		goto failed;
 	if (job->png)
-		add_phase(res, "encode", encode_s);
-	add_phase(res, "write", seconds_since(t) - encode_s);
+		fb_result_add_phase(res, "encode", encode_s);
+	fb_result_add_phase(res, "write", seconds_since(t) - encode_s);
+totals:
+	peak_memory(res);
 	res->n_totals = k->totals(state, res->total, FB_MAX_TOTALS);
 	if (res->n_totals > FB_MAX_TOTALS)
 		res->n_totals = FB_MAX_TOTALS;
@@ -433,17 +476,27 @@ size_t fb_available_memory(void)
 	return bytes;
 }
 
-int fb_check_memory(const struct fb_batch *batch)
+int fb_check_memory(const struct fb_batch *batch, bool force)
 {
 	size_t avail = fb_available_memory();
 
-	for (size_t j = 0; j < batch->n && avail != SIZE_MAX; j++) {
+	for (size_t j = 0; j < batch->n; j++) {
 		const struct fb_job *job = &batch->job[j];
+		size_t need = job->footprint;
 
-		if (job->footprint > avail) {
+		if (fb_job_streams(job)) {
+			/* The strips the budget allows; refused if not even one row fits. */
+			struct fb_strip_plan plan;
+
+			if (fb_strip_plan(job, job->workers ? job->workers : fb_usable_cpus(),
+					  job->raw != NULL, &plan) < 0)
+				return -1;
+			need = plan.footprint;
+		}
+		if (!force && avail != SIZE_MAX && need > avail) {
 			char a[32], b[32];
 
-			fb_format_size(a, sizeof(a), (double)job->footprint);
+			fb_format_size(a, sizeof(a), (double)need);
 			fb_format_size(b, sizeof(b), (double)avail);
 			return fb_error("%s: job needs %s of memory; %s is available (--force "
 					"runs it anyway)", job->label, a, b);

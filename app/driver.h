@@ -38,12 +38,29 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 
 void fb_job_result_free(struct fb_job_result *res);
 
-/* The memory check before anything runs: every job's buffers (the kernel's footprint)
- * against the memory the machine has available now (MemAvailable in /proc/meminfo).
+/* For the stages of a job (driver.c, pipeline.c): adds s seconds to the phase called
+ * name (a new phase if it is new); keeps a pass's name, phase and stats for the report
+ * (the first FB_MAX_PASSES; the stats of the rest are freed). */
+void fb_result_add_phase(struct fb_job_result *res, const char *name, double s);
+void fb_result_record_pass(struct fb_job_result *res, const struct fb_pass *pass,
+			   struct fb_pass_stats *st);
+
+struct fb_outfile;
+
+/* The end of a job's output step: unless the --timeout deadline has passed, renames the
+ * finished temporary files (either may be released) into place, together; else
+ * removes them. 0, or -1 after reporting. */
+int fb_outputs_commit(const struct fb_job *job, const struct fb_drive_options *opt,
+		      struct fb_outfile *png_out, struct fb_outfile *raw_out);
+
+/* The memory check before anything runs: every job's buffers (the kernel's footprint;
+ * for a job that streams, that of its strips as planned from its budget) against the
+ * memory the machine has available now (MemAvailable in /proc/meminfo), unless force.
  * Returns 0, or -1 after reporting `CONFIG: job needs 38.2 GiB of memory; 21.7 GiB is
- * available (--force runs it anyway)`. The environment variable
- * FORKBAND_TEST_MEMAVAILABLE (bytes) stands in for MemAvailable, for the tests. */
-int fb_check_memory(const struct fb_batch *batch);
+ * available (--force runs it anyway)`, or a budget too small for one strip (whatever
+ * force says: strips.h). The environment variable FORKBAND_TEST_MEMAVAILABLE (bytes)
+ * stands in for MemAvailable, for the tests. */
+int fb_check_memory(const struct fb_batch *batch, bool force);
 
 /* MemAvailable in bytes, lowered to what the cgroup limits leave; SIZE_MAX when it
  * cannot be read (no check then). FORKBAND_TEST_MEMAVAILABLE stands in for it. */

@@ -67,6 +67,9 @@ static const char run_usage[] =
 	"                      VALUE is JSON, or else a string; repeatable; applies to\n"
 	"                      every job of a batch\n"
 	"  --report FILE       write a JSON report of the whole run\n"
+	"  --memory SIZE       memory budget of a job that streams (mandelbrot, julia):\n"
+	"                      512M, 2G, ... (default: 1G, or half the memory available\n"
+	"                      if less); a bigger image runs in strips of rows\n"
 	"  --timeout SECONDS   fail, writing nothing more, unless the outputs are in\n"
 	"                      place SECONDS after the start (loading included)\n"
 	"  --force             run even if the jobs need more memory than is available,\n"
@@ -108,7 +111,7 @@ struct run_args {
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
 	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT, OPT_TIMEOUT, OPT_FORCE,
-	       OPT_ISA };
+	       OPT_ISA, OPT_MEMORY };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "schedule", required_argument, NULL, OPT_SCHEDULE },
@@ -119,6 +122,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "isa", required_argument, NULL, OPT_ISA },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -139,6 +143,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_CHUNK:
 			rc = fb_overrides_add(&a->ov, "run.chunk", optarg, "--chunk");
+			break;
+		case OPT_MEMORY:
+			rc = fb_overrides_add(&a->ov, "run.memory", optarg, "--memory");
 			break;
 		case 'o':
 			rc = fb_overrides_add(&a->ov, "output.png", optarg, "-o");
@@ -217,7 +224,7 @@ static int cmd_run(int argc, char **argv)
 	fb_set_config_policy(a.force);
 	if (fb_cli_load(a.config, &a.ov, &batch) < 0 ||
 	    (a.report && fb_config_add_output(&batch, "--report", a.report) < 0) ||
-	    (!a.force && fb_check_memory(&batch) < 0))
+	    fb_check_memory(&batch, a.force) < 0)
 		goto out;
 	results = calloc(batch.n, sizeof(*results));
 	if (!results) {

@@ -301,7 +301,7 @@ static int load_jobs(const struct scale_args *a, struct jobs *j)
 	if (j->batch[0].n != 1)
 		return fb_error("scale: %s holds %zu jobs; a study runs one (use --set or a "
 				"config of its own)", a->config, j->batch[0].n);
-	if (!a->force && !a->weak && fb_check_memory(&j->batch[0]) < 0)
+	if (!a->weak && fb_check_memory(&j->batch[0], a->force) < 0)
 		return -1;
 	base = &j->batch[0].job[0];
 	h = base->height;
@@ -339,7 +339,7 @@ static int load_jobs(const struct scale_args *a, struct jobs *j)
 		if (rc < 0)
 			return -1;
 		j->n = wi + 1;
-		if (!a->force && fb_check_memory(&j->batch[wi]) < 0)
+		if (fb_check_memory(&j->batch[wi], a->force) < 0)
 			return -1;
 	}
 	return 0;

@@ -30,7 +30,7 @@
 
 static const char *const job_keys[] = { "kernel", "input", "width", "height", "params", "run",
 					 "output" };
-static const char *const run_keys[] = { "workers", "schedule", "chunk" };
+static const char *const run_keys[] = { "workers", "schedule", "chunk", "memory" };
 
 static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
@@ -90,14 +90,27 @@ static int check_size(const struct ctx *c, struct fb_job *job)
 	int rc;
 
 	fb_error_capture_begin(&cap);
-	rc = job->kernel->create(&state, job->params, job->width, job->height,
-				 job->kernel->input ? &job->input_image : NULL);
+	if (job->kernel->create_strips) {
+		/* It streams: its smallest strip is what must fit (app/strips.h plans the
+		 * strips from the budget before it runs). */
+		struct fb_strip_shape one = { 1, job->raw ? 1 : 0 };
+
+		rc = job->kernel->create_strips(&state, job->params, job->width, job->height,
+						&one);
+	} else {
+		rc = job->kernel->create(&state, job->params, job->width, job->height,
+					 job->kernel->input ? &job->input_image : NULL);
+	}
 	fb_error_capture_end(&cap);
 	if (rc < 0)
 		return cfg_error(c, field, "expected a size whose buffers can be mapped, got %ux%u (%s)",
 				 job->width, job->height, cap.msg);
 	need = job->kernel->footprint(state);
 	job->kernel->destroy(state);
+	if (job->kernel->create_strips) {
+		job->footprint = need;
+		return 0;
+	}
 	/* The PNG encode holds the compressed image twice at most (the groups' output and
 	 * the file), each no larger than 8-bit RGB pixels in practice. */
 	if (job->png || job->frames_png) {
@@ -158,6 +171,7 @@ static int decode_input(const struct ctx *c, struct fb_job *job)
 {
 	struct fb_png_limits lim = { 0 };
 	struct fb_error_capture cap;
+	uint64_t t0;
 	int rc;
 
 	if (cfg_policy.input_budget && job->footprint > cfg_policy.input_budget) {
@@ -169,11 +183,34 @@ static int decode_input(const struct ctx *c, struct fb_job *job)
 				 "%s is available (--force runs it anyway)", job->input,
 				 job->width, job->height, a, b);
 	}
+	t0 = fb_now_ns();
 	fb_error_capture_begin(&cap);
 	rc = fb_png_read_image(job->input, &lim, &job->input_image);
 	fb_error_capture_end(&cap);
+	job->read_s = (double)(fb_now_ns() - t0) / 1e9;
 	if (rc < 0)
 		return cfg_error(c, "input", "%s", cap.msg);
+	return 0;
+}
+
+/* run.memory: a size in bytes, as a number or as text with a unit ("512M", "2G"). */
+static int get_memory(const struct ctx *c, const cJSON *v, struct fb_job *job)
+{
+	uint64_t bytes = 0;
+	bool ok;
+
+	if (!v)
+		return 0;
+	if (cJSON_IsNumber(v))
+		ok = v->valuedouble >= 0 && v->valuedouble < 1.8e19 &&
+		     v->valuedouble == (double)(uint64_t)v->valuedouble &&
+		     ((bytes = (uint64_t)v->valuedouble), true);
+	else
+		ok = cJSON_IsString(v) && fb_parse_size(v->valuestring, &bytes) == 0;
+	if (!ok || bytes < FB_MIN_MEMORY || bytes > FB_MAX_MEMORY)
+		return cfg_error(c, "run.memory", "expected a size from 1M to 1P, such as 512M or "
+				 "2G (a number is bytes), got %s", cfg_show(v));
+	job->memory = bytes;
 	return 0;
 }
 
@@ -258,6 +295,8 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 			       fb_schedule_names, &s) < 0)
 			return -1;
 		job->schedule = (enum fb_schedule)s;
+		if (get_memory(c, cJSON_GetObjectItemCaseSensitive(run, "memory"), job) < 0)
+			return -1;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(obj, "output");
 	if (v && validate_output(c, v, job) < 0)

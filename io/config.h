@@ -36,6 +36,9 @@ struct fb_pathset;
 /* libpng's default limit on either dimension; also keeps width * height * 4 in range. */
 #define FB_MAX_DIMENSION 1000000
 #define FB_MAX_CHUNK 1000000000
+/* run.memory: from 1 MiB to 1 PiB. */
+#define FB_MIN_MEMORY ((uint64_t)1 << 20)
+#define FB_MAX_MEMORY ((uint64_t)1 << 50)
 
 struct fb_override {
 	const char *path;	/* dotted field path: "params.max_iter" */
@@ -62,7 +65,10 @@ struct fb_job {
 	char *png;		/* output paths; NULL when not asked for */
 	char *raw;
 	char *report;
-	size_t footprint;	/* bytes its buffers take (the kernel's footprint()) */
+	size_t footprint;	/* bytes its buffers take (the kernel's footprint()); for a
+				 * kernel that streams, those of its smallest strip */
+	uint64_t memory;	/* run.memory: the budget of a streamed job; 0: default */
+	double read_s;		/* seconds spent decoding the input image */
 };
 
 struct fb_batch {

@@ -179,6 +179,8 @@ void *fb_job_to_json(const struct fb_job *job)
 	cJSON_AddStringToObject(run, "schedule", fb_schedule_name(job->schedule));
 	if (job->chunk)
 		cJSON_AddNumberToObject(run, "chunk", job->chunk);
+	if (job->memory)
+		cJSON_AddNumberToObject(run, "memory", (double)job->memory);
 	if (job->png)
 		cJSON_AddStringToObject(outp, "png", job->png);
 	cJSON_AddNumberToObject(outp, "png_level", job->png_set.level);

@@ -25,6 +25,22 @@ static cJSON *job_json(const struct fb_job_result *r)
 	cJSON_AddStringToObject(o, "schedule", fb_schedule_name(r->schedule));
 	cJSON_AddNumberToObject(o, "chunk", r->n_passes ? r->pass[0].chunk : 0);
 	cJSON_AddNumberToObject(o, "wall_s", r->total_s);
+	{
+		/* How it ran: in strips (with its budget) or on the whole image, and the
+		 * largest resident sets, which show that the budget held. */
+		cJSON *m = cJSON_AddObjectToObject(o, "memory");
+
+		if (m) {
+			cJSON_AddBoolToObject(m, "streamed", r->strips > 0);
+			if (r->strips) {
+				cJSON_AddNumberToObject(m, "budget_bytes", (double)r->budget);
+				cJSON_AddNumberToObject(m, "strip_rows", r->strip_height);
+				cJSON_AddNumberToObject(m, "strips", r->strips);
+			}
+			cJSON_AddNumberToObject(m, "peak_rss_parent_bytes", (double)r->peak_parent);
+			cJSON_AddNumberToObject(m, "peak_rss_worker_bytes", (double)r->peak_worker);
+		}
+	}
 	phases = cJSON_AddObjectToObject(o, "phases_s");
 	for (size_t i = 0; phases && i < r->n_phases; i++)
 		cJSON_AddNumberToObject(phases, r->phase[i].name, r->phase[i].seconds);

@@ -37,6 +37,11 @@ struct fb_job_result {
 	/* Workers that died and were recovered from, in every pass (the events of the
 	 * first FB_MAX_PASSES passes are in pass[].events). */
 	unsigned recoveries;
+	/* Streamed jobs: rows per strip, strips, the memory budget (0: a whole-image job). */
+	uint32_t strip_height, strips;
+	uint64_t budget;
+	/* The largest resident set of this process and of any worker so far, in bytes. */
+	uint64_t peak_parent, peak_worker;
 };
 
 /* Writes {"forkband": version, "host": {...}, "jobs": [...]} for results[0..n), whole

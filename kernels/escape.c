@@ -14,6 +14,12 @@
  * instruction sets can only differ where fast arithmetic changes counts or |z|^2.
  * Pass 1 (colour) maps counts to RGB; histogram colouring needs the whole histogram,
  * which is why colouring is a pass of its own.
+ *
+ * Strips (create_strips): a row is counted and coloured in one visit (smooth and bands
+ * need nothing beyond the row), into rings of rows; the counts and the smooth offsets of
+ * a row stay private unless the raw grid is asked for. Histogram colouring computes
+ * twice: a first pass over the whole image folds only the histogram, keeping no row,
+ * and the strips then count again and colour (docs/decisions.md says why).
  */
 #include "runtime/compat.h"
 
@@ -66,6 +72,12 @@ struct state {
 	double *row_mag2;	/* one row's |z|^2 at escape, from row_fn */
 
 	size_t counts_size, frac_size, rgb_size, hist_size;
+
+	/* Strips: rows in rings (0: the whole image); a private row of counts and of smooth
+	 * offsets where a row is not kept. */
+	uint32_t ring, raw_ring;
+	uint32_t *row_counts;
+	float *row_frac;
 };
 
 int fb_escape_check(const void *vp, uint32_t w, uint32_t h, const char **field,
@@ -104,13 +116,19 @@ void fb_escape_destroy(void *vs)
 	free(s->chunk_hist);
 	free(s->cum);
 	free(s->row_mag2);
+	free(s->row_counts);
+	free(s->row_frac);
 	free(s);
 }
 
-int fb_escape_create(void **out, const void *vp, uint32_t w, uint32_t h, bool julia)
+/* create() and create_strips(): rows for the image from rgb_rows rows of RGB and
+ * count_rows rows of counts (0: a private row); the smooth offsets of every pixel
+ * unless in strips. */
+static int create(struct state **out, const void *vp, uint32_t w, uint32_t h, bool julia,
+		  uint32_t rgb_rows, uint32_t count_rows, bool strips)
 {
 	struct state *s = calloc(1, sizeof(*s));
-	size_t bins;
+	size_t bins, count_px, rgb_px;
 
 	if (!s)
 		return fb_error("out of memory");
@@ -122,22 +140,26 @@ int fb_escape_create(void **out, const void *vp, uint32_t w, uint32_t h, bool ju
 	s->r2 = s->p.bailout * s->p.bailout;
 	s->log_r = log(s->p.bailout);
 	s->row_fn = fb_escape_row_for(fb_isa_current(), s->p.arithmetic == MB_FAST);
-	if (!fb_size_mul(w, h, &s->pixels) ||
-	    !fb_size_mul(s->pixels, sizeof(uint32_t), &s->counts_size) ||
-	    !fb_size_mul(s->pixels, 3, &s->rgb_size)) {
+	if (!fb_size_mul(w, h, &s->pixels) || !fb_size_mul(w, rgb_rows, &rgb_px) ||
+	    !fb_size_mul(w, count_rows, &count_px) ||
+	    !fb_size_mul(count_px, sizeof(uint32_t), &s->counts_size) ||
+	    !fb_size_mul(rgb_px, 3, &s->rgb_size)) {
 		free(s);
 		return fb_error("a %ux%u image is too large for this machine's address space", w, h);
 	}
-	s->counts = shared_malloc_or_error(s->counts_size);
-	s->rgb = s->counts ? shared_malloc_or_error(s->rgb_size) : NULL;
-	s->totals = s->rgb ? shared_malloc_or_error(sizeof(*s->totals)) : NULL;
+	s->rgb = shared_malloc_or_error(s->rgb_size);
+	s->counts = s->rgb && count_rows ? shared_malloc_or_error(s->counts_size) : NULL;
+	s->totals = s->rgb && (s->counts || !count_rows) ?
+		    shared_malloc_or_error(sizeof(*s->totals)) : NULL;
 	if (!s->totals)
 		goto fail;
-	if (!(s->row_mag2 = calloc(w, sizeof(*s->row_mag2)))) {
+	if (!(s->row_mag2 = calloc(w, sizeof(*s->row_mag2))) ||
+	    !(s->row_counts = malloc((size_t)w * sizeof(*s->row_counts))) ||
+	    !(s->row_frac = malloc((size_t)w * sizeof(*s->row_frac)))) {
 		fb_error("out of memory");
 		goto fail;
 	}
-	if (s->p.coloring == MB_SMOOTH) {
+	if (s->p.coloring == MB_SMOOTH && !strips) {
 		s->frac_size = s->counts_size;	/* a float per pixel, as a uint32_t count */
 		if (!(s->frac = shared_malloc_or_error(s->frac_size)))
 			goto fail;
@@ -160,6 +182,34 @@ int fb_escape_create(void **out, const void *vp, uint32_t w, uint32_t h, bool ju
 fail:
 	fb_escape_destroy(s);
 	return -1;
+}
+
+int fb_escape_create(void **out, const void *vp, uint32_t w, uint32_t h, bool julia)
+{
+	return create((struct state **)out, vp, w, h, julia, h, h, false);
+}
+
+int fb_escape_create_strips(void **out, const void *vp, uint32_t w, uint32_t h,
+			    const struct fb_strip_shape *shape, bool julia)
+{
+	struct state *s;
+
+	if (shape->ring == 0 || shape->ring > h || shape->raw_ring > h)
+		FB_BUG("escape strips: ring %u, raw ring %u for %u rows", shape->ring,
+		       shape->raw_ring, h);
+	if (create(&s, vp, w, h, julia, shape->ring, shape->raw_ring, true) < 0)
+		return -1;
+	s->ring = shape->ring;
+	s->raw_ring = shape->raw_ring;
+	*out = s;
+	return 0;
+}
+
+void fb_escape_strip_row_bytes(const void *vp, uint32_t w, size_t *image_row, size_t *raw_row)
+{
+	(void)vp;
+	*image_row = (size_t)w * 3;
+	*raw_row = (size_t)w * sizeof(uint32_t);
 }
 
 /* The scalar row loop, fb_escape_count() pixel by pixel, for every machine: the
@@ -207,55 +257,61 @@ fb_escape_row_fn *fb_escape_row_for(enum fb_isa isa, bool fast)
 	return fb_escape_row_scalar;
 }
 
-static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
+/* Counts row y into row (and, for smooth colouring, the offsets into frac), adding to
+ * the chunk's totals and, when hist, to its histogram. */
+static void count_row(struct state *s, uint32_t y, uint32_t *row, float *frac, bool hist,
+		      struct partial *part)
 {
-	struct state *s = vs;
-	struct partial *part = vpart;
 	uint32_t max_iter = (uint32_t)s->p.max_iter;
-	double half_h = s->h / 2.0;
-	uint32_t kmin = UINT32_MAX, kmax = 0;
 	struct fb_escape_row r = {
 		.center_re = s->p.center[0], .half_w = s->w / 2.0, .d = s->d,
 		.cr = s->p.c[0], .ci = s->p.c[1], .r2 = s->r2, .max_iter = max_iter,
 		.julia = s->julia,
 	};
 
-	for (uint32_t y = y0; y < y1; y++) {
-		uint32_t *row = s->counts + (size_t)y * s->w;
+	r.im = s->p.center[1] + (s->h / 2.0 - (y + 0.5)) * s->d;
+	s->row_fn(&r, 0, s->w, row, s->row_mag2);
+	for (uint32_t x = 0; x < s->w; x++) {
+		uint32_t k = row[x];
 
-		r.im = s->p.center[1] + (half_h - (y + 0.5)) * s->d;
-		s->row_fn(&r, 0, s->w, row, s->row_mag2);
-		for (uint32_t x = 0; x < s->w; x++) {
-			uint32_t k = row[x];
+		if (k == 0) {
+			part->inside++;
+			part->iterations += max_iter;
+			continue;
+		}
+		part->escaped++;
+		part->iterations += k;
+		if (s->p.coloring == MB_SMOOTH) {
+			/* Continuous potential: mu = k - log2(log|z_k| / log R), which is k
+			 * minus a value >= 0 (|z_k| > R); store that value. A radius <= 1 has
+			 * no such potential: keep the integer count. */
+			double f = 0;
 
-			if (k == 0) {
-				part->inside++;
-				part->iterations += max_iter;
-				continue;
-			}
-			part->escaped++;
-			part->iterations += k;
-			if (s->frac) {
-				/* Continuous potential: mu = k - log2(log|z_k| / log R), which
-				 * is k minus a value >= 0 (|z_k| > R); store that value. A
-				 * radius <= 1 has no such potential: keep the integer count. */
-				double f = 0;
-
-				if (s->log_r > 0)
-					f = log2(0.5 * log(s->row_mag2[x]) / s->log_r);
-				s->frac[(size_t)y * s->w + x] = (float)(f > 0 ? f : 0);
-			}
-			if (s->chunk_hist) {
-				s->chunk_hist[k]++;
-				if (k < kmin)
-					kmin = k;
-				if (k > kmax)
-					kmax = k;
-			}
+			if (s->log_r > 0)
+				f = log2(0.5 * log(s->row_mag2[x]) / s->log_r);
+			frac[x] = (float)(f > 0 ? f : 0);
+		}
+		if (hist) {
+			s->chunk_hist[k]++;
+			if (k < part->kmin)
+				part->kmin = k;
+			if (k > part->kmax)
+				part->kmax = k;
 		}
 	}
-	part->kmin = kmin;
-	part->kmax = kmax;
+}
+
+static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
+{
+	struct state *s = vs;
+	struct partial *part = vpart;
+
+	part->kmin = UINT32_MAX;
+	part->kmax = 0;
+	for (uint32_t y = y0; y < y1; y++)
+		count_row(s, y, s->counts + (size_t)y * s->w,
+			  s->frac ? s->frac + (size_t)y * s->w : s->row_frac, s->hist != NULL,
+			  part);
 }
 
 /* Under the lock. The histogram part touches bins kmin..kmax only: at most kmax bins,
@@ -269,7 +325,7 @@ static void compute_fold(void *vs, const void *vpart)
 	s->totals->inside += part->inside;
 	s->totals->escaped += part->escaped;
 	s->totals->iterations += part->iterations;
-	if (s->chunk_hist && part->kmin <= part->kmax) {
+	if (part->kmin <= part->kmax) {
 		for (uint32_t k = part->kmin; k <= part->kmax; k++) {
 			s->hist[k] += s->chunk_hist[k];
 			s->chunk_hist[k] = 0;
@@ -277,48 +333,131 @@ static void compute_fold(void *vs, const void *vpart)
 	}
 }
 
+/* Colours one row of counts (and smooth offsets) into px. */
+static void colour_row(const struct state *s, const uint32_t *counts, const float *frac,
+		       uint8_t *px)
+{
+	static const uint8_t black[3] = { 0, 0, 0 };
+	/* Histogram colouring: the escaped pixels, all of them in the histogram (in strips
+	 * the totals are still being folded while rows are coloured). */
+	double escaped = s->cum ? (double)s->cum[s->p.max_iter] : 0;
+
+	for (uint32_t x = 0; x < s->w; x++, px += 3) {
+		uint32_t k = counts[x];
+
+		if (k == 0) {
+			memcpy(px, black, 3);
+			continue;
+		}
+		switch (s->p.coloring) {
+		case MB_SMOOTH:
+			/* Cycle the palette once per doubling of the potential: evenly
+			 * spaced bands near the set and far from it. */
+			fb_palette_cyclic(s->p.palette, log2((double)k - frac[x] + 1) * 0.5, px);
+			break;
+		case MB_HISTOGRAM:
+			fb_palette_linear(s->p.palette, (double)s->cum[k] / escaped, px);
+			break;
+		default:
+			fb_palette_band(s->p.palette, k, px);
+			break;
+		}
+	}
+}
+
 static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 {
 	struct state *s = vs;
-	static const uint8_t black[3] = { 0, 0, 0 };
-	double escaped = (double)s->totals->escaped;
 
 	(void)unused;
 	for (uint32_t y = y0; y < y1; y++) {
 		size_t base = (size_t)y * s->w;
 
-		for (uint32_t x = 0; x < s->w; x++) {
-			uint32_t k = s->counts[base + x];
-			uint8_t *px = s->rgb + 3 * (base + x);
-
-			if (k == 0) {
-				memcpy(px, black, 3);
-				continue;
-			}
-			switch (s->p.coloring) {
-			case MB_SMOOTH: {
-				/* Cycle the palette once per doubling of the potential:
-				 * evenly spaced bands near the set and far from it. */
-				double mu = (double)k - s->frac[base + x];
-
-				fb_palette_cyclic(s->p.palette, log2(mu + 1) * 0.5, px);
-				break;
-			}
-			case MB_HISTOGRAM:
-				fb_palette_linear(s->p.palette, (double)s->cum[k] / escaped, px);
-				break;
-			default:
-				fb_palette_band(s->p.palette, k, px);
-				break;
-			}
-		}
+		colour_row(s, s->counts + base, s->frac ? s->frac + base : NULL,
+			   s->rgb + 3 * base);
 	}
+}
+
+/* Strips: the histogram pass counts rows it does not keep. */
+static void histogram_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
+{
+	struct state *s = vs;
+	struct partial *part = vpart;
+
+	part->kmin = UINT32_MAX;
+	part->kmax = 0;
+	for (uint32_t y = y0; y < y1; y++)
+		count_row(s, y, s->row_counts, s->row_frac, true, part);
+}
+
+static void histogram_fold(void *vs, const void *vpart)
+{
+	struct state *s = vs;
+	const struct partial *part = vpart;
+
+	for (uint32_t k = part->kmin; k <= part->kmax && part->kmin <= part->kmax; k++) {
+		s->hist[k] += s->chunk_hist[k];
+		s->chunk_hist[k] = 0;
+	}
+}
+
+/* Strips: rows counted and coloured in one visit, into the rings. The histogram (when
+ * coloured by it) is complete: it was the pass before the strips. */
+static void strip_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
+{
+	struct state *s = vs;
+	struct partial *part = vpart;
+
+	part->kmin = UINT32_MAX;
+	part->kmax = 0;
+	for (uint32_t y = y0; y < y1; y++) {
+		uint32_t *counts = s->counts ? s->counts + (size_t)(y % s->raw_ring) * s->w
+					     : s->row_counts;
+
+		count_row(s, y, counts, s->row_frac, false, part);
+		colour_row(s, counts, s->row_frac, s->rgb + (size_t)(y % s->ring) * s->w * 3);
+	}
+}
+
+static void strip_fold(void *vs, const void *vpart)
+{
+	struct state *s = vs;
+	const struct partial *part = vpart;
+
+	s->totals->inside += part->inside;
+	s->totals->escaped += part->escaped;
+	s->totals->iterations += part->iterations;
+}
+
+void fb_escape_strip_pass(void *vs, struct fb_pass *out)
+{
+	struct state *s = vs;
+
+	*out = (struct fb_pass){
+		.name = "compute", .phase = "compute", .rows = s->h, .ctx = s,
+		.compute = strip_rows, .partial_size = sizeof(struct partial),
+		.fold = strip_fold,
+		/* Copied, not zeroed: earlier strips have folded into it. */
+		.state = { { s->totals, sizeof(*s->totals), false } },
+	};
 }
 
 bool fb_escape_pass(void *vs, unsigned i, struct fb_pass *out)
 {
 	struct state *s = vs;
 
+	if (s->ring) {
+		/* Strips: only the histogram comes before them. */
+		if (i > 0 || !s->hist)
+			return false;
+		*out = (struct fb_pass){
+			.name = "histogram", .phase = "compute", .rows = s->h, .ctx = s,
+			.compute = histogram_rows, .partial_size = sizeof(struct partial),
+			.fold = histogram_fold,
+			.state = { { s->hist, s->hist_size, true } },
+		};
+		return true;
+	}
 	if (i > 1)
 		return false;
 	*out = (struct fb_pass){ .rows = s->h, .ctx = s };
@@ -389,5 +528,6 @@ size_t fb_escape_footprint(void *vs)
 
 	return s->counts_size + s->frac_size + s->rgb_size + s->hist_size +
 	       bins * (sizeof(*s->chunk_hist) + sizeof(*s->cum)) +
-	       (size_t)s->w * sizeof(*s->row_mag2);
+	       (size_t)s->w * (sizeof(*s->row_mag2) + sizeof(*s->row_counts) +
+			       sizeof(*s->row_frac));
 }

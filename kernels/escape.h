@@ -95,7 +95,8 @@ extern const char *const fb_escape_arithmetic_names[];
 	.raw_help = "escape counts as a .npy file (uint32, shape (height, width); 0 = inside)", \
 	.check = fb_escape_check, .pass = fb_escape_pass, .after_pass = fb_escape_after_pass, \
 	.output = fb_escape_output, .totals = fb_escape_totals,                             \
-	.footprint = fb_escape_footprint, .destroy = fb_escape_destroy
+	.footprint = fb_escape_footprint, .destroy = fb_escape_destroy,                      \
+	.strip_pass = fb_escape_strip_pass, .strip_row_bytes = fb_escape_strip_row_bytes
 
 /* The kernel functions both share (kernel.h); create takes whether it is Julia. */
 int fb_escape_check(const void *params, uint32_t width, uint32_t height, const char **field,
@@ -107,6 +108,11 @@ int fb_escape_after_pass(void *state, unsigned i);
 void fb_escape_output(void *state, struct fb_kernel_output *out);
 size_t fb_escape_totals(void *state, struct fb_total *out, size_t max);
 size_t fb_escape_footprint(void *state);
+int fb_escape_create_strips(void **state, const void *params, uint32_t width, uint32_t height,
+			    const struct fb_strip_shape *shape, bool julia);
+void fb_escape_strip_pass(void *state, struct fb_pass *pass);
+void fb_escape_strip_row_bytes(const void *params, uint32_t width, size_t *image_row,
+			       size_t *raw_row);
 void fb_escape_destroy(void *state);
 
 #endif

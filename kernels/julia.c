@@ -19,11 +19,18 @@ static int create(void **state, const void *params_, uint32_t width, uint32_t he
 	return fb_escape_create(state, params_, width, height, true);
 }
 
+static int create_strips(void **state, const void *params_, uint32_t width, uint32_t height,
+			 const struct fb_strip_shape *shape)
+{
+	return fb_escape_create_strips(state, params_, width, height, shape, true);
+}
+
 const struct fb_kernel fb_kernel_julia = {
 	.name = "julia",
 	.summary = "escape-time filled Julia set of z^2 + c, coloured as mandelbrot",
 	.params = params,
 	.n_params = FB_ARRAY_LEN(params),
 	.create = create,
+	.create_strips = create_strips,
 	FB_ESCAPE_KERNEL_COMMON,
 };

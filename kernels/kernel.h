@@ -123,6 +123,13 @@ struct fb_kernel_output {
 	size_t raw_elem_size;
 };
 
+/* How a streaming kernel holds its rows (create_strips()): the image's rows in a ring
+ * of `ring` rows (row y at y mod ring), and, when raw_ring is not 0, the raw grid's rows
+ * in a ring of raw_ring rows. */
+struct fb_strip_shape {
+	uint32_t ring, raw_ring;
+};
+
 struct fb_kernel {
 	const char *name;
 	const char *summary;			/* one line */
@@ -157,6 +164,21 @@ struct fb_kernel {
 	/* Bytes of memory the job will touch: every buffer, shared or private. */
 	size_t (*footprint)(void *state);
 	void (*destroy)(void *state);
+
+	/* Streaming, for kernels whose rows can be made strip by strip (NULL: the kernel
+	 * runs on the whole image only). create_strips() is create() with the rows in rings
+	 * (struct fb_strip_shape); output() then points at the rings. In such a state
+	 * pass(i) lists only the passes over the whole image that must come before the
+	 * first strip (histogram colouring's histogram), and strip_pass() describes the
+	 * pass that makes finished rows, image and raw grid, of any rows [y0, y1): the
+	 * pipeline (app/pipeline.c) runs it once per strip on that strip's rows, which
+	 * must not depend on how the rows are cut into strips. footprint() counts the
+	 * rings. strip_row_bytes gives the bytes of one image row and one raw row. */
+	int (*create_strips)(void **state, const void *params, uint32_t width, uint32_t height,
+			     const struct fb_strip_shape *shape);
+	void (*strip_pass)(void *state, struct fb_pass *pass);
+	void (*strip_row_bytes)(const void *params, uint32_t width, size_t *image_row,
+				size_t *raw_row);
 };
 
 /* The range of the values seen so far, empty until the first. Taking a min and a max

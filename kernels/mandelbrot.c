@@ -17,11 +17,18 @@ static int create(void **state, const void *params_, uint32_t width, uint32_t he
 	return fb_escape_create(state, params_, width, height, false);
 }
 
+static int create_strips(void **state, const void *params_, uint32_t width, uint32_t height,
+			 const struct fb_strip_shape *shape)
+{
+	return fb_escape_create_strips(state, params_, width, height, shape, false);
+}
+
 const struct fb_kernel fb_kernel_mandelbrot = {
 	.name = "mandelbrot",
 	.summary = "escape-time Mandelbrot set, coloured smooth, by histogram or in bands",
 	.params = params,
 	.n_params = FB_ARRAY_LEN(params),
 	.create = create,
+	.create_strips = create_strips,
 	FB_ESCAPE_KERNEL_COMMON,
 };

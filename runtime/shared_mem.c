@@ -45,6 +45,49 @@ void fb_format_size(char *buf, size_t len, double bytes)
 	snprintf(buf, len, "%.1f %s", bytes, unit[u]);
 }
 
+int fb_parse_size(const char *text, uint64_t *out)
+{
+	static const char units[] = "KMGTPE";
+	const char *p = text;
+	uint64_t whole = 0, scale = 1, frac_num = 0, frac_den = 1;
+	const char *u;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			return -1;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (frac_den < 1000000000) {
+				frac_num = frac_num * 10 + (uint64_t)(*p - '0');
+				frac_den *= 10;
+			}
+		}
+	}
+	if (*p && (u = strchr(units, *p >= 'a' ? *p - 32 : *p)) != NULL) {
+		for (const char *q = units; q <= u; q++)
+			scale *= 1024;
+		p++;
+		if (*p == 'i' && p[1] == 'B')
+			p += 2;
+		else if (*p == 'B')
+			p++;
+	} else if (*p == 'B') {
+		p++;
+	}
+	if (*p || (frac_num && scale == 1))
+		return -1;	/* a fraction of a byte is no size */
+	if (whole > UINT64_MAX / scale)
+		return -1;
+	*out = whole * scale + (uint64_t)((double)frac_num / (double)frac_den * (double)scale);
+	return 0;
+}
+
 void *shared_malloc_or_error(size_t size)
 {
 	void *p = shared_malloc(size);

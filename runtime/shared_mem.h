@@ -31,6 +31,12 @@ void *shared_malloc_or_error(size_t size);
 /* Sizes as people read them: "512 bytes", "1 byte", "37.3 GiB". */
 void fb_format_size(char *buf, size_t len, double bytes);
 
+/* Parses a size in bytes: digits with an optional fraction and an optional binary unit,
+ * K, M, G, T, P or E, alone or followed by B or iB, any case for the letter ("512M",
+ * "1.5GiB", "64k", "1048576"). 0, or -1 (nothing reported) if it is not one or does not
+ * fit 64 bits. */
+int fb_parse_size(const char *text, uint64_t *out);
+
 /* Overflow-checked size arithmetic: store the result in *out and return true, or
  * return false (leaving *out untouched) if it does not fit in size_t. */
 static inline bool fb_size_mul(size_t a, size_t b, size_t *out)

@@ -170,12 +170,25 @@ static void check_report(const char *path, const struct ref_totals *rt)
 	CHECK(cJSON_GetObjectItem(job, "workers") &&
 		      cJSON_GetObjectItem(job, "workers")->valuedouble == 3,
 	      "report workers");
-	/* Every phase of a job that writes a PNG, the encode apart from the write. */
-	for (const char *const *ph = (const char *const[]){ "setup", "compute", "colour",
-							     "encode", "write", NULL };
+	/* Every phase of a streamed job that writes a PNG: the strips (computed and
+	 * coloured while the strip before is encoded), the last strip's encode, the write. */
+	for (const char *const *ph = (const char *const[]){ "setup", "strips", "encode",
+							     "write", NULL };
 	     *ph; ph++)
 		CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(job, "phases_s"), *ph) != NULL,
 		      "report lacks the %s phase", *ph);
+	{
+		cJSON *m = cJSON_GetObjectItem(job, "memory");
+
+		CHECK(cJSON_IsTrue(cJSON_GetObjectItem(m, "streamed")), "report: streamed");
+		CHECK(cJSON_GetObjectItem(m, "strips") &&
+			      cJSON_GetObjectItem(m, "strips")->valuedouble >= 1,
+		      "report: strips");
+		CHECK(cJSON_GetObjectItem(m, "peak_rss_parent_bytes") &&
+			      cJSON_GetObjectItem(m, "peak_rss_parent_bytes")->valuedouble > 0 &&
+			      cJSON_GetObjectItem(m, "peak_rss_worker_bytes")->valuedouble > 0,
+		      "report: peak resident sets");
+	}
 	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "host"), "cpus") != NULL, "host cpus");
 	ws = cJSON_GetObjectItem(cJSON_GetArrayItem(passes, 0), "workers");
 	CHECK(cJSON_IsArray(ws), "report lacks the compute pass's workers");

@@ -1,0 +1,302 @@
+/* pipeline.c: a job as stages over strips (pipeline.h says which and why). */
+#include "runtime/compat.h"
+
+#include "pipeline.h"
+
+#include "io/npy.h"
+#include "io/outfile.h"
+#include "io/png_encode.h"
+#include "runtime/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* One streamed job: what every stage shares. Copied into each worker at fork. */
+struct stream {
+	const struct fb_job *job;
+	void *state;
+	struct fb_pass kpass;		/* the kernel's strip pass */
+	struct fb_png_groups enc;	/* the PNG's groups (png only) */
+	bool png;
+	uint32_t base;			/* the first row of the strip being computed */
+	uint32_t first_group;		/* the group of this pass's task 0 */
+
+	/* Parent only: the one progress bar of the whole job, counted in rows of work
+	 * (each row is made once, encoded once and, with a histogram, counted before). */
+	struct fb_progress *prog;
+	struct fb_pass shown;
+	uint64_t done_before;		/* rows of work of the passes before this one */
+	uint64_t pass_units;		/* rows of work of this pass */
+};
+
+/* Where the PNG's bytes go: its temporary file, and/or a CRC for a study's check. */
+struct sink {
+	struct fb_outfile *out;
+	bool hash;
+	uLong crc;
+};
+
+static int put_bytes(void *vs, const void *p, size_t n)
+{
+	struct sink *s = vs;
+
+	if (s->hash)
+		s->crc = crc32(s->crc, p, (uInt)n);	/* n is at most an IDAT chunk or a header */
+	if (s->out && fwrite(p, 1, n, s->out->f) != n)
+		return fb_error_errno("cannot write '%s'", s->out->path);
+	return 0;
+}
+
+static void strip_compute(void *ctx, uint32_t y0, uint32_t y1, void *partial)
+{
+	struct stream *st = ctx;
+
+	st->kpass.compute(st->kpass.ctx, st->base + y0, st->base + y1, partial);
+}
+
+static void strip_fold(void *ctx, const void *partial)
+{
+	struct stream *st = ctx;
+
+	st->kpass.fold(st->kpass.ctx, partial);
+}
+
+static void encode_task(void *ctx, uint32_t i)
+{
+	struct stream *st = ctx;
+
+	fb_png_groups_encode(&st->enc, st->first_group + i, st->first_group + i + 1);
+}
+
+static void progress(void *pctx, const struct fb_pass *pass, uint64_t done)
+{
+	struct stream *st = pctx;
+	uint64_t all = (uint64_t)pass->rows + pass->tasks;
+
+	if (all)
+		fb_progress_update(st->prog, &st->shown,
+				   st->done_before + st->pass_units * done / all);
+}
+
+static void notice(void *pctx, const char *msg)
+{
+	struct stream *st = pctx;
+
+	fb_progress_notice(st->prog, msg);
+}
+
+/* Runs one pass on the backend and counts its time in its phase. */
+static int run_pass(struct stream *st, const struct fb_backend *be,
+		    const struct fb_pool_options *popt, struct fb_pass *pass, uint64_t units,
+		    struct fb_job_result *res)
+{
+	struct fb_pass_stats stats;
+	uint64_t t0 = fb_now_ns();
+
+	pass->progress = progress;
+	pass->notice = notice;
+	pass->pctx = st;
+	st->pass_units = units;
+	if (be->run(be, popt, pass, &stats) < 0)
+		return -1;
+	fb_result_record_pass(res, pass, &stats);
+	fb_result_add_phase(res, pass->phase ? pass->phase : pass->name,
+			    (double)(fb_now_ns() - t0) / 1e9);
+	st->done_before += units;
+	return 0;
+}
+
+/* The groups whose rows all lie above row y. */
+static uint32_t groups_before(const struct fb_png_groups *e, uint32_t y)
+{
+	return y >= e->img->height ? e->n : y / e->group_rows;
+}
+
+/* Strip k: its rows, and the groups the rows above it completed, in one pass. */
+static int run_strip(struct stream *st, const struct fb_backend *be,
+		     const struct fb_pool_options *popt, const struct fb_strip_plan *plan,
+		     uint32_t y0, uint32_t y1, uint32_t g1, struct fb_job_result *res)
+{
+	struct fb_pass pass = st->kpass;
+	struct fb_pool_options opt = *popt;
+	uint32_t g0 = st->first_group;
+	uint64_t units;
+
+	if (st->png && g1 > g0) {
+		/* Every row the groups read, and the strip's rows, fit the ring at once; and
+		 * every group has a slot. The planner sized both for this. */
+		if (y1 - fb_png_group_first_row(&st->enc, g0) > plan->shape.ring ||
+		    g1 - g0 > plan->slots)
+			FB_BUG("strip %u-%u: groups %u-%u overrun the ring of %u rows or %u slots",
+			       y0, y1, g0, g1, plan->shape.ring, plan->slots);
+	}
+	st->base = y0;
+	pass.rows = y1 - y0;
+	pass.ctx = st;
+	pass.compute = strip_compute;
+	pass.fold = st->kpass.fold ? strip_fold : NULL;
+	pass.phase = "strips";
+	pass.tasks = st->png ? g1 - g0 : 0;
+	pass.task = encode_task;
+	pass.task_unit = "group";
+	pass.row_origin = y0;
+	pass.task_origin = g0;
+	/* Its work in rows: the strip's, and the rows of the groups. */
+	units = pass.rows;
+	if (pass.tasks)
+		units += fb_png_group_end_row(&st->enc, g1 - 1) - (uint64_t)g0 * st->enc.group_rows;
+	/* Default chunks are sized from the strip's rows, as a whole image's are. */
+	return run_pass(st, be, &opt, &pass, units, res);
+}
+
+int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dopt,
+		    const struct fb_pool_options *popt, const struct fb_backend *be,
+		    const struct fb_strip_plan *plan, struct fb_progress *prog,
+		    struct fb_job_result *res, void **state_out)
+{
+	const struct fb_kernel *k = job->kernel;
+	struct stream st = { .job = job, .prog = prog };
+	struct fb_kernel_output out;
+	struct fb_image img;
+	struct fb_outfile png_out = { 0 }, raw_out = { 0 };
+	struct sink sink = { .hash = dopt->hash, .crc = crc32(0L, Z_NULL, 0) };
+	struct fb_png_stream ps = { 0 };
+	uLong raw_crc = crc32(0L, Z_NULL, 0);
+	bool raw = plan->shape.raw_ring != 0, raw_file = job->raw && !dopt->no_files;
+	char what[600];
+	char *pixels = NULL;
+	uint64_t t0 = fb_now_ns(), hist_rows = 0;
+	double write_s = 0;
+	struct fb_pass pass;
+	int rc = -1;
+
+	*state_out = NULL;
+	if (k->create_strips(&st.state, job->params, job->width, job->height, &plan->shape) < 0)
+		return -1;
+	k->output(st.state, &out);
+	k->strip_pass(st.state, &st.kpass);
+	st.png = job->png != NULL;
+	snprintf(what, sizeof(what), "'%s'", job->png ? job->png : job->label);
+	img = (struct fb_image){ job->width, job->height, 3, 8, (void *)out.rgb };
+	if (st.png && fb_png_groups_init_ring(&st.enc, what, &img, &job->png_set,
+					      plan->shape.ring, plan->slots) < 0)
+		goto out;
+	for (unsigned i = 0; k->pass(st.state, i, &pass); i++)
+		hist_rows += pass.rows;
+	st.shown = (struct fb_pass){
+		.name = "stream", .rows = (uint32_t)(hist_rows + 2 * (uint64_t)job->height),
+	};
+	if (!st.png)
+		st.shown.rows = (uint32_t)(hist_rows + job->height);
+
+	/* The outputs' temporary files, from the first byte. */
+	if (st.png) {
+		struct fb_png_text text[] = {
+			{ "forkband:config", NULL },
+			{ "Software", "forkband " FORKBAND_VERSION },
+		};
+
+		if (!(pixels = fb_job_pixels_json(job))) {
+			fb_error("out of memory");
+			goto out;
+		}
+		text[0].text = pixels;
+		if (!dopt->no_files && fb_outfile_open(&png_out, job->png) < 0)
+			goto out;
+		sink.out = png_out.tmp ? &png_out : NULL;
+		if (fb_png_stream_begin(&ps, &st.enc, what, text, FB_ARRAY_LEN(text), put_bytes,
+					&sink) < 0)
+			goto out;
+	}
+	if (raw_file && fb_npy_begin(&raw_out, job->raw, out.raw_descr, job->height,
+				     job->width) < 0)
+		goto out;
+	fb_result_add_phase(res, "setup", (double)(fb_now_ns() - t0) / 1e9);
+
+	fb_progress_pass_start(prog);
+	/* Before the strips: the passes over the whole image that keep no rows. */
+	for (unsigned i = 0; k->pass(st.state, i, &pass); i++) {
+		if (run_pass(&st, be, popt, &pass, pass.rows, res) < 0 ||
+		    (k->after_pass && k->after_pass(st.state, i) < 0))
+			goto out;
+	}
+	for (uint32_t y0 = 0; y0 < job->height; y0 += plan->height) {
+		uint32_t y1 = job->height - y0 > plan->height ? y0 + plan->height : job->height;
+		uint32_t g1 = st.png ? groups_before(&st.enc, y0) : 0;
+		uint64_t tw;
+
+		if (run_strip(&st, be, popt, plan, y0, y1, g1, res) < 0)
+			goto out;
+		/* Append what the pass finished: the groups, then the strip's raw rows. */
+		tw = fb_now_ns();
+		if (st.png && fb_png_stream_append(&ps, g1) < 0)
+			goto out;
+		st.first_group = g1;
+		if (raw) {
+			const uint8_t *rows = (const uint8_t *)out.raw +
+					      (size_t)(y0 % plan->shape.raw_ring) * job->width *
+						      out.raw_elem_size;
+			size_t n = (size_t)(y1 - y0) * job->width;
+
+			if (dopt->corrupt && y0 == 0)
+				((uint8_t *)out.raw)[0] ^= 1;
+			if (dopt->hash)
+				for (size_t off = 0; off < n * out.raw_elem_size; off += 1u << 30)
+					raw_crc = crc32(raw_crc, rows + off,
+							(uInt)(n * out.raw_elem_size - off < (1u << 30)
+								       ? n * out.raw_elem_size - off
+								       : (1u << 30)));
+			if (raw_file && fb_npy_append(&raw_out, out.raw_elem_size, n, rows) < 0) {
+				fb_outfile_finish(&raw_out);	/* reports the write error */
+				goto out;
+			}
+		}
+		write_s += (double)(fb_now_ns() - tw) / 1e9;
+	}
+	if (st.png) {
+		/* The groups of the last strip: a pass of tasks only. */
+		struct fb_pass last = {
+			.name = "encode", .phase = "encode", .unit = "groups", .ctx = &st,
+			.compute = strip_compute, .tasks = st.enc.n - st.first_group,
+			.task = encode_task, .task_unit = "group", .task_origin = st.first_group,
+		};
+		struct fb_pool_options opt = *popt;
+		uint64_t tw;
+
+		if (last.tasks && run_pass(&st, be, &opt, &last,
+					   job->height - st.first_group * st.enc.group_rows, res) < 0)
+			goto out;
+		tw = fb_now_ns();
+		if (fb_png_stream_append(&ps, st.enc.n) < 0 || fb_png_stream_end(&ps) < 0)
+			goto out;
+		write_s += (double)(fb_now_ns() - tw) / 1e9;
+	}
+	fb_progress_clear(prog);
+	if (dopt->hash) {
+		res->png_hash = (uint32_t)sink.crc;
+		res->has_png_hash = st.png;
+		res->raw_hash = (uint32_t)raw_crc;
+		res->has_raw_hash = raw;
+	}
+	t0 = fb_now_ns();
+	if ((png_out.tmp && fb_outfile_finish(&png_out) < 0) ||
+	    (raw_out.tmp && fb_outfile_finish(&raw_out) < 0))
+		goto out;
+	rc = fb_outputs_commit(job, dopt, &png_out, &raw_out);
+	fb_result_add_phase(res, "write", write_s + (double)(fb_now_ns() - t0) / 1e9);
+out:
+	fb_progress_clear(prog);
+	fb_png_stream_free(&ps);
+	fb_png_groups_free(&st.enc);
+	free(pixels);
+	fb_outfile_abort(&png_out);
+	fb_outfile_abort(&raw_out);
+	if (rc < 0) {
+		k->destroy(st.state);
+		return -1;
+	}
+	*state_out = st.state;
+	return 0;
+}

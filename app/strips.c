@@ -1,0 +1,136 @@
+/* strips.c: the strip planner (strips.h says what a strip holds). */
+#include "runtime/compat.h"
+
+#include "strips.h"
+
+#include "driver.h"
+#include "io/png_encode.h"
+#include "runtime/error.h"
+#include "runtime/shared_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool fb_job_streams(const struct fb_job *job)
+{
+	const char *whole = getenv("FORKBAND_TEST_WHOLE_IMAGE");
+
+	return job->kernel->create_strips && !(whole && *whole == '1');
+}
+
+/* The default budget: FB_DEFAULT_MEMORY, or half the memory available if less. */
+static uint64_t default_budget(void)
+{
+	size_t avail = fb_available_memory();
+
+	if (avail != SIZE_MAX && avail / 2 < FB_DEFAULT_MEMORY)
+		return avail / 2;
+	return FB_DEFAULT_MEMORY;
+}
+
+/* The rows of the image ring for strips of h rows: the strip being computed, the one
+ * before it, and the most a group still to be encoded reaches back beyond that (a group
+ * that started in the strip before last, and the 32 KiB before it). See pipeline.c. */
+static uint32_t ring_rows(uint32_t h, uint32_t height, uint32_t group_rows, uint32_t dict_rows)
+{
+	uint64_t r = 2 * (uint64_t)h + group_rows + dict_rows + 1;
+
+	return r < height ? (uint32_t)r : height;
+}
+
+struct cost {
+	size_t fixed;		/* the kernel's buffers that are not rows, and the groups' table */
+	size_t image_row, raw_row;
+	size_t slot;		/* one compressed group */
+	size_t per_worker;	/* a worker's encoder scratch */
+	uint32_t group_rows, dict_rows;
+	uint32_t height;
+	bool raw;
+};
+
+/* Bytes of a plan with strips of h rows; SIZE_MAX when that overflows. */
+static size_t plan_bytes(const struct cost *c, uint32_t h, unsigned workers,
+			 struct fb_strip_plan *out)
+{
+	uint32_t ring = ring_rows(h, c->height, c->group_rows, c->dict_rows);
+	uint64_t slots = (uint64_t)h / c->group_rows + 2;
+	size_t sum = c->fixed, part;
+
+	if (!fb_size_mul(ring, c->image_row, &part) || !fb_size_add(sum, part, &sum) ||
+	    (c->raw && (!fb_size_mul(h, c->raw_row, &part) || !fb_size_add(sum, part, &sum))) ||
+	    !fb_size_mul((size_t)slots, c->slot, &part) || !fb_size_add(sum, part, &sum) ||
+	    !fb_size_mul(workers, c->per_worker, &part) || !fb_size_add(sum, part, &sum))
+		return SIZE_MAX;
+	if (out) {
+		out->height = h;
+		out->strips = (uint32_t)(((uint64_t)c->height + h - 1) / h);
+		out->shape = (struct fb_strip_shape){ ring, c->raw ? h : 0 };
+		out->slots = (uint32_t)slots;
+		out->footprint = sum;
+	}
+	return sum;
+}
+
+int fb_strip_plan(const struct fb_job *job, unsigned workers, bool raw,
+		  struct fb_strip_plan *plan)
+{
+	uint64_t budget = job->memory;
+	const struct fb_kernel *k = job->kernel;
+	struct fb_strip_shape one = { 1, raw ? 1 : 0 };
+	struct cost c = { .height = job->height, .raw = raw };
+	size_t groups, stride;
+	void *state;
+	uint32_t lo = 1, hi = job->height;
+
+	memset(plan, 0, sizeof(*plan));
+	k->strip_row_bytes(job->params, job->width, &c.image_row, &c.raw_row);
+	/* The kernel's fixed buffers: its footprint with one row in each ring, less the
+	 * rows. Creating a state maps memory without touching it. */
+	if (k->create_strips(&state, job->params, job->width, job->height, &one) < 0)
+		return -1;
+	c.fixed = k->footprint(state) - c.image_row - (raw ? c.raw_row : 0);
+	k->destroy(state);
+	fb_png_group_shape(c.image_row, &c.group_rows, &c.dict_rows);
+	c.slot = fb_png_slot_bytes(c.image_row);
+	stride = c.image_row + 1;
+	groups = job->height / c.group_rows + 1;
+	c.fixed += groups * sizeof(struct fb_png_group);
+	/* A worker encodes from a group's rows filtered (or the 32 KiB before it), two
+	 * swapped rows and the adaptive filter's five trial rows, and zlib's state. */
+	c.per_worker = (size_t)(c.group_rows > c.dict_rows ? c.group_rows : c.dict_rows) * stride +
+		       8 * c.image_row + FB_STRIP_ZLIB_BYTES;
+	plan->minimum = plan_bytes(&c, 1, workers, NULL);
+	/* The default never refuses a job that one row could run: the memory check
+	 * (driver.h) then says whether the machine has that much. */
+	if (!budget) {
+		budget = default_budget();
+		if (budget < plan->minimum)
+			budget = plan->minimum;
+	}
+	if (plan->minimum == SIZE_MAX || plan->minimum > budget) {
+		char need[32], have[32];
+
+		fb_format_size(need, sizeof(need), (double)plan->minimum);
+		fb_format_size(have, sizeof(have), (double)budget);
+		if (plan->minimum == SIZE_MAX)
+			return fb_error("%s: a %ux%u image is too large for this machine's "
+					"address space", job->label, job->width, job->height);
+		return fb_error("%s: the smallest strip (one row, with the rows its PNG groups "
+				"reach back to) needs %s of memory, more than the budget of %s: "
+				"run.memory or --memory must be at least %lluK", job->label, need,
+				have, (unsigned long long)((plan->minimum + 1023) / 1024));
+	}
+	/* The tallest strip that fits: the bytes grow with the height. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
+
+		if (plan_bytes(&c, mid, workers, NULL) <= budget)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	plan_bytes(&c, lo, workers, plan);
+	plan->budget = budget;
+	plan->minimum = plan_bytes(&c, 1, workers, NULL);
+	return 0;
+}
