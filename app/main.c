@@ -587,6 +587,8 @@ static int check_environment(void)
 	const char *mem = getenv("FORKBAND_TEST_MEMAVAILABLE");
 	const char *isa = getenv("FORKBAND_TEST_ISA_MAX");
 	const char *corrupt = getenv("FORKBAND_TEST_CORRUPT");
+	const char *strip = getenv("FORKBAND_TEST_STRIP_ROWS");
+	const char *whole = getenv("FORKBAND_TEST_WHOLE_IMAGE");
 	enum fb_isa parsed;
 	uint64_t v;
 
@@ -599,6 +601,11 @@ static int check_environment(void)
 	if (corrupt && *corrupt && !fb_parse_count(corrupt, FB_POOL_MAX_WORKERS, &v))
 		return fb_error("FORKBAND_TEST_CORRUPT: expected a worker count from 0 to %d, "
 				"got '%s'", FB_POOL_MAX_WORKERS, corrupt);
+	if (strip && *strip && (!fb_parse_count(strip, UINT32_MAX, &v) || v == 0))
+		return fb_error("FORKBAND_TEST_STRIP_ROWS: expected a number of rows from 1, "
+				"got '%s'", strip);
+	if (whole && *whole && strcmp(whole, "0") != 0 && strcmp(whole, "1") != 0)
+		return fb_error("FORKBAND_TEST_WHOLE_IMAGE: expected 0 or 1, got '%s'", whole);
 	return 0;
 }
 

@@ -81,6 +81,7 @@ int fb_strip_plan(const struct fb_job *job, unsigned workers, bool raw,
 	size_t groups, stride;
 	void *state;
 	uint32_t lo = 1, hi = job->height;
+	const char *forced = getenv("FORKBAND_TEST_STRIP_ROWS");
 
 	memset(plan, 0, sizeof(*plan));
 	k->strip_row_bytes(job->params, job->width, &c.image_row, &c.raw_row);
@@ -120,7 +121,12 @@ int fb_strip_plan(const struct fb_job *job, unsigned workers, bool raw,
 				"run.memory or --memory must be at least %lluK", job->label, need,
 				have, (unsigned long long)((plan->minimum + 1023) / 1024));
 	}
-	/* The tallest strip that fits: the bytes grow with the height. */
+	/* The tallest strip that fits: the bytes grow with the height. (The tests may fix
+	 * the height instead, to cut the same image in strips of 1, 7 or 64 rows.) */
+	if (forced && *forced) {
+		lo = (uint32_t)strtoul(forced, NULL, 10);
+		hi = lo = lo < job->height ? lo : job->height;
+	}
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo + 1) / 2;
 

@@ -8,7 +8,8 @@
  * after the strip), the compressed groups of one strip, the kernel's fixed buffers, and
  * each worker's encoder scratch. The planner takes the tallest strip whose whole
  * footprint fits the budget; a budget below the footprint of a one-row strip is refused
- * with that minimum named.
+ * with that minimum named. The test hook FORKBAND_TEST_STRIP_ROWS=N fixes the height
+ * (checked by app/main.c).
  */
 #ifndef FORKBAND_STRIPS_H
 #define FORKBAND_STRIPS_H

@@ -270,6 +270,19 @@ EOF
 t chunk-0 'bad.json: run.chunk: expected an integer from 1 to 1000000000, got 0' <<EOF
 { $J, "run": { "chunk": 0 } }
 EOF
+M='expected a size from 1M to 1P, such as 512M or 2G (a number is bytes), got'
+t memory-unit "bad.json: run.memory: $M \"12X\"" <<<"{ $J, \"run\": { \"memory\": \"12X\" } }"
+t memory-negative "bad.json: run.memory: $M -5" <<<"{ $J, \"run\": { \"memory\": -5 } }"
+t memory-fraction "bad.json: run.memory: $M 1.5" <<<"{ $J, \"run\": { \"memory\": 1.5 } }"
+t memory-tiny "bad.json: run.memory: $M \"512K\"" <<<"{ $J, \"run\": { \"memory\": \"512K\" } }"
+t memory-huge "bad.json: run.memory: $M \"2P\"" <<<"{ $J, \"run\": { \"memory\": \"2P\" } }"
+t memory-option "--memory: $M \"lots\"" --memory lots <<<"{ $J }"
+# A budget that cannot hold one row of a wide image (and the rows its PNG groups reach
+# back to): refused before anything runs, naming the least budget that would do.
+t memory-below-one-strip '~^forkband: bad\.json: the smallest strip \(one row, .*\) needs [0-9.]+ MiB of memory, more than the budget of 1\.0 MiB: run\.memory or --memory must be at least [0-9]+K$' \
+	<<<'{ "kernel": "mandelbrot", "width": 100000, "height": 10, "run": { "memory": "1M" }, "output": { "png": "w.png" } }'
+t memory-below-one-strip-force '~the smallest strip .* must be at least [0-9]+K$' --force \
+	<<<'{ "kernel": "mandelbrot", "width": 100000, "height": 10, "run": { "memory": "1M" }, "output": { "png": "w.png" } }'
 
 # ---- sizes that cannot be mapped: refused at once, not after a hang or a crash ----
 # Kernels that stream (mandelbrot, julia) take any size their strips fit; heat holds

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# streams.sh: a job streamed in strips makes the bytes of the whole-image run, whatever
+# the strip height, worker count or schedule; it stays within its memory budget; a
+# worker killed mid-stream is recovered with the same bytes.
+# usage: streams.sh FORKBAND [rss]   (rss: also check the resident sets, which a
+# sanitizer's or valgrind's own memory would swamp)
+set -u
+bin=$(realpath "$1")
+check_rss=${2:-}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+fail=0
+bad() {
+	echo "FAIL: $*"
+	fail=1
+}
+
+# 2000 pixels a row: 6000 bytes of RGB, so a PNG group is 43 rows and its dictionary
+# reaches 6 rows back; 100 rows make 3 groups, which strips of 1, 7 and 64 rows cut
+# everywhere: inside groups, inside dictionaries, at group boundaries.
+cat >m.json <<'JSON'
+{"kernel": "mandelbrot", "width": 2000, "height": 100,
+ "params": {"center": [-0.74, 0.12], "scale": 0.9, "max_iter": 60}}
+JSON
+cat >j.json <<'JSON'
+{"kernel": "julia", "width": 2000, "height": 100,
+ "params": {"c": [-0.123, 0.745], "max_iter": 60}}
+JSON
+
+# ---- 1. the same bytes as the whole image ----
+for job in m j; do
+	for coloring in smooth histogram bands; do
+		[ "$job" = j ] && [ "$coloring" = histogram ] && continue	# same code as m
+		ref="$job-$coloring-whole"
+		FORKBAND_TEST_WHOLE_IMAGE=1 "$bin" run "$job.json" -q -j 2 \
+			--set params.coloring="$coloring" -o "$ref.png" --set output.iterations="$ref.npy" ||
+			{ bad "$job $coloring: the whole-image run failed"; continue; }
+		n=0
+		for rows in 1 7 64; do
+			for j in 1 2 3; do
+				for s in static cyclic dynamic guided; do
+					# A pass per row forks its workers 100 times: a few
+					# combinations suffice for strips of one row.
+					[ "$rows" = 1 ] && [ "$j$s" != 2dynamic ] && [ "$j$s" != 3static ] &&
+						continue
+					out="$job-$coloring-$rows-$j-$s"
+					rm -f "$out.png" "$out.npy"
+					FORKBAND_TEST_STRIP_ROWS=$rows "$bin" run "$job.json" -q -j "$j" \
+						--schedule "$s" --set params.coloring="$coloring" \
+						-o "$out.png" --set output.iterations="$out.npy" ||
+						{ bad "$out: the run failed"; continue; }
+					cmp -s "$ref.png" "$out.png" || bad "$out: the PNG differs from the whole image's"
+					cmp -s "$ref.npy" "$out.npy" || bad "$out: the .npy differs from the whole image's"
+					rm -f "$out.png" "$out.npy"
+					n=$((n + 1))
+				done
+			done
+		done
+		echo "  $job $coloring: $n streamed runs (strips of 1, 7, 64 rows; -j 1-3; every schedule) = the whole image"
+	done
+done
+
+# Budgets rather than fixed heights: the planner's strips, PNG only and .npy only.
+ref=m-smooth-whole
+for budget in 2200K 2500K 20M; do
+	"$bin" run m.json -q --memory "$budget" -o b.png --report "b$budget.json" ||
+		{ bad "--memory $budget: the run failed"; continue; }
+	cmp -s "$ref.png" b.png || bad "--memory $budget: the PNG differs"
+	"$bin" run m.json -q --memory "$budget" --set output.iterations=b.npy ||
+		bad "--memory $budget, .npy only: the run failed"
+	cmp -s "$ref.npy" b.npy || bad "--memory $budget: the .npy differs"
+	rm -f b.png b.npy
+done
+grep -Eq '"strips":[[:space:]]*([2-9]|[1-9][0-9]+),' b2200K.json || bad "--memory 2200K did not cut the image in strips"
+
+# An image shorter than a strip, one row high, one pixel wide.
+for size in "width=1 height=1" "width=5000 height=1" "width=1 height=300"; do
+	set -- $size
+	FORKBAND_TEST_WHOLE_IMAGE=1 "$bin" run m.json -q --set "$1" --set "$2" -o w.png ||
+		bad "$size: the whole-image run failed"
+	FORKBAND_TEST_STRIP_ROWS=7 "$bin" run m.json -q -j 3 --set "$1" --set "$2" -o s.png ||
+		bad "$size: the streamed run failed"
+	cmp -s w.png s.png || bad "$size: streamed and whole differ"
+done
+echo "  budgets, tiny images: the same bytes"
+
+# ---- 2. a worker killed mid-stream: recovered, the same bytes ----
+for fault in crash:chunk=9 kill-in-lock:chunk=5 crash:chunk=30,sig=KILL \
+	crash:chunk=1,pass=encode; do
+	out=f.png
+	rm -f "$out"
+	FORKBAND_FAULT=$fault FORKBAND_TEST_STRIP_ROWS=64 "$bin" run m.json -j 3 --chunk 1 \
+		-o "$out" 2>f.err || { bad "$fault: the run failed: $(cat f.err)"; continue; }
+	grep -q "^forkband: recovered: worker" f.err || bad "$fault: no recovery reported: $(cat f.err)"
+	cmp -s m-smooth-whole.png "$out" || bad "$fault: the recovered PNG differs"
+done
+echo "  workers killed mid-stream: recovered, the same bytes"
+
+# ---- 3. the memory budget holds ----
+# A 4000x3000 image (36 MB of RGB, 48 MB of counts) under an 8 MiB budget: every
+# process's largest resident set stays under the budget plus what a process holds
+# whatever its job (measured here on a job of 8x8 pixels) and 4 MiB of slack.
+if [ "$check_rss" = rss ]; then
+	"$bin" run m.json -q --set width=8 --set height=8 -o tiny.png --report tiny.json ||
+		bad "the tiny run failed"
+	"$bin" run m.json -q --set width=4000 --set height=3000 --memory 8M \
+		--set output.iterations=big.npy -o big.png --report big.json ||
+		bad "the budgeted run failed"
+	python3 - tiny.json big.json <<'PY' || fail=1
+import json, sys
+tiny = json.load(open(sys.argv[1]))["jobs"][0]["memory"]
+big = json.load(open(sys.argv[2]))["jobs"][0]["memory"]
+budget = 8 << 20
+for who in ("parent", "worker"):
+    base = tiny["peak_rss_%s_bytes" % who]
+    peak = big["peak_rss_%s_bytes" % who]
+    bound = budget + base + (4 << 20)
+    mb = lambda b: "%.1f MiB" % (b / 2**20)
+    if peak > bound:
+        print("FAIL: %s peak %s above the bound %s (budget 8 MiB + %s)"
+              % (who, mb(peak), mb(bound), mb(base)))
+        sys.exit(1)
+    print("  %s: peak %s under the bound %s (%d strips of %d rows)"
+          % (who, mb(peak), mb(bound), big["strips"], big["strip_rows"]))
+PY
+fi
+
+exit $fail
