@@ -3,6 +3,8 @@
 
 #include "pipeline.h"
 
+#include "instream.h"
+
 #include "io/npy.h"
 #include "io/outfile.h"
 #include "io/png_encode.h"
@@ -17,10 +19,9 @@
 struct stream {
 	const struct fb_job *job;
 	void *state;
-	struct fb_pass kpass;		/* the kernel's strip pass */
+	struct fb_pass kpass;		/* the kernel's pass that carries the tasks */
 	struct fb_png_groups enc;	/* the PNG's groups (png only) */
 	bool png;
-	uint32_t base;			/* the first row of the strip being computed */
 	uint32_t first_group;		/* the group of this pass's task 0 */
 
 	/* Parent only: the one progress bar of the whole job, counted in rows of work
@@ -53,7 +54,7 @@ static void strip_compute(void *ctx, uint32_t y0, uint32_t y1, void *partial)
 {
 	struct stream *st = ctx;
 
-	st->kpass.compute(st->kpass.ctx, st->base + y0, st->base + y1, partial);
+	st->kpass.compute(st->kpass.ctx, y0, y1, partial);
 }
 
 static void strip_fold(void *ctx, const void *partial)
@@ -114,15 +115,36 @@ static uint32_t groups_before(const struct fb_png_groups *e, uint32_t y)
 	return y >= e->img->height ? e->n : y / e->group_rows;
 }
 
-/* Strip k: its rows, and the groups the rows above it completed, in one pass. */
+/* Points the kernel at the input rows strip [y0, y1) reads, decoding them. */
+static int feed_strip(struct stream *st, struct fb_instream *in, uint32_t y0, uint32_t y1,
+		      struct fb_job_result *res)
+{
+	const struct fb_kernel *k = st->job->kernel;
+	struct fb_strip_input want;
+	int64_t h = st->job->height;
+	double before = in->seconds;
+
+	k->strip_input(st->state, y0, y1, &want);
+	for (int64_t v = want.lo; v < want.hi; v++) {
+		const void *row = fb_instream_row(in, (uint32_t)(((v % h) + h) % h));
+
+		if (!row)
+			return -1;
+		want.rows[v - want.lo] = row;
+	}
+	fb_result_add_phase(res, "read", in->seconds - before);
+	return 0;
+}
+
+/* Strip [y0, y1): the kernel's passes over its rows; the first also compresses, as
+ * tasks, the groups the strips before completed (up to g1). */
 static int run_strip(struct stream *st, const struct fb_backend *be,
 		     const struct fb_pool_options *popt, const struct fb_strip_plan *plan,
 		     uint32_t y0, uint32_t y1, uint32_t g1, struct fb_job_result *res)
 {
-	struct fb_pass pass = st->kpass;
-	struct fb_pool_options opt = *popt;
+	const struct fb_kernel *k = st->job->kernel;
 	uint32_t g0 = st->first_group;
-	uint64_t units;
+	struct fb_pass pass;
 
 	if (st->png && g1 > g0) {
 		/* Every row the groups read, and the strip's rows, fit the ring at once; and
@@ -132,23 +154,36 @@ static int run_strip(struct stream *st, const struct fb_backend *be,
 			FB_BUG("strip %u-%u: groups %u-%u overrun the ring of %u rows or %u slots",
 			       y0, y1, g0, g1, plan->shape.ring, plan->slots);
 	}
-	st->base = y0;
-	pass.rows = y1 - y0;
-	pass.ctx = st;
-	pass.compute = strip_compute;
-	pass.fold = st->kpass.fold ? strip_fold : NULL;
-	pass.phase = "strips";
-	pass.tasks = st->png ? g1 - g0 : 0;
-	pass.task = encode_task;
-	pass.task_unit = "group";
-	pass.row_origin = y0;
-	pass.task_origin = g0;
-	/* Its work in rows: the strip's, and the rows of the groups. */
-	units = pass.rows;
-	if (pass.tasks)
-		units += fb_png_group_end_row(&st->enc, g1 - 1) - (uint64_t)g0 * st->enc.group_rows;
-	/* Default chunks are sized from the strip's rows, as a whole image's are. */
-	return run_pass(st, be, &opt, &pass, units, res);
+	unsigned passes = 0;
+
+	while (k->strip_pass(st->state, passes, y0, y1, &pass))
+		passes++;
+	for (unsigned i = 0; i < passes && k->strip_pass(st->state, i, y0, y1, &pass); i++) {
+		/* Its work in rows of the image: the strip's rows shared among its passes,
+		 * and the groups' rows. */
+		uint64_t units = (uint64_t)(y1 - y0) * (i + 1) / passes -
+				 (uint64_t)(y1 - y0) * i / passes;
+
+		if (i == 0 && st->png && g1 > g0) {
+			st->kpass = pass;
+			pass.ctx = st;
+			pass.compute = strip_compute;
+			pass.fold = st->kpass.fold ? strip_fold : NULL;
+			pass.tasks = g1 - g0;
+			pass.task = encode_task;
+			pass.task_unit = "group";
+			pass.task_origin = g0;
+			units += fb_png_group_end_row(&st->enc, g1 - 1) -
+				 (uint64_t)g0 * st->enc.group_rows;
+		}
+		pass.row_origin = y0;
+		if (!pass.phase)
+			pass.phase = "compute";
+		/* Default chunks are sized from the pass's rows, as a whole image's are. */
+		if (run_pass(st, be, popt, &pass, units, res) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dopt,
@@ -163,6 +198,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	struct fb_outfile png_out = { 0 }, raw_out = { 0 };
 	struct sink sink = { .hash = dopt->hash, .crc = crc32(0L, Z_NULL, 0) };
 	struct fb_png_stream ps = { 0 };
+	struct fb_instream input = { 0 };
 	uLong raw_crc = crc32(0L, Z_NULL, 0);
 	bool raw = plan->shape.raw_ring != 0, raw_file = job->raw && !dopt->no_files;
 	char what[600];
@@ -173,13 +209,14 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	int rc = -1;
 
 	*state_out = NULL;
-	if (k->create_strips(&st.state, job->params, job->width, job->height, &plan->shape) < 0)
+	if (k->create_strips(&st.state, job->params, job->width, job->height,
+			     k->input ? &job->input_image : NULL, &plan->shape) < 0)
 		return -1;
 	k->output(st.state, &out);
-	k->strip_pass(st.state, &st.kpass);
 	st.png = job->png != NULL;
 	snprintf(what, sizeof(what), "'%s'", job->png ? job->png : job->label);
-	img = (struct fb_image){ job->width, job->height, 3, 8, (void *)out.rgb };
+	img = out.image ? *out.image : (struct fb_image){ job->width, job->height, 3, 8,
+							  (void *)out.rgb };
 	if (st.png && fb_png_groups_init_ring(&st.enc, what, &img, &job->png_set,
 					      plan->shape.ring, plan->slots) < 0)
 		goto out;
@@ -213,7 +250,19 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	if (raw_file && fb_npy_begin(&raw_out, job->raw, out.raw_descr, job->height,
 				     job->width) < 0)
 		goto out;
-	fb_result_add_phase(res, "setup", (double)(fb_now_ns() - t0) / 1e9);
+	if (k->strip_input) {
+		/* The read stage: a window of the strip's rows and their halo. */
+		struct fb_strip_input want;
+
+		k->strip_input(st.state, 0, plan->height, &want);
+		if (fb_instream_open(&input, job->input, plan->height + 2 * want.halo, want.halo,
+				     want.wrap, plan->budget > plan->footprint
+							? plan->budget - plan->footprint : 0) < 0)
+			goto out;
+		fb_result_add_phase(res, "read", input.seconds);
+	}
+	fb_result_add_phase(res, "setup", (double)(fb_now_ns() - t0) / 1e9 - input.seconds);
+	input.seconds = 0;
 
 	fb_progress_pass_start(prog);
 	/* Before the strips: the passes over the whole image that keep no rows. */
@@ -227,7 +276,8 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 		uint32_t g1 = st.png ? groups_before(&st.enc, y0) : 0;
 		uint64_t tw;
 
-		if (run_strip(&st, be, popt, plan, y0, y1, g1, res) < 0)
+		if ((k->strip_input && feed_strip(&st, &input, y0, y1, res) < 0) ||
+		    run_strip(&st, be, popt, plan, y0, y1, g1, res) < 0)
 			goto out;
 		/* Append what the pass finished: the groups, then the strip's raw rows. */
 		tw = fb_now_ns();
@@ -288,6 +338,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	fb_result_add_phase(res, "write", write_s + (double)(fb_now_ns() - t0) / 1e9);
 out:
 	fb_progress_clear(prog);
+	fb_instream_close(&input);
 	fb_png_stream_free(&ps);
 	fb_png_groups_free(&st.enc);
 	free(pixels);

@@ -39,32 +39,61 @@ static uint32_t ring_rows(uint32_t h, uint32_t height, uint32_t group_rows, uint
 }
 
 struct cost {
-	size_t fixed;		/* the kernel's buffers that are not rows, and the groups' table */
-	size_t image_row, raw_row;
+	const struct fb_job *job;
+	const struct fb_image *input;	/* the input's header, or NULL */
+	size_t image_row, in_row;
 	size_t slot;		/* one compressed group */
 	size_t per_worker;	/* a worker's encoder scratch */
 	uint32_t group_rows, dict_rows;
-	uint32_t height;
-	bool raw;
+	unsigned workers;
+	bool raw, png;
 };
 
-/* Bytes of a plan with strips of h rows; SIZE_MAX when that overflows. */
-static size_t plan_bytes(const struct cost *c, uint32_t h, unsigned workers,
-			 struct fb_strip_plan *out)
+/* Bytes of a plan with strips of h rows; SIZE_MAX when that overflows or cannot be
+ * mapped. The kernel's own buffers come from creating its state for that shape (which
+ * maps memory without touching it). */
+static size_t plan_bytes(const struct cost *c, uint32_t h, struct fb_strip_plan *out)
 {
-	uint32_t ring = ring_rows(h, c->height, c->group_rows, c->dict_rows);
-	uint64_t slots = (uint64_t)h / c->group_rows + 2;
-	size_t sum = c->fixed, part;
+	const struct fb_job *job = c->job;
+	const struct fb_kernel *k = job->kernel;
+	uint32_t ring = ring_rows(h, job->height, c->group_rows, c->dict_rows);
+	uint64_t slots = (uint64_t)h / c->group_rows + 2, groups;
+	struct fb_strip_shape shape = { h, ring, c->raw ? h : 0 };
+	size_t sum, part;
+	void *state;
 
-	if (!fb_size_mul(ring, c->image_row, &part) || !fb_size_add(sum, part, &sum) ||
-	    (c->raw && (!fb_size_mul(h, c->raw_row, &part) || !fb_size_add(sum, part, &sum))) ||
-	    !fb_size_mul((size_t)slots, c->slot, &part) || !fb_size_add(sum, part, &sum) ||
-	    !fb_size_mul(workers, c->per_worker, &part) || !fb_size_add(sum, part, &sum))
+	struct fb_error_capture cap;
+	int rc;
+
+	fb_error_capture_begin(&cap);	/* a size that cannot be mapped is just too big */
+	rc = k->create_strips(&state, job->params, job->width, job->height, c->input, &shape);
+	fb_error_capture_end(&cap);
+	if (rc < 0)
+		return SIZE_MAX;
+	sum = k->footprint(state);
+	if (k->strip_input) {
+		/* The input rows a strip reads, decoded and held by the read stage; where
+		 * the kernel wraps, also the rows it wraps to at each end. */
+		struct fb_strip_input in;
+		uint64_t rows;
+
+		k->strip_input(state, 0, h < job->height ? h : job->height, &in);
+		rows = (uint64_t)h + 2 * (uint64_t)in.halo + (in.wrap ? 2 * (uint64_t)in.halo : 0);
+		if (!fb_size_mul((size_t)rows, c->in_row + sizeof(void *), &part) ||
+		    !fb_size_add(sum, part, &sum))
+			sum = SIZE_MAX;
+	}
+	k->destroy(state);
+	groups = job->height / c->group_rows + 1;
+	if (c->png &&
+	    (!fb_size_mul((size_t)slots, c->slot, &part) || !fb_size_add(sum, part, &sum) ||
+	     !fb_size_mul(c->workers, c->per_worker, &part) || !fb_size_add(sum, part, &sum) ||
+	     !fb_size_add(sum, (size_t)groups * sizeof(struct fb_png_group), &sum)))
 		return SIZE_MAX;
 	if (out) {
 		out->height = h;
-		out->strips = (uint32_t)(((uint64_t)c->height + h - 1) / h);
-		out->shape = (struct fb_strip_shape){ ring, c->raw ? h : 0 };
+		out->strips = (uint32_t)(((uint64_t)job->height + h - 1) / h);
+		out->shape = shape;
 		out->slots = (uint32_t)slots;
 		out->footprint = sum;
 	}
@@ -74,33 +103,39 @@ static size_t plan_bytes(const struct cost *c, uint32_t h, unsigned workers,
 int fb_strip_plan(const struct fb_job *job, unsigned workers, bool raw,
 		  struct fb_strip_plan *plan)
 {
-	uint64_t budget = job->memory;
 	const struct fb_kernel *k = job->kernel;
-	struct fb_strip_shape one = { 1, raw ? 1 : 0 };
-	struct cost c = { .height = job->height, .raw = raw };
-	size_t groups, stride;
+	uint64_t budget = job->memory;
+	struct fb_strip_shape one = { 1, 1, raw ? 1 : 0 };
+	struct cost c = { .job = job, .workers = workers, .raw = raw, .png = job->png != NULL,
+			  .input = k->input ? &job->input_image : NULL };
+	struct fb_kernel_output o;
+	size_t stride;
 	void *state;
 	uint32_t lo = 1, hi = job->height;
 	const char *forced = getenv("FORKBAND_TEST_STRIP_ROWS");
 
 	memset(plan, 0, sizeof(*plan));
-	k->strip_row_bytes(job->params, job->width, &c.image_row, &c.raw_row);
-	/* The kernel's fixed buffers: its footprint with one row in each ring, less the
-	 * rows. Creating a state maps memory without touching it. */
-	if (k->create_strips(&state, job->params, job->width, job->height, &one) < 0)
+	/* The output's row: from a state of one-row strips. */
+	if (k->create_strips(&state, job->params, job->width, job->height, c.input, &one) < 0)
 		return -1;
-	c.fixed = k->footprint(state) - c.image_row - (raw ? c.raw_row : 0);
+	k->output(state, &o);
+	if (o.image)
+		fb_image_sizes(o.image->width, 1, o.image->channels, o.image->depth, &c.image_row,
+			       NULL);
+	else
+		c.image_row = (size_t)job->width * 3;
 	k->destroy(state);
+	if (c.input)
+		fb_image_sizes(c.input->width, 1, c.input->channels, c.input->depth, &c.in_row,
+			       NULL);
 	fb_png_group_shape(c.image_row, &c.group_rows, &c.dict_rows);
 	c.slot = fb_png_slot_bytes(c.image_row);
 	stride = c.image_row + 1;
-	groups = job->height / c.group_rows + 1;
-	c.fixed += groups * sizeof(struct fb_png_group);
 	/* A worker encodes from a group's rows filtered (or the 32 KiB before it), two
 	 * swapped rows and the adaptive filter's five trial rows, and zlib's state. */
 	c.per_worker = (size_t)(c.group_rows > c.dict_rows ? c.group_rows : c.dict_rows) * stride +
 		       8 * c.image_row + FB_STRIP_ZLIB_BYTES;
-	plan->minimum = plan_bytes(&c, 1, workers, NULL);
+	plan->minimum = plan_bytes(&c, 1, NULL);
 	/* The default never refuses a job that one row could run: the memory check
 	 * (driver.h) then says whether the machine has that much. */
 	if (!budget) {
@@ -117,9 +152,9 @@ int fb_strip_plan(const struct fb_job *job, unsigned workers, bool raw,
 			return fb_error("%s: a %ux%u image is too large for this machine's "
 					"address space", job->label, job->width, job->height);
 		return fb_error("%s: the smallest strip (one row, with the rows its PNG groups "
-				"reach back to) needs %s of memory, more than the budget of %s: "
-				"run.memory or --memory must be at least %lluK", job->label, need,
-				have, (unsigned long long)((plan->minimum + 1023) / 1024));
+				"and filters reach to) needs %s of memory, more than the budget of "
+				"%s: run.memory or --memory must be at least %lluK", job->label,
+				need, have, (unsigned long long)((plan->minimum + 1023) / 1024));
 	}
 	/* The tallest strip that fits: the bytes grow with the height. (The tests may fix
 	 * the height instead, to cut the same image in strips of 1, 7 or 64 rows.) */
@@ -130,13 +165,14 @@ int fb_strip_plan(const struct fb_job *job, unsigned workers, bool raw,
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo + 1) / 2;
 
-		if (plan_bytes(&c, mid, workers, NULL) <= budget)
+		if (plan_bytes(&c, mid, NULL) <= budget)
 			lo = mid;
 		else
 			hi = mid - 1;
 	}
-	plan_bytes(&c, lo, workers, plan);
+	if (plan_bytes(&c, lo, plan) == SIZE_MAX)
+		return fb_error("%s: cannot map the buffers of strips of %u rows", job->label, lo);
 	plan->budget = budget;
-	plan->minimum = plan_bytes(&c, 1, workers, NULL);
+	plan->minimum = plan_bytes(&c, 1, NULL);
 	return 0;
 }

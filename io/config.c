@@ -93,10 +93,10 @@ static int check_size(const struct ctx *c, struct fb_job *job)
 	if (job->kernel->create_strips) {
 		/* It streams: its smallest strip is what must fit (app/strips.h plans the
 		 * strips from the budget before it runs). */
-		struct fb_strip_shape one = { 1, job->raw ? 1 : 0 };
+		struct fb_strip_shape one = { 1, 1, job->raw ? 1 : 0 };
 
 		rc = job->kernel->create_strips(&state, job->params, job->width, job->height,
-						&one);
+						job->kernel->input ? &job->input_image : NULL, &one);
 	} else {
 		rc = job->kernel->create(&state, job->params, job->width, job->height,
 					 job->kernel->input ? &job->input_image : NULL);
@@ -303,7 +303,9 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 		return -1;
 	if (check_size(c, job) < 0)
 		return -1;
-	return job->kernel->input ? decode_input(c, job) : 0;
+	/* A kernel that streams reads its input row by row as it runs (app/instream.h):
+	 * here only the header. */
+	return job->kernel->input && !job->kernel->create_strips ? decode_input(c, job) : 0;
 }
 
 

@@ -21,7 +21,8 @@ struct fb_image {
 	void *data;
 };
 
-/* Bytes per row and in all, for a layout; false if they overflow size_t. */
+/* Bytes per row and in all (either may be NULL), for a layout; false if they overflow
+ * size_t. */
 static inline bool fb_image_sizes(uint32_t width, uint32_t height, unsigned channels,
 				  unsigned depth, size_t *row, size_t *total)
 {
@@ -29,9 +30,15 @@ static inline bool fb_image_sizes(uint32_t width, uint32_t height, unsigned chan
 
 	if (__builtin_mul_overflow((size_t)width, (size_t)channels * (depth / 8), &r))
 		return false;
+	size_t t;
+
 	if (row)
 		*row = r;
-	return !__builtin_mul_overflow(r, (size_t)height, total);
+	if (__builtin_mul_overflow(r, (size_t)height, &t))
+		return false;
+	if (total)
+		*total = t;
+	return true;
 }
 
 #endif

@@ -218,9 +218,10 @@ static void check_size(png_structp png, struct reader *r, uint32_t width, uint32
 	png_error(png, r->msg);
 }
 
-/* The transformations to io/image.h's layouts, then the pixels; errors longjmp(). */
-static void decode(png_structp png, png_infop info, struct reader *r,
-		   const struct fb_png_limits *limits, struct fb_image *out)
+/* The transformations to io/image.h's layouts, then the pixels (unless rows_only: the
+ * caller reads them row by row); errors longjmp(). Returns the passes of interlacing. */
+static int decode(png_structp png, png_infop info, struct reader *r,
+		  const struct fb_png_limits *limits, struct fb_image *out, bool rows_only)
 {
 	uint32_t width, height;
 	int bit_depth, color_type, passes;
@@ -252,10 +253,17 @@ static void decode(png_structp png, png_infop info, struct reader *r,
 	depth = png_get_bit_depth(png, info);
 	if (channels < 1 || channels > 4 || (depth != 8 && depth != 16))
 		png_error(png, "unexpected layout after expansion");	/* a libpng bug */
+	if (rows_only) {
+		fb_image_sizes(width, 1, channels, depth, &row, &total);
+		if (png_get_rowbytes(png, info) != row)
+			png_error(png, "unexpected row size after expansion");
+		*out = (struct fb_image){ width, height, channels, depth, NULL };
+		return passes;
+	}
 	check_size(png, r, width, height, channels, depth, limits->max_bytes);
 	if (limits->header_only) {
 		*out = (struct fb_image){ width, height, channels, depth, NULL };
-		return;
+		return passes;
 	}
 	fb_image_sizes(width, height, channels, depth, &row, &total);
 	if (png_get_rowbytes(png, info) != row)
@@ -283,6 +291,7 @@ static void decode(png_structp png, png_infop info, struct reader *r,
 	out->depth = depth;
 	out->data = r->data;
 	r->data = NULL;
+	return passes;
 }
 
 int fb_png_read_image(const char *path, const struct fb_png_limits *limits,
@@ -318,10 +327,75 @@ int fb_png_read_image(const char *path, const struct fb_png_limits *limits,
 	 * checked), never held in memory. libpng 1.6 buffers a whole tEXt, iTXt or sPLT
 	 * chunk, however long it claims to be, before checking it. */
 	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
-	decode(png, info, &r, &lim, out);
+	decode(png, info, &r, &lim, out, false);
 	png_destroy_read_struct(&png, &info, NULL);
 	fclose(r.f);
 	return 0;
+}
+
+/* ---- row by row ---- */
+
+struct fb_png_rows {
+	struct reader r;
+	png_structp png;
+	png_infop info;
+	uint32_t next;		/* the next row to read */
+	uint32_t height;
+};
+
+int fb_png_rows_open(const char *path, struct fb_png_rows **out, struct fb_image *header,
+		     bool *interlaced)
+{
+	struct fb_png_rows *pr = calloc(1, sizeof(*pr));
+	int passes;
+
+	*out = NULL;
+	if (!pr)
+		return fb_error("out of memory");
+	if (open_png(&pr->r, path) < 0) {
+		free(pr);
+		return -1;
+	}
+	pr->png = new_read_struct(&pr->r, &pr->info);
+	if (!pr->png) {
+		free(pr);
+		return -1;
+	}
+	if (setjmp(png_jmpbuf(pr->png))) {
+		int rc = report(&pr->r);
+
+		fb_png_rows_close(pr);
+		return rc;
+	}
+	png_set_user_limits(pr->png, PNG_USER_WIDTH_MAX, PNG_USER_HEIGHT_MAX);
+	png_set_keep_unknown_chunks(pr->png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+	passes = decode(pr->png, pr->info, &pr->r, NULL, header, true);
+	pr->height = header->height;
+	*interlaced = passes > 1;
+	*out = pr;
+	return 0;
+}
+
+int fb_png_rows_read(struct fb_png_rows *pr, void *row)
+{
+	if (pr->next >= pr->height)
+		FB_BUG("row %u of a %u-row PNG", pr->next, pr->height);
+	if (setjmp(png_jmpbuf(pr->png)))
+		return report(&pr->r);
+	png_read_row(pr->png, row, NULL);
+	if (++pr->next == pr->height)
+		png_read_end(pr->png, NULL);	/* the CRCs and chunks after the image data */
+	return 0;
+}
+
+void fb_png_rows_close(struct fb_png_rows *pr)
+{
+	if (!pr)
+		return;
+	png_destroy_read_struct(&pr->png, &pr->info, NULL);
+	if (pr->r.f)
+		fclose(pr->r.f);
+	free(pr);
 }
 
 void fb_image_free(struct fb_image *img)

@@ -36,6 +36,18 @@ bool fb_is_png_file(const char *path);
 int fb_png_read_image(const char *path, const struct fb_png_limits *limits,
 		      struct fb_image *out);
 
+/* Row by row, for streaming: opens the PNG at path and reads its header into *header
+ * (data NULL; the layout as fb_png_read_image() normalises it), and whether it is
+ * interlaced (Adam7: its rows cannot be read one by one; read it whole instead).
+ * fb_png_rows_read() then decodes the next row into row (the header's row bytes); the
+ * last read also checks the rest of the file. Each returns 0, or -1 after reporting as
+ * fb_png_read_image() does (a reader that failed can only be closed). */
+struct fb_png_rows;
+int fb_png_rows_open(const char *path, struct fb_png_rows **out, struct fb_image *header,
+		     bool *interlaced);
+int fb_png_rows_read(struct fb_png_rows *r, void *row);
+void fb_png_rows_close(struct fb_png_rows *r);
+
 /* Frees what fb_png_read_image() filled in and zeroes *img; safe on a zeroed image. */
 void fb_image_free(struct fb_image *img);
 

@@ -41,6 +41,14 @@ const char *const fb_escape_arithmetic_names[] = { "exact", "fast", NULL };
 
 _Static_assert(sizeof(float) == sizeof(uint32_t), "frac is sized like counts");
 
+struct state;
+
+/* The strip being made: its state and first row (strip_pass()). */
+struct strip_ctx {
+	struct state *s;
+	uint32_t y0;
+};
+
 struct partial {
 	uint64_t inside, escaped, iterations;
 	uint32_t kmin, kmax;	/* range of escaped counts in the chunk (histogram) */
@@ -78,6 +86,7 @@ struct state {
 	uint32_t ring, raw_ring;
 	uint32_t *row_counts;
 	float *row_frac;
+	struct strip_ctx strip;
 };
 
 int fb_escape_check(const void *vp, uint32_t w, uint32_t h, const char **field,
@@ -203,13 +212,6 @@ int fb_escape_create_strips(void **out, const void *vp, uint32_t w, uint32_t h,
 	s->raw_ring = shape->raw_ring;
 	*out = s;
 	return 0;
-}
-
-void fb_escape_strip_row_bytes(const void *vp, uint32_t w, size_t *image_row, size_t *raw_row)
-{
-	(void)vp;
-	*image_row = (size_t)w * 3;
-	*raw_row = (size_t)w * sizeof(uint32_t);
 }
 
 /* The scalar row loop, fb_escape_count() pixel by pixel, for every machine: the
@@ -429,17 +431,34 @@ static void strip_fold(void *vs, const void *vpart)
 	s->totals->iterations += part->iterations;
 }
 
-void fb_escape_strip_pass(void *vs, struct fb_pass *out)
+/* A strip's rows, offset from the strip's first. */
+static void strip_rows_at(void *vc, uint32_t y0, uint32_t y1, void *vpart)
+{
+	struct strip_ctx *c = vc;
+
+	strip_rows(c->s, c->y0 + y0, c->y0 + y1, vpart);
+}
+
+static void strip_fold_at(void *vc, const void *vpart)
+{
+	strip_fold(((struct strip_ctx *)vc)->s, vpart);
+}
+
+bool fb_escape_strip_pass(void *vs, unsigned i, uint32_t y0, uint32_t y1, struct fb_pass *out)
 {
 	struct state *s = vs;
 
+	if (i > 0)
+		return false;
+	s->strip = (struct strip_ctx){ s, y0 };
 	*out = (struct fb_pass){
-		.name = "compute", .phase = "compute", .rows = s->h, .ctx = s,
-		.compute = strip_rows, .partial_size = sizeof(struct partial),
-		.fold = strip_fold,
+		.name = "compute", .phase = "compute", .rows = y1 - y0, .ctx = &s->strip,
+		.compute = strip_rows_at, .partial_size = sizeof(struct partial),
+		.fold = strip_fold_at,
 		/* Copied, not zeroed: earlier strips have folded into it. */
 		.state = { { s->totals, sizeof(*s->totals), false } },
 	};
+	return true;
 }
 
 bool fb_escape_pass(void *vs, unsigned i, struct fb_pass *out)

@@ -96,7 +96,7 @@ extern const char *const fb_escape_arithmetic_names[];
 	.check = fb_escape_check, .pass = fb_escape_pass, .after_pass = fb_escape_after_pass, \
 	.output = fb_escape_output, .totals = fb_escape_totals,                             \
 	.footprint = fb_escape_footprint, .destroy = fb_escape_destroy,                      \
-	.strip_pass = fb_escape_strip_pass, .strip_row_bytes = fb_escape_strip_row_bytes
+	.strip_pass = fb_escape_strip_pass
 
 /* The kernel functions both share (kernel.h); create takes whether it is Julia. */
 int fb_escape_check(const void *params, uint32_t width, uint32_t height, const char **field,
@@ -110,9 +110,8 @@ size_t fb_escape_totals(void *state, struct fb_total *out, size_t max);
 size_t fb_escape_footprint(void *state);
 int fb_escape_create_strips(void **state, const void *params, uint32_t width, uint32_t height,
 			    const struct fb_strip_shape *shape, bool julia);
-void fb_escape_strip_pass(void *state, struct fb_pass *pass);
-void fb_escape_strip_row_bytes(const void *params, uint32_t width, size_t *image_row,
-			       size_t *raw_row);
+bool fb_escape_strip_pass(void *state, unsigned i, uint32_t y0, uint32_t y1,
+			  struct fb_pass *pass);
 void fb_escape_destroy(void *state);
 
 #endif

@@ -19,6 +19,7 @@
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,9 @@ struct step {
 	unsigned src, dst, aux;		/* buffer indexes; aux: unsharp's original */
 	unsigned cin, cout;
 	int radius;
+	int reach;			/* rows above and below its own that it reads */
+	int64_t lo;			/* strips: the first row of its window (row 0 of the
+					 * pass); 0 on the whole image */
 	float *w;			/* HCONV/VCONV: 2 radius + 1 weights */
 	const struct op_unsharp *unsharp;
 	const struct op_convolve *conv;
@@ -153,6 +157,17 @@ struct state {
 	struct totals *totals;		/* shared */
 	struct step step[MAX_STEPS];
 	unsigned n_steps;
+
+	/* Strips: each buffer holds a window of rows, row y at (y - lo[b]); the input's
+	 * rows are the read stage's (in_rows[y - in_lo]); the output is a ring of `ring`
+	 * rows. With the wrap edge, rows are virtual: y outside [0, h) is row y mod h, so
+	 * that a window never needs rows of the other end of a buffer. */
+	bool strips;
+	uint32_t ring, strip;
+	int64_t lo[3], in_lo;
+	const void **in_rows;
+	uint32_t halo;			/* rows above and below a strip the first step reads */
+	struct fb_image in_hdr;
 };
 
 /* The index that pixel i (possibly outside [0, n)) reads under the edge mode; -1 for
@@ -183,14 +198,50 @@ static inline long edge_index(long i, long n, int mode)
 	}
 }
 
-static inline float px(const struct state *s, const float *b, unsigned c, long y, long x,
+/* vrow()'s answer for a row outside the image under the "zero" edge. */
+#define NO_ROW LONG_MIN
+
+/* The row that reading row y means: through the edge mode, except for strips that wrap,
+ * whose windows hold the wrapped rows under their virtual numbers (negative ones too);
+ * NO_ROW for "zero" outside the image. */
+static inline long vrow(const struct state *s, long y)
+{
+	long r;
+
+	if (s->strips && s->edge == EDGE_WRAP)
+		return y;
+	r = edge_index(y, s->h, s->edge);
+	return r < 0 ? NO_ROW : r;
+}
+
+/* Row y of buffer b, of c channels. */
+static inline float *brow(const struct state *s, unsigned b, long y, unsigned c)
+{
+	return s->buf[b] + (size_t)(y - s->lo[b]) * s->w * c;
+}
+
+static inline float px(const struct state *s, unsigned b, unsigned c, long y, long x,
 		       unsigned ch)
 {
-	long yy = edge_index(y, s->h, s->edge), xx = edge_index(x, s->w, s->edge);
+	long yy = vrow(s, y), xx = edge_index(x, s->w, s->edge);
 
-	if (yy < 0 || xx < 0)
+	if (yy == NO_ROW || xx < 0)
 		return 0;
-	return b[((size_t)yy * s->w + (size_t)xx) * c + ch];
+	return brow(s, b, yy, c)[(size_t)xx * c + ch];
+}
+
+/* Row y of the input image, and of the output image. */
+static inline const void *in_row(const struct state *s, long y)
+{
+	if (s->strips)
+		return s->in_rows[y - s->in_lo];
+	return (const uint8_t *)s->in->data + (size_t)y * s->w * s->in->channels * (s->depth / 8);
+}
+
+static inline void *out_row(const struct state *s, long y)
+{
+	return (uint8_t *)s->out.data +
+	       (size_t)(s->strips ? y % s->ring : y) * s->w * s->out.channels * (s->depth / 8);
 }
 
 /* Colour channels of a layout: all but the last when it has alpha (2 or 4). */
@@ -199,20 +250,22 @@ static inline unsigned colour_channels(unsigned c)
 	return c == 2 || c == 4 ? c - 1 : c;
 }
 
-static void run_load(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_load(const struct step *st, long y0, long y1)
 {
 	const struct state *s = st->s;
-	float *dst = s->buf[st->dst];
 	unsigned c = st->cout, cc = colour_channels(c);
 
-	for (uint32_t y = y0; y < y1; y++) {
+	for (long y = y0; y < y1; y++) {
+		const void *in = in_row(s, y);
+		float *dst = brow(s, st->dst, y, c);
+
 		for (uint32_t x = 0; x < s->w; x++) {
-			size_t i = ((size_t)y * s->w + x) * c;
+			size_t i = (size_t)x * c;
 			float a = s->max, v[4];
 
 			for (unsigned ch = 0; ch < c; ch++)
-				v[ch] = s->depth == 16 ? ((const uint16_t *)s->in->data)[i + ch]
-						       : ((const uint8_t *)s->in->data)[i + ch];
+				v[ch] = s->depth == 16 ? ((const uint16_t *)in)[i + ch]
+						       : ((const uint8_t *)in)[i + ch];
 			if (cc < c)
 				a = v[c - 1];
 			for (unsigned ch = 0; ch < c; ch++)
@@ -224,26 +277,24 @@ static void run_load(const struct step *st, uint32_t y0, uint32_t y1)
 /* Vertical pass: each output row is a weighted sum of whole input rows, added in tap
  * order (the same arithmetic as tap-by-tap per pixel), over contiguous memory so the
  * compiler vectorises it. The edge mode only picks which rows; "zero" rows add 0. */
-static void run_vconv(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_vconv(const struct step *st, long y0, long y1)
 {
 	const struct state *s = st->s;
-	const float *src = s->buf[st->src];
-	float *dst = s->buf[st->dst];
 	size_t n = (size_t)s->w * st->cin;
 	int r = st->radius;
 
-	for (uint32_t y = y0; y < y1; y++) {
-		float *o = dst + (size_t)y * n;
+	for (long y = y0; y < y1; y++) {
+		float *o = brow(s, st->dst, y, st->cin);
 
 		memset(o, 0, n * sizeof(*o));
 		for (int k = -r; k <= r; k++) {
-			long yy = edge_index((long)y + k, s->h, s->edge);
+			long yy = vrow(s, y + k);
 			const float *row;
 			float wk = st->w[k + r];
 
-			if (yy < 0)
+			if (yy == NO_ROW)
 				continue;
-			row = src + (size_t)yy * n;
+			row = brow(s, st->src, yy, st->cin);
 			for (size_t i = 0; i < n; i++)
 				o[i] += wk * row[i];
 		}
@@ -253,18 +304,16 @@ static void run_vconv(const struct step *st, uint32_t y0, uint32_t y1)
 /* Horizontal pass: in the interior each tap is added to the whole row at once, as in
  * the vertical pass (tap order, contiguous, vectorised); only the r pixels at each end
  * go through the edge mode. */
-static void run_hconv(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_hconv(const struct step *st, long y0, long y1)
 {
 	const struct state *s = st->s;
-	const float *src = s->buf[st->src];
-	float *dst = s->buf[st->dst];
 	unsigned c = st->cin;
 	int r = st->radius;
 	long w = s->w, lo = r, hi = w - r;	/* interior pixels [lo, hi) */
 
-	for (uint32_t y = y0; y < y1; y++) {
-		const float *row = src + (size_t)y * (size_t)w * c;
-		float *o = dst + (size_t)y * (size_t)w * c;
+	for (long y = y0; y < y1; y++) {
+		const float *row = brow(s, st->src, y, c);
+		float *o = brow(s, st->dst, y, c);
 
 		if (lo < hi) {
 			size_t from = (size_t)lo * c, to = (size_t)hi * c;
@@ -287,26 +336,29 @@ static void run_hconv(const struct step *st, uint32_t y0, uint32_t y1)
 				break;
 			for (int k = -r; k <= r; k++)
 				for (unsigned ch = 0; ch < c; ch++)
-					acc[ch] += st->w[k + r] * px(s, src, c, y, x + k, ch);
+					acc[ch] += st->w[k + r] * px(s, st->src, c, y, x + k, ch);
 			for (unsigned ch = 0; ch < c; ch++)
 				o[x * (long)c + ch] = acc[ch];
 		}
 	}
 }
 
-static void run_unsharp(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_unsharp(const struct step *st, long y0, long y1)
 {
 	const struct state *s = st->s;
-	const float *orig = s->buf[st->aux], *blur = s->buf[st->src];
-	float *dst = s->buf[st->dst];
 	float amount = (float)st->unsharp->amount;
 	float thr = (float)st->unsharp->threshold * (s->max / 255);
-	size_t from = (size_t)y0 * s->w * st->cin, to = (size_t)y1 * s->w * st->cin;
+	size_t n = (size_t)s->w * st->cin;
 
-	for (size_t i = from; i < to; i++) {
-		float d = orig[i] - blur[i];
+	for (long y = y0; y < y1; y++) {
+		const float *orig = brow(s, st->aux, y, st->cin), *blur = brow(s, st->src, y, st->cin);
+		float *dst = brow(s, st->dst, y, st->cin);
 
-		dst[i] = fabsf(d) > thr ? orig[i] + amount * d : orig[i];
+		for (size_t i = 0; i < n; i++) {
+			float d = orig[i] - blur[i];
+
+			dst[i] = fabsf(d) > thr ? orig[i] + amount * d : orig[i];
+		}
 	}
 }
 
@@ -315,19 +367,19 @@ static inline float luma(const float *v, unsigned c)
 	return c >= 3 ? 0.2126f * v[0] + 0.7152f * v[1] + 0.0722f * v[2] : v[0];
 }
 
-static void run_sobel(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_sobel(const struct step *st, long y0, long y1)
 {
 	static const int kx[3][3] = { { -1, 0, 1 }, { -2, 0, 2 }, { -1, 0, 1 } };
 	const struct state *s = st->s;
-	const float *src = s->buf[st->src];
-	float *dst = s->buf[st->dst];
 	unsigned c = st->cin;
 	/* The largest magnitude: |Gx| = 4 max needs one whole side column at max and the
 	 * other at 0, which leaves |Gy| at most 2 max (and the other way round); so it is
 	 * sqrt(4^2 + 2^2) max = 2 sqrt(5) max (tests/test_filter.c builds that case). */
 	float scale = 1 / (2 * sqrtf(5));
 
-	for (uint32_t y = y0; y < y1; y++) {
+	for (long y = y0; y < y1; y++) {
+		float *dst = brow(s, st->dst, y, 1);
+
 		for (uint32_t x = 0; x < s->w; x++) {
 			float gx = 0, gy = 0;
 
@@ -336,12 +388,12 @@ static void run_sobel(const struct step *st, uint32_t y0, uint32_t y1)
 					float v[4];
 
 					for (unsigned ch = 0; ch < c; ch++)
-						v[ch] = px(s, src, c, (long)y + j, (long)x + i, ch);
+						v[ch] = px(s, st->src, c, y + j, (long)x + i, ch);
 					gx += (float)kx[j + 1][i + 1] * luma(v, c);
 					gy += (float)kx[i + 1][j + 1] * luma(v, c);
 				}
 			}
-			dst[(size_t)y * s->w + x] = sqrtf(gx * gx + gy * gy) * scale;
+			dst[x] = sqrtf(gx * gx + gy * gy) * scale;
 		}
 	}
 }
@@ -367,41 +419,41 @@ static float median_of(float *v, int n)
 	return v[k];
 }
 
-static void run_median(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_median(const struct step *st, long y0, long y1)
 {
 	const struct state *s = st->s;
-	const float *src = s->buf[st->src];
-	float *dst = s->buf[st->dst];
 	unsigned c = st->cin;
 	int r = st->radius;
 	float win[15 * 15];
 
-	for (uint32_t y = y0; y < y1; y++) {
+	for (long y = y0; y < y1; y++) {
+		float *dst = brow(s, st->dst, y, c);
+
 		for (uint32_t x = 0; x < s->w; x++) {
 			for (unsigned ch = 0; ch < c; ch++) {
 				int n = 0;
 
 				for (int j = -r; j <= r; j++)
 					for (int i = -r; i <= r; i++)
-						win[n++] = px(s, src, c, (long)y + j, (long)x + i, ch);
-				dst[((size_t)y * s->w + x) * c + ch] = median_of(win, n);
+						win[n++] = px(s, st->src, c, y + j, (long)x + i, ch);
+				dst[(size_t)x * c + ch] = median_of(win, n);
 			}
 		}
 	}
 }
 
-static void run_conv2d(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_conv2d(const struct step *st, long y0, long y1)
 {
 	const struct state *s = st->s;
-	const float *src = s->buf[st->src];
-	float *dst = s->buf[st->dst];
 	unsigned c = st->cin, cc = colour_channels(c);
 	int n = (int)st->conv->matrix.n, h = n / 2;
 	float bias = (float)st->conv->bias * (s->max / 255);
 
-	for (uint32_t y = y0; y < y1; y++) {
+	for (long y = y0; y < y1; y++) {
+		float *dst = brow(s, st->dst, y, c);
+
 		for (uint32_t x = 0; x < s->w; x++) {
-			float *o = dst + ((size_t)y * s->w + x) * c;
+			float *o = dst + (size_t)x * c;
 
 			/* Alpha first (when there is one): the bias is added to colour as it
 			 * will be stored, so to premultiplied colour it is bias x alpha / max. */
@@ -412,7 +464,7 @@ static void run_conv2d(const struct step *st, uint32_t y0, uint32_t y1)
 				for (int j = -h; j <= h; j++)
 					for (int i = -h; i <= h; i++)
 						acc += st->weight[(j + h) * n + i + h] *
-						       px(s, src, c, (long)y + j, (long)x + i, ch);
+						       px(s, st->src, c, y + j, (long)x + i, ch);
 				if (ch < cc)
 					acc += bias * (cc < c ? o[c - 1] / s->max : 1);
 				o[ch] = acc;
@@ -421,17 +473,16 @@ static void run_conv2d(const struct step *st, uint32_t y0, uint32_t y1)
 	}
 }
 
-static void run_pointwise(const struct step *st, uint32_t y0, uint32_t y1)
+static void run_pointwise(const struct step *st, long y0, long y1)
 {
 	const struct state *s = st->s;
-	const float *src = s->buf[st->src];
-	float *dst = s->buf[st->dst];
 	unsigned ci = st->cin, co = st->cout, cc = colour_channels(ci);
 	bool alpha = cc < ci;
 
-	for (size_t p = (size_t)y0 * s->w; p < (size_t)y1 * s->w; p++) {
-		const float *v = src + p * ci;
-		float *o = dst + p * co;
+	for (long y = y0; y < y1; y++)
+	for (size_t p = 0; p < s->w; p++) {
+		const float *v = brow(s, st->src, y, ci) + p * ci;
+		float *o = brow(s, st->dst, y, co) + p * co;
 		float a = alpha ? v[ci - 1] : s->max;
 
 		if (st->kind == S_GRAY) {
@@ -457,18 +508,19 @@ static inline uint32_t quantise(float v, float max)
 	return r >= max ? (uint32_t)max : (uint32_t)r;
 }
 
-static void run_store(const struct step *st, uint32_t y0, uint32_t y1, struct partial *part)
+static void run_store(const struct step *st, long y0, long y1, struct partial *part)
 {
 	const struct state *s = st->s;
-	const float *src = s->buf[st->src];
 	unsigned c = st->cin, cc = colour_channels(c);
 
 	for (unsigned ch = 0; ch < c; ch++)
 		part->min[ch] = UINT32_MAX;
-	for (size_t p = (size_t)y0 * s->w; p < (size_t)y1 * s->w; p++) {
-		const float *v = src + p * c;
+	for (long y = y0; y < y1; y++)
+	for (size_t p = 0; p < s->w; p++) {
+		const float *v = brow(s, st->src, y, c) + p * c;
+		void *out = out_row(s, y);
 		uint32_t q[4] = { 0, 0, 0, 0 };
-		float a = cc < c ? v[c - 1] : s->max, y;
+		float a = cc < c ? v[c - 1] : s->max, lum;
 
 		if (cc < c)
 			q[c - 1] = quantise(a, s->max);
@@ -479,9 +531,9 @@ static void run_store(const struct step *st, uint32_t y0, uint32_t y1, struct pa
 							: 0;
 		for (unsigned ch = 0; ch < c; ch++) {
 			if (s->depth == 16)
-				((uint16_t *)s->out.data)[p * c + ch] = (uint16_t)q[ch];
+				((uint16_t *)out)[p * c + ch] = (uint16_t)q[ch];
 			else
-				((uint8_t *)s->out.data)[p * c + ch] = (uint8_t)q[ch];
+				((uint8_t *)out)[p * c + ch] = (uint8_t)q[ch];
 			part->sum[ch] += q[ch];
 			part->min[ch] = q[ch] < part->min[ch] ? q[ch] : part->min[ch];
 			part->max[ch] = q[ch] > part->max[ch] ? q[ch] : part->max[ch];
@@ -489,15 +541,16 @@ static void run_store(const struct step *st, uint32_t y0, uint32_t y1, struct pa
 		{
 			float f[3] = { (float)q[0], (float)q[cc >= 3 ? 1 : 0], (float)q[cc >= 3 ? 2 : 0] };
 
-			y = luma(f, cc) * (255 / s->max);
-			part->hist[quantise(y, 255)]++;
+			lum = luma(f, cc) * (255 / s->max);
+			part->hist[quantise(lum, 255)]++;
 		}
 	}
 }
 
-static void step_rows(void *ctx, uint32_t y0, uint32_t y1, void *partial)
+static void step_rows(void *ctx, uint32_t r0, uint32_t r1, void *partial)
 {
 	const struct step *st = ctx;
+	long y0 = (long)(st->lo + r0), y1 = (long)(st->lo + r1);
 
 	switch (st->kind) {
 	case S_LOAD:
@@ -583,6 +636,7 @@ static void destroy(void *vs)
 		shared_free(s->buf[i], s->buf_size);
 	shared_free(s->out.data, s->out_size);
 	shared_free(s->totals, sizeof(*s->totals));
+	free(s->in_rows);
 	for (unsigned i = 0; i < s->n_steps; i++) {
 		free(s->step[i].w);
 		free(s->step[i].weight);
@@ -747,41 +801,152 @@ static bool uses_unsharp(const struct filter_params *p)
 	return false;
 }
 
-static int create(void **out, const void *vp, uint32_t w, uint32_t h,
-		  const struct fb_image *in)
+/* Rows above and below its own that a step reads in the buffer before it. */
+static int step_reach(const struct step *st)
 {
-	const struct filter_params *p = vp;
-	struct state *s = calloc(1, sizeof(*s));
+	switch (st->kind) {
+	case S_VCONV:
+	case S_MEDIAN:
+		return st->radius;
+	case S_SOBEL:
+		return 1;
+	case S_CONV2D:
+		return (int)st->conv->matrix.n / 2;
+	default:
+		return 0;
+	}
+}
+
+/* create() and create_strips(): buffers of buf_rows rows, an output of out_rows. */
+static int create_state(struct state *s, const struct filter_params *p, uint32_t buf_rows,
+			uint32_t out_rows)
+{
 	size_t px;
 
-	if (!s)
-		return fb_error("out of memory");
-	*s = (struct state){ .w = w, .h = h, .depth = in->depth, .edge = p->edge, .in = in,
-			     .max = in->depth == 16 ? 65535.0f : 255.0f,
-			     .n_bufs = uses_unsharp(p) ? 3 : 2 };
 	if (plan(s, p) < 0)
-		goto fail;
-	if (!fb_size_mul3(w, h, in->channels, &px) || !fb_size_mul(px, sizeof(float), &s->buf_size) ||
-	    !fb_image_sizes(w, h, s->out.channels, in->depth, NULL, &s->out_size)) {
-		fb_error("a %ux%u image is too large for this machine's address space", w, h);
-		goto fail;
-	}
+		return -1;
+	for (unsigned i = 0; i < s->n_steps; i++)
+		s->step[i].reach = step_reach(&s->step[i]);
+	if (!fb_size_mul3(s->w, buf_rows, s->in->channels, &px) ||
+	    !fb_size_mul(px, sizeof(float), &s->buf_size) ||
+	    !fb_image_sizes(s->w, out_rows, s->out.channels, s->in->depth, NULL, &s->out_size))
+		return fb_error("a %ux%u image is too large for this machine's address space",
+				s->w, s->h);
 	for (unsigned i = 0; i < s->n_bufs; i++)
 		if (!(s->buf[i] = shared_malloc_or_error(s->buf_size)))
-			goto fail;
-	s->out = (struct fb_image){ .width = w, .height = h, .channels = s->out.channels,
-				    .depth = in->depth };
+			return -1;
+	s->out = (struct fb_image){ .width = s->w, .height = s->h, .channels = s->out.channels,
+				    .depth = s->in->depth };
 	s->out.data = shared_malloc_or_error(s->out_size);
 	s->totals = s->out.data ? shared_malloc_or_error(sizeof(*s->totals)) : NULL;
 	if (!s->totals)
-		goto fail;
+		return -1;
 	for (unsigned ch = 0; ch < 4; ch++)
 		s->totals->min[ch] = UINT32_MAX;
+	return 0;
+}
+
+static struct state *new_state(const struct filter_params *p, uint32_t w, uint32_t h,
+			       const struct fb_image *in)
+{
+	struct state *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		fb_error("out of memory");
+		return NULL;
+	}
+	*s = (struct state){ .w = w, .h = h, .depth = in->depth, .edge = p->edge, .in = in,
+			     .max = in->depth == 16 ? 65535.0f : 255.0f,
+			     .n_bufs = uses_unsharp(p) ? 3 : 2 };
+	return s;
+}
+
+static int create(void **out, const void *vp, uint32_t w, uint32_t h,
+		  const struct fb_image *in)
+{
+	struct state *s = new_state(vp, w, h, in);
+
+	if (!s)
+		return -1;
+	if (create_state(s, vp, h, h) < 0) {
+		destroy(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Strips: the buffers hold a strip's rows and the halo the ops reach (the sum of their
+ * reaches), the output a ring. */
+static int create_strips(void **out, const void *vp, uint32_t w, uint32_t h,
+			 const struct fb_image *in, const struct fb_strip_shape *shape)
+{
+	struct state *s = new_state(vp, w, h, in);
+	uint64_t rows;
+
+	if (!s)
+		return -1;
+	s->in_hdr = *in;
+	s->in_hdr.data = NULL;
+	s->in = &s->in_hdr;
+	s->strips = true;
+	s->ring = shape->ring;
+	s->strip = shape->strip;
+	if (plan(s, vp) < 0)
+		goto fail;
+	for (unsigned i = 0; i < s->n_steps; i++)
+		s->halo += (uint32_t)step_reach(&s->step[i]);
+	/* plan() runs again in create_state(): start from no steps. */
+	for (unsigned i = 0; i < s->n_steps; i++) {
+		free(s->step[i].w);
+		free(s->step[i].weight);
+	}
+	s->n_steps = 0;
+	rows = (uint64_t)shape->strip + 2 * (uint64_t)s->halo;
+	if (rows > UINT32_MAX) {
+		fb_error("a filter reaching %u rows is too large for this machine", s->halo);
+		goto fail;
+	}
+	s->in_rows = calloc((size_t)rows, sizeof(*s->in_rows));
+	if (!s->in_rows) {
+		fb_error("out of memory");
+		goto fail;
+	}
+	if (create_state(s, vp, (uint32_t)rows, shape->ring) < 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
 	destroy(s);
 	return -1;
+}
+
+/* The window of step i for the strip of rows [y0, y1): its rows and what the steps after
+ * it reach; within the image unless it wraps. */
+static void window(const struct state *s, unsigned i, uint32_t y0, uint32_t y1, int64_t *lo,
+		   int64_t *hi)
+{
+	int64_t reach = 0;
+
+	for (unsigned k = i + 1; k < s->n_steps; k++)
+		reach += s->step[k].reach;
+	*lo = (int64_t)y0 - reach;
+	*hi = (int64_t)y1 + reach;
+	if (s->edge != EDGE_WRAP) {
+		*lo = *lo < 0 ? 0 : *lo;
+		*hi = *hi > s->h ? s->h : *hi;
+	}
+}
+
+static void strip_input(void *vs, uint32_t y0, uint32_t y1, struct fb_strip_input *in)
+{
+	struct state *s = vs;
+
+	window(s, 0, y0, y1, &in->lo, &in->hi);
+	in->halo = s->halo;
+	in->wrap = s->edge == EDGE_WRAP;
+	in->rows = s->in_rows;
+	s->in_lo = in->lo;
 }
 
 static const char *const step_names[] = {
@@ -794,7 +959,7 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 {
 	struct state *s = vs;
 
-	if (i >= s->n_steps)
+	if (i >= s->n_steps || s->strips)
 		return false;
 	/* Loading and the ops are the compute phase; the store, which turns the result into
 	 * output samples and totals, is this kernel's colour phase. */
@@ -806,6 +971,25 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 		out->fold = store_fold;
 		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals), false };
 	}
+	return true;
+}
+
+static bool strip_pass(void *vs, unsigned i, uint32_t y0, uint32_t y1, struct fb_pass *out)
+{
+	struct state *s = vs;
+	struct step *st = &s->step[i];
+	int64_t lo, hi;
+
+	if (i >= s->n_steps)
+		return false;
+	s->strips = false;	/* pass() describes the step; the strip sets its rows */
+	pass(vs, i, out);
+	s->strips = true;
+	window(s, i, y0, y1, &lo, &hi);
+	st->lo = lo;
+	if (st->kind != S_STORE)
+		s->lo[st->dst] = lo;
+	out->rows = (uint32_t)(hi - lo);
 	return true;
 }
 
@@ -854,7 +1038,10 @@ static size_t footprint(void *vs)
 	const struct state *s = vs;
 	size_t in = 0;
 
-	fb_image_sizes(s->w, s->h, s->in->channels, s->in->depth, NULL, &in);
+	if (s->strips)	/* the input's rows are the read stage's */
+		in = (s->strip + 2 * (size_t)s->halo) * sizeof(*s->in_rows);
+	else
+		fb_image_sizes(s->w, s->h, s->in->channels, s->in->depth, NULL, &in);
 	return s->n_bufs * s->buf_size + s->out_size + in;
 }
 
@@ -872,4 +1059,7 @@ const struct fb_kernel fb_kernel_filter = {
 	.totals = totals,
 	.footprint = footprint,
 	.destroy = destroy,
+	.create_strips = create_strips,
+	.strip_pass = strip_pass,
+	.strip_input = strip_input,
 };

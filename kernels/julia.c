@@ -20,8 +20,9 @@ static int create(void **state, const void *params_, uint32_t width, uint32_t he
 }
 
 static int create_strips(void **state, const void *params_, uint32_t width, uint32_t height,
-			 const struct fb_strip_shape *shape)
+			 const struct fb_image *input, const struct fb_strip_shape *shape)
 {
+	(void)input;
 	return fb_escape_create_strips(state, params_, width, height, shape, true);
 }
 

@@ -123,11 +123,21 @@ struct fb_kernel_output {
 	size_t raw_elem_size;
 };
 
-/* How a streaming kernel holds its rows (create_strips()): the image's rows in a ring
- * of `ring` rows (row y at y mod ring), and, when raw_ring is not 0, the raw grid's rows
- * in a ring of raw_ring rows. */
+/* How a streaming kernel holds its rows (create_strips()): strips of `strip` rows;
+ * the output image's rows in a ring of `ring` rows (row y at y mod ring), and, when
+ * raw_ring is not 0, the raw grid's rows in a ring of raw_ring rows. */
 struct fb_strip_shape {
-	uint32_t ring, raw_ring;
+	uint32_t strip, ring, raw_ring;
+};
+
+/* The input rows a strip needs (input kernels): rows [lo, hi), which may reach past the
+ * image where the kernel wraps (row v is then row v mod height); the pipeline points
+ * rows[v - lo] at each before the strip's first pass. */
+struct fb_strip_input {
+	int64_t lo, hi;
+	uint32_t halo;		/* rows a strip reads above and below its own */
+	bool wrap;		/* rows past an end are rows of the other end */
+	const void **rows;	/* the kernel's, room for the tallest strip's window */
 };
 
 struct fb_kernel {
@@ -167,18 +177,20 @@ struct fb_kernel {
 
 	/* Streaming, for kernels whose rows can be made strip by strip (NULL: the kernel
 	 * runs on the whole image only). create_strips() is create() with the rows in rings
-	 * (struct fb_strip_shape); output() then points at the rings. In such a state
-	 * pass(i) lists only the passes over the whole image that must come before the
-	 * first strip (histogram colouring's histogram), and strip_pass() describes the
-	 * pass that makes finished rows, image and raw grid, of any rows [y0, y1): the
-	 * pipeline (app/pipeline.c) runs it once per strip on that strip's rows, which
-	 * must not depend on how the rows are cut into strips. footprint() counts the
-	 * rings. strip_row_bytes gives the bytes of one image row and one raw row. */
+	 * (struct fb_strip_shape; input: the input's header, pixels NULL); output() then
+	 * points at the rings. In such a state pass(i) lists only the passes over the whole
+	 * image that must come before the first strip (histogram colouring's histogram),
+	 * and strip_pass(i, y0, y1) describes pass i of the strip of rows [y0, y1), false
+	 * after the last: called in the parent just before the pass runs, so that the
+	 * kernel may set up the strip's windows then. Its rows [0, pass.rows) are the
+	 * kernel's to map onto the strip (and its halo). The rows made must not depend on
+	 * how the image is cut into strips. footprint() counts the rings and windows.
+	 * strip_input (input kernels) says which input rows strip [y0, y1) reads. */
 	int (*create_strips)(void **state, const void *params, uint32_t width, uint32_t height,
-			     const struct fb_strip_shape *shape);
-	void (*strip_pass)(void *state, struct fb_pass *pass);
-	void (*strip_row_bytes)(const void *params, uint32_t width, size_t *image_row,
-				size_t *raw_row);
+			     const struct fb_image *input, const struct fb_strip_shape *shape);
+	bool (*strip_pass)(void *state, unsigned i, uint32_t y0, uint32_t y1,
+			   struct fb_pass *pass);
+	void (*strip_input)(void *state, uint32_t y0, uint32_t y1, struct fb_strip_input *in);
 };
 
 /* The range of the values seen so far, empty until the first. Taking a min and a max

@@ -2,11 +2,13 @@
 # streams.sh: a job streamed in strips makes the bytes of the whole-image run, whatever
 # the strip height, worker count or schedule; it stays within its memory budget; a
 # worker killed mid-stream is recovered with the same bytes.
-# usage: streams.sh FORKBAND [rss]   (rss: also check the resident sets, which a
-# sanitizer's or valgrind's own memory would swamp)
+# usage: streams.sh FORKBAND PNGSUITE [rss]   (PNGSUITE: the folder of PngSuite images;
+# rss: also check the resident sets, which a sanitizer's or valgrind's own memory
+# would swamp)
 set -u
 bin=$(realpath "$1")
-check_rss=${2:-}
+suite_dir=$(realpath "$2")
+check_rss=${3:-}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir" || exit 1
@@ -85,7 +87,69 @@ for size in "width=1 height=1" "width=5000 height=1" "width=1 height=300"; do
 done
 echo "  budgets, tiny images: the same bytes"
 
-# ---- 2. a worker killed mid-stream: recovered, the same bytes ----
+# ---- 2. filters: every op and edge mode, chains, every input layout ----
+# Each strip's window holds its rows and the halo its ops reach (their reaches added
+# up); the wrap edge reads the other end's rows. The reference is the whole image.
+suite=$suite_dir
+"$bin" run m.json -q --set params.coloring=bands --set height=120 -o rgb.png ||
+	bad "cannot make the filter input"
+chains=(
+	'[{"op": "gaussian", "sigma": 1.5}]'
+	'[{"op": "box", "radius": 2}]'
+	'[{"op": "unsharp", "sigma": 1, "amount": 1.5, "threshold": 2}]'
+	'[{"op": "sobel"}]'
+	'[{"op": "median", "radius": 1}]'
+	'[{"op": "convolve", "matrix": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], "bias": 3}]'
+	'[{"op": "gray"}, {"op": "gaussian", "sigma": 0.8}]'
+	'[{"op": "invert"}]'
+	'[{"op": "gaussian", "sigma": 1}, {"op": "sobel"}, {"op": "box", "radius": 1}, {"op": "invert"}, {"op": "median", "radius": 1}]'
+)
+scheds=(static cyclic dynamic guided)
+# filt INPUT OPS EDGE ROWS J SCHED: the streamed run against the whole image's.
+filt() {
+	local in=$1 ops=$2 edge=$3 rows=$4 j=$5 sched=$6 ref out
+	printf '{"kernel": "filter", "input": "%s", "params": {"ops": %s, "edge": "%s"}}' \
+		"$in" "$ops" "$edge" >f.json
+	ref=$(printf '%s %s %s' "$in" "$ops" "$edge" | cksum | cut -d' ' -f1)
+	if [ ! -e "ref-$ref.png" ]; then
+		FORKBAND_TEST_WHOLE_IMAGE=1 "$bin" run f.json -q -j 2 -o "ref-$ref.png" ||
+			{ bad "filter $in $ops $edge: the whole-image run failed"; return; }
+	fi
+	out="s-$ref-$rows-$j.png"
+	FORKBAND_TEST_STRIP_ROWS=$rows "$bin" run f.json -q -j "$j" --schedule "$sched" -o "$out" ||
+		{ bad "filter $in $ops $edge, strips of $rows: the run failed"; return; }
+	cmp -s "ref-$ref.png" "$out" ||
+		bad "filter $(basename "$in") $ops edge $edge, strips of $rows, -j $j $sched: differs from the whole image"
+	rm -f "$out"
+	nf=$((nf + 1))
+}
+nf=0
+i=0
+# Each op alone, under the edges that read beyond the image differently (a pass per
+# op and strip forks its workers: the matrix is kept to what finds a wrong window).
+long=${chains[8]}
+for ops in "${chains[@]}"; do
+	for edge in mirror wrap; do
+		i=$((i + 1))
+		filt "$dir/rgb.png" "$ops" "$edge" 64 $((i % 3 + 1)) "${scheds[$((i % 4))]}"
+	done
+done
+for edge in clamp mirror wrap zero; do
+	filt "$dir/rgb.png" "$long" "$edge" 7 3 dynamic
+done
+filt "$dir/rgb.png" "${chains[0]}" zero 64 2 static
+filt "$dir/rgb.png" "${chains[0]}" wrap 1 2 static
+# Every layout the reader normalises (16-bit, gray+alpha, palette, 1-bit gray,
+# interlaced), 32 rows: strips of 7, and a halo wider than the image.
+for png in basn6a16 basn0g16 basn4a08 basn3p08 basn0g01 basn6a08 ibasn2c08 ibasn6a16; do
+	filt "$suite/$png.png" "$long" wrap 7 3 guided
+	filt "$suite/$png.png" '[{"op": "box", "radius": 20}]' mirror 7 2 dynamic
+done
+filt "$suite/basn6a16.png" '[{"op": "gaussian", "sigma": 12}]' wrap 5 3 static
+filt "$suite/basn6a16.png" "$long" clamp 1 2 dynamic
+echo "  filter: $nf streamed runs (every op, edge and layout; strips of 1, 5, 7, 64) = the whole image"
+
+# ---- 3. a worker killed mid-stream: recovered, the same bytes ----
 for fault in crash:chunk=9 kill-in-lock:chunk=5 crash:chunk=30,sig=KILL \
 	crash:chunk=1,pass=encode; do
 	out=f.png
@@ -97,7 +161,7 @@ for fault in crash:chunk=9 kill-in-lock:chunk=5 crash:chunk=30,sig=KILL \
 done
 echo "  workers killed mid-stream: recovered, the same bytes"
 
-# ---- 3. the memory budget holds ----
+# ---- 4. the memory budget holds ----
 # A 4000x3000 image (36 MB of RGB, 48 MB of counts) under an 8 MiB budget: every
 # process's largest resident set stays under the budget plus what a process holds
 # whatever its job (measured here on a job of 8x8 pixels) and 4 MiB of slack.

@@ -170,9 +170,10 @@ static void check_report(const char *path, const struct ref_totals *rt)
 	CHECK(cJSON_GetObjectItem(job, "workers") &&
 		      cJSON_GetObjectItem(job, "workers")->valuedouble == 3,
 	      "report workers");
-	/* Every phase of a streamed job that writes a PNG: the strips (computed and
-	 * coloured while the strip before is encoded), the last strip's encode, the write. */
-	for (const char *const *ph = (const char *const[]){ "setup", "strips", "encode",
+	/* Every phase of a streamed job that writes a PNG: compute (the strips, counted and
+	 * coloured while the groups of the strip before are compressed), the last strip's
+	 * encode, the write. */
+	for (const char *const *ph = (const char *const[]){ "setup", "compute", "encode",
 							     "write", NULL };
 	     *ph; ph++)
 		CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(job, "phases_s"), *ph) != NULL,
