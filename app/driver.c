@@ -270,8 +270,14 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		res->strip_height = plan.height;
 		res->strips = plan.strips;
 		res->budget = plan.budget;
-		if (fb_pipeline_run(job, dopt ? dopt : &defaults, &opt, &fb_backend_local, &plan,
-				    prog, res, &state) < 0)
+		int rc = fb_pipeline_run(job, dopt ? dopt : &defaults, &opt, &fb_backend_local,
+					 &plan, prog, res, &state);
+
+		if (rc == -2) {
+			fb_job_result_free(res);
+			return FB_DRIVE_SETUP_FAILED;
+		}
+		if (rc < 0)
 			goto failed;
 		goto totals;
 	}

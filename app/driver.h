@@ -10,7 +10,9 @@
 
 enum fb_drive_status {
 	FB_DRIVE_OK,
-	FB_DRIVE_SETUP_FAILED,	/* nothing ran: buffers too large or unmappable */
+	FB_DRIVE_SETUP_FAILED,	/* nothing ran (buffers too large or unmappable), or the
+				 * input file turned out broken as a streamed job read it:
+				 * bad input, exit status 2 */
 	FB_DRIVE_RUN_FAILED,	/* a worker failed, or an output could not be written */
 };
 

@@ -115,6 +115,13 @@ static uint32_t groups_before(const struct fb_png_groups *e, uint32_t y)
 	return y >= e->img->height ? e->n : y / e->group_rows;
 }
 
+/* A broken input, found as it is read, is bad input like a config error: one line that
+ * names the job's field. */
+static int input_error(const struct fb_job *job, const struct fb_error_capture *cap)
+{
+	return fb_error("%s: input: %s", job->label, cap->msg);
+}
+
 /* Points the kernel at the input rows strip [y0, y1) reads, decoding them. */
 static int feed_strip(struct stream *st, struct fb_instream *in, uint32_t y0, uint32_t y1,
 		      struct fb_job_result *res)
@@ -129,7 +136,7 @@ static int feed_strip(struct stream *st, struct fb_instream *in, uint32_t y0, ui
 		const void *row = fb_instream_row(in, (uint32_t)(((v % h) + h) % h));
 
 		if (!row)
-			return -1;
+			return -1;	/* a broken file: reported by fb_instream_row() */
 		want.rows[v - want.lo] = row;
 	}
 	fb_result_add_phase(res, "read", in->seconds - before);
@@ -206,6 +213,8 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	uint64_t t0 = fb_now_ns(), hist_rows = 0;
 	double write_s = 0;
 	struct fb_pass pass;
+	bool bad_input = false;
+	struct fb_error_capture cap;
 	int rc = -1;
 
 	*state_out = NULL;
@@ -255,10 +264,16 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 		struct fb_strip_input want;
 
 		k->strip_input(st.state, 0, plan->height, &want);
-		if (fb_instream_open(&input, job->input, plan->height + 2 * want.halo, want.halo,
-				     want.wrap, plan->budget > plan->footprint
-							? plan->budget - plan->footprint : 0) < 0)
+		fb_error_capture_begin(&cap);
+		bad_input = fb_instream_open(&input, job->input, plan->height + 2 * want.halo,
+					     want.halo, want.wrap,
+					     plan->budget > plan->footprint
+						     ? plan->budget - plan->footprint : 0) < 0;
+		fb_error_capture_end(&cap);
+		if (bad_input) {
+			input_error(job, &cap);
 			goto out;
+		}
 		fb_result_add_phase(res, "read", input.seconds);
 	}
 	fb_result_add_phase(res, "setup", (double)(fb_now_ns() - t0) / 1e9 - input.seconds);
@@ -276,8 +291,16 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 		uint32_t g1 = st.png ? groups_before(&st.enc, y0) : 0;
 		uint64_t tw;
 
-		if ((k->strip_input && feed_strip(&st, &input, y0, y1, res) < 0) ||
-		    run_strip(&st, be, popt, plan, y0, y1, g1, res) < 0)
+		if (k->strip_input) {
+			fb_error_capture_begin(&cap);
+			bad_input = feed_strip(&st, &input, y0, y1, res) < 0;
+			fb_error_capture_end(&cap);
+			if (bad_input) {
+				input_error(job, &cap);
+				goto out;
+			}
+		}
+		if (run_strip(&st, be, popt, plan, y0, y1, g1, res) < 0)
 			goto out;
 		/* Append what the pass finished: the groups, then the strip's raw rows. */
 		tw = fb_now_ns();
@@ -346,7 +369,7 @@ out:
 	fb_outfile_abort(&raw_out);
 	if (rc < 0) {
 		k->destroy(st.state);
-		return -1;
+		return bad_input ? -2 : -1;
 	}
 	*state_out = st.state;
 	return 0;

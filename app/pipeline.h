@@ -30,8 +30,9 @@
 #include "strips.h"
 
 /* Runs job as planned, writing its outputs (unless dopt->no_files). On success *state is
- * the kernel's state, for its totals (the caller destroys it). 0, or -1 after
- * reporting (nothing is left at the output paths). */
+ * the kernel's state, for its totals (the caller destroys it). 0, or after reporting
+ * (nothing is left at the output paths) -2 when the input file turned out broken as it
+ * was read (bad input, as a config error is), else -1. */
 int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dopt,
 		    const struct fb_pool_options *popt, const struct fb_backend *be,
 		    const struct fb_strip_plan *plan, struct fb_progress *prog,

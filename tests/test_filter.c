@@ -8,6 +8,7 @@
 #include "check.h"
 #include "filter_ref.h"
 #include "io/config.h"
+#include "io/png_read.h"
 #include "io/png_write.h"
 #include "kernels/kernel.h"
 
@@ -79,13 +80,21 @@ static struct fb_image run(const struct fb_job *job, unsigned workers, enum fb_s
 	void *state = NULL;
 	size_t size = 0;
 
-	if (k->create(&state, job->params, job->width, job->height, &job->input_image) < 0)
+	struct fb_image input = { 0 };
+
+	/* The config reads only the header of a streaming kernel's input. */
+	if (fb_png_read_image(job->input, NULL, &input) < 0)
 		return copy;
+	if (k->create(&state, job->params, job->width, job->height, &input) < 0) {
+		fb_image_free(&input);
+		return copy;
+	}
 	for (unsigned i = 0; k->pass(state, i, &pass); i++) {
 		struct fb_pass_stats st;
 
 		if (fb_pool_run(&opt, &pass, &st) < 0) {
 			k->destroy(state);
+			fb_image_free(&input);
 			return copy;
 		}
 		fb_pass_stats_free(&st);
@@ -96,6 +105,7 @@ static struct fb_image run(const struct fb_job *job, unsigned workers, enum fb_s
 	copy.data = malloc(size);
 	memcpy(copy.data, out.image->data, size);
 	k->destroy(state);
+	fb_image_free(&input);
 	return copy;
 }
 
