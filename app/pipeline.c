@@ -151,6 +151,7 @@ static int run_strip(struct stream *st, const struct fb_backend *be,
 {
 	const struct fb_kernel *k = st->job->kernel;
 	uint32_t g0 = st->first_group;
+	unsigned passes = 0;
 	struct fb_pass pass;
 
 	if (st->png && g1 > g0) {
@@ -161,8 +162,6 @@ static int run_strip(struct stream *st, const struct fb_backend *be,
 			FB_BUG("strip %u-%u: groups %u-%u overrun the ring of %u rows or %u slots",
 			       y0, y1, g0, g1, plan->shape.ring, plan->slots);
 	}
-	unsigned passes = 0;
-
 	while (k->strip_pass(st->state, passes, y0, y1, &pass))
 		passes++;
 	for (unsigned i = 0; i < passes && k->strip_pass(st->state, i, y0, y1, &pass); i++) {
