@@ -8,6 +8,7 @@
 #include "runtime/pool.h"
 #include "runtime/shared_mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,7 +95,8 @@ int fb_instream_open(struct fb_instream *in, const char *path, uint32_t window, 
 		halo = in->hdr.height;
 	in->window = window;
 	in->halo = wrap ? halo : 0;
-	in->ring = malloc((size_t)window * in->row);
+	in->ring_size = (size_t)window * in->row;
+	in->ring = shared_malloc_or_error(in->ring_size ? in->ring_size : 1);
 	if (in->halo) {
 		in->head = malloc((size_t)in->halo * in->row);
 		in->tail = malloc((size_t)in->halo * in->row);
@@ -121,6 +123,10 @@ const void *fb_instream_row(struct fb_instream *in, uint32_t y)
 		return in->head + (size_t)y * in->row;
 	if (in->halo && y >= h - in->halo && y >= in->next)
 		return in->tail + (size_t)(y - (h - in->halo)) * in->row;
+	if (in->failed) {
+		fb_error("%s", in->err);
+		return NULL;
+	}
 	t0 = fb_now_ns();
 	while (in->next <= y && rc == 0)
 		rc = fb_png_rows_read(in->rd, in->ring + (size_t)(in->next++ % in->window) * in->row);
@@ -132,10 +138,33 @@ const void *fb_instream_row(struct fb_instream *in, uint32_t y)
 	return in->ring + (size_t)(y % in->window) * in->row;
 }
 
+bool fb_instream_ahead(struct fb_instream *in, uint32_t upto, unsigned rows)
+{
+	uint64_t t0 = fb_now_ns();
+	struct fb_error_capture cap;
+
+	if (in->whole || in->failed || !in->rd)
+		return false;
+	if (upto > in->hdr.height)
+		upto = in->hdr.height;
+	fb_error_capture_begin(&cap);
+	for (; rows > 0 && in->next < upto; rows--) {
+		if (fb_png_rows_read(in->rd, in->ring + (size_t)(in->next % in->window) * in->row) < 0) {
+			in->failed = true;
+			snprintf(in->err, sizeof(in->err), "%s", cap.msg);
+			break;
+		}
+		in->next++;
+	}
+	fb_error_capture_end(&cap);
+	in->seconds += (double)(fb_now_ns() - t0) / 1e9;
+	return !in->failed && in->next < upto;
+}
+
 void fb_instream_close(struct fb_instream *in)
 {
 	fb_png_rows_close(in->rd);
-	free(in->ring);
+	shared_free(in->ring, in->ring_size ? in->ring_size : 1);
 	free(in->head);
 	free(in->tail);
 	free(in->whole);

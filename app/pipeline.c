@@ -23,6 +23,8 @@ struct stream {
 	struct fb_png_groups enc;	/* the PNG's groups (png only) */
 	bool png;
 	uint32_t first_group;		/* the group of this pass's task 0 */
+	struct fb_instream *in;		/* the read stage (input kernels), and the row */
+	uint32_t ahead_to;		/* it decodes up to while the strip's passes run */
 
 	/* Parent only: the one progress bar of the whole job, counted in rows of work
 	 * (each row is made once, encoded once and, with a histogram, counted before). */
@@ -79,6 +81,14 @@ static void progress(void *pctx, const struct fb_pass *pass, uint64_t done)
 	if (all)
 		fb_progress_update(st->prog, &st->shown,
 				   st->done_before + st->pass_units * done / all);
+}
+
+/* The parent's work during a strip's passes: the next strip's input rows. */
+static bool read_ahead(void *pctx)
+{
+	struct stream *st = pctx;
+
+	return fb_instream_ahead(st->in, st->ahead_to, 8);
 }
 
 static void notice(void *pctx, const char *msg)
@@ -183,6 +193,8 @@ static int run_strip(struct stream *st, const struct fb_backend *be,
 				 (uint64_t)g0 * st->enc.group_rows;
 		}
 		pass.row_origin = y0;
+		if (st->in)
+			pass.parent_work = read_ahead;
 		if (!pass.phase)
 			pass.phase = "compute";
 		/* Default chunks are sized from the pass's rows, as a whole image's are. */
@@ -213,6 +225,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	double write_s = 0;
 	struct fb_pass pass;
 	bool bad_input = false;
+	uint32_t want_halo = 0;
 	struct fb_error_capture cap;
 	int rc = -1;
 
@@ -264,7 +277,9 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 
 		k->strip_input(st.state, 0, plan->height, &want);
 		fb_error_capture_begin(&cap);
-		bad_input = fb_instream_open(&input, job->input, plan->height + 2 * want.halo,
+		st.in = &input;
+		want_halo = want.halo;
+		bad_input = fb_instream_open(&input, job->input, 2 * plan->height + 2 * want.halo,
 					     want.halo, want.wrap,
 					     plan->budget > plan->footprint
 						     ? plan->budget - plan->footprint : 0) < 0;
@@ -299,6 +314,10 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 				goto out;
 			}
 		}
+		/* While the strip's passes run, the parent decodes the next strip's rows (a
+		 * ring of two strips and the halo has room for them). */
+		st.ahead_to = (uint32_t)((uint64_t)y1 + plan->height + want_halo < job->height
+					 ? y1 + plan->height + want_halo : job->height);
 		if (run_strip(&st, be, popt, plan, y0, y1, g1, res) < 0)
 			goto out;
 		/* Append what the pass finished: the groups, then the strip's raw rows. */

@@ -78,7 +78,9 @@ static size_t plan_bytes(const struct cost *c, uint32_t h, struct fb_strip_plan 
 		uint64_t rows;
 
 		k->strip_input(state, 0, h < job->height ? h : job->height, &in);
-		rows = (uint64_t)h + 2 * (uint64_t)in.halo + (in.wrap ? 2 * (uint64_t)in.halo : 0);
+		/* A window, a strip's rows more to decode the next strip's meanwhile, and
+		 * the ends kept for wrap. */
+		rows = 2 * (uint64_t)h + 2 * (uint64_t)in.halo + (in.wrap ? 2 * (uint64_t)in.halo : 0);
 		if (!fb_size_mul((size_t)rows, c->in_row + sizeof(void *), &part) ||
 		    !fb_size_add(sum, part, &sum))
 			sum = SIZE_MAX;

@@ -720,6 +720,7 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	sigset_t chld;
 	struct sigaction dfl = { 0 }, old_chld;
 	uint64_t start, last_progress = 0;
+	bool parent_busy;
 	int rc = -1;
 
 	memset(stats, 0, sizeof(*stats));
@@ -776,6 +777,7 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	if (start_all(r, 0, false) < 0)
 		goto stop;
 
+	parent_busy = pass->parent_work != NULL;
 	while (r->alive > 0) {
 		struct timespec timeout = { 0, 100 * 1000 * 1000 };
 		uint64_t now;
@@ -796,6 +798,11 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 				       __atomic_load_n(&r->ctl->rows_done, __ATOMIC_RELAXED) /
 					       (pass->steps ? pass->steps : 1));
 			last_progress = now;
+		}
+		if (parent_busy) {
+			/* A slice of the parent's own work, then only a look for news. */
+			parent_busy = pass->parent_work(pass->pctx);
+			timeout.tv_nsec = 0;
 		}
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN &&
 		    errno != EINTR) {

@@ -103,6 +103,11 @@ struct fb_pass {
 	/* For messages only: the number of row 0 and of task 0 in the job (a strip's rows
 	 * are counted from the image's top, its groups from the first). */
 	uint32_t row_origin, task_origin;
+	/* Work of the parent's own while the workers run (the read stage decoding the next
+	 * strip's input): called in the parent, in slices of a few milliseconds, between
+	 * its looks at the workers, until it returns false. Its errors are its own to keep
+	 * for later: the pass does not fail for them. May be NULL. */
+	bool (*parent_work)(void *pctx);
 	/* For the caller: after this pass the image is ready to be saved as a frame. */
 	bool frame;
 	/* Every byte fold() and step_end() write, in up to FB_PASS_STATE_MAX regions of
