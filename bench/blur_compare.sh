@@ -26,6 +26,7 @@ done
 shift $((OPTIND - 1))
 bin=$(realpath "${1:-build/release/forkband}")
 im=$(command -v convert-im6.q16 || command -v convert || true)
+[ -n "$im" ] && ! "$im" -version 2>/dev/null | grep -q ImageMagick && im=""
 command -v vips >/dev/null || { echo "blur_compare.sh: vips is missing (libvips-tools)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "blur_compare.sh: GNU time is missing (time)" >&2; exit 2; }
 
