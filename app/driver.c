@@ -247,7 +247,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		.deadline_ns = dopt ? dopt->deadline_ns : 0,
 		.timeout_s = dopt ? dopt->timeout_s : 0,
 	};
-	uint64_t start = fb_now_ns(), t;
+	uint64_t start = fb_now_ns(), setup_from = start, t;
 	double encode_s = 0;
 	void *state = NULL;
 	struct fb_image input = { 0 };
@@ -257,22 +257,23 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	res->job = job;
 	res->workers = opt.workers;
 	res->schedule = opt.schedule;
-	if (job->input) {
-		/* The input was decoded when the config was checked: its time is the job's. */
+	if (job->read_s > 0) {
+		/* An input decoded when the config was checked (a kernel that does not
+		 * stream): its time is the job's. */
 		fb_result_add_phase(res, "read", job->read_s);
 		start -= (uint64_t)(job->read_s * 1e9);
 	}
 	if (fb_job_streams(job)) {
 		struct fb_strip_plan plan;
+		int rc;
 
 		if (fb_strip_plan(job, opt.workers, job->raw || (dopt && dopt->hash), &plan) < 0)
 			return FB_DRIVE_SETUP_FAILED;
 		res->strip_height = plan.height;
 		res->strips = plan.strips;
 		res->budget = plan.budget;
-		int rc = fb_pipeline_run(job, dopt ? dopt : &defaults, &opt, &fb_backend_local,
-					 &plan, prog, res, &state);
-
+		rc = fb_pipeline_run(job, dopt ? dopt : &defaults, &opt, &fb_backend_local, &plan,
+				     prog, res, &state);
 		if (rc == -2) {
 			fb_job_result_free(res);
 			return FB_DRIVE_SETUP_FAILED;
@@ -287,13 +288,14 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		if (fb_png_read_image(job->input, NULL, &input) < 0)
 			return FB_DRIVE_RUN_FAILED;
 		fb_result_add_phase(res, "read", seconds_since(t));
+		setup_from = fb_now_ns();
 	}
 	if (k->create(&state, job->params, job->width, job->height,
 		      !k->input ? NULL : input.data ? &input : &job->input_image) < 0) {
 		fb_image_free(&input);
 		return FB_DRIVE_SETUP_FAILED;
 	}
-	fb_result_add_phase(res, "setup", seconds_since(start));
+	fb_result_add_phase(res, "setup", seconds_since(setup_from));
 
 	if (job->frames_every && k->frames)
 		k->frames(state, job->frames_every);

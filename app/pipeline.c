@@ -27,11 +27,13 @@ struct stream {
 	uint32_t ahead_to;		/* it decodes up to while the strip's passes run */
 
 	/* Parent only: the one progress bar of the whole job, counted in rows of work
-	 * (each row is made once, encoded once and, with a histogram, counted before). */
+	 * (each row is made once, encoded once and, with a histogram, counted before) and
+	 * shown as the image's rows. */
 	struct fb_progress *prog;
 	struct fb_pass shown;
 	uint64_t done_before;		/* rows of work of the passes before this one */
 	uint64_t pass_units;		/* rows of work of this pass */
+	uint64_t units;			/* rows of work of the whole job */
 };
 
 /* Where the PNG's bytes go: its temporary file, and/or a CRC for a study's check. */
@@ -78,9 +80,11 @@ static void progress(void *pctx, const struct fb_pass *pass, uint64_t done)
 	struct stream *st = pctx;
 	uint64_t all = (uint64_t)pass->rows + pass->tasks;
 
-	if (all)
+	/* Shown in rows of the image: the share of all the work done, times the height. */
+	if (all && st->units)
 		fb_progress_update(st->prog, &st->shown,
-				   st->done_before + st->pass_units * done / all);
+				   (st->done_before + st->pass_units * done / all) * st->shown.rows /
+					   st->units);
 }
 
 /* The parent's work during a strip's passes: the next strip's input rows. */
@@ -243,11 +247,8 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 		goto out;
 	for (unsigned i = 0; k->pass(st.state, i, &pass); i++)
 		hist_rows += pass.rows;
-	st.shown = (struct fb_pass){
-		.name = "stream", .rows = (uint32_t)(hist_rows + 2 * (uint64_t)job->height),
-	};
-	if (!st.png)
-		st.shown.rows = (uint32_t)(hist_rows + job->height);
+	st.shown = (struct fb_pass){ .name = "stream", .rows = job->height };
+	st.units = hist_rows + (st.png ? 2 : 1) * (uint64_t)job->height;
 
 	/* The outputs' temporary files, from the first byte. */
 	if (st.png) {
