@@ -267,7 +267,8 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		struct fb_strip_plan plan;
 		int rc;
 
-		if (fb_strip_plan(job, opt.workers, job->raw || (dopt && dopt->hash), &plan) < 0)
+		if (fb_strip_plan(job, opt.workers,
+				  k->raw_output && (job->raw || (dopt && dopt->hash)), &plan) < 0)
 			return FB_DRIVE_SETUP_FAILED;
 		res->strip_height = plan.height;
 		res->strips = plan.strips;

@@ -50,8 +50,8 @@ static int read_ends(struct fb_instream *in)
 	return rc < 0 ? -1 : open_reader(in, &interlaced);
 }
 
-int fb_instream_open(struct fb_instream *in, const char *path, uint32_t window, uint32_t halo,
-		     bool wrap, uint64_t room)
+int fb_instream_open(struct fb_instream *in, const char *path, const struct fb_image *expect,
+		     uint32_t window, uint32_t halo, bool wrap, uint64_t room)
 {
 	uint64_t t0 = fb_now_ns();
 	bool interlaced;
@@ -60,6 +60,10 @@ int fb_instream_open(struct fb_instream *in, const char *path, uint32_t window, 
 
 	memset(in, 0, sizeof(*in));
 	in->path = path;
+	/* The kernel was sized from the header the config read: a file replaced since
+	 * (a batch runs for minutes) is refused, not read past its rows. */
+	in->hdr = *expect;
+	in->hdr.data = NULL;
 	if (open_reader(in, &interlaced) < 0)
 		goto out;
 	if (interlaced) {

@@ -36,11 +36,12 @@ struct fb_instream {
 	char err[512];
 };
 
-/* Opens path for rows in windows of `window` rows, keeping `halo` rows of each end when
- * wrap; an interlaced file is decoded whole if it needs at most `room` bytes. 0, or -1
- * after reporting. */
-int fb_instream_open(struct fb_instream *in, const char *path, uint32_t window, uint32_t halo,
-		     bool wrap, uint64_t room);
+/* Opens path, whose header must still be *expect's (the file may have changed since the
+ * config was read), for rows in windows of `window` rows, keeping `halo` rows of each
+ * end when wrap; an interlaced file is decoded whole if it needs at most `room` bytes.
+ * 0, or -1 after reporting. */
+int fb_instream_open(struct fb_instream *in, const char *path, const struct fb_image *expect,
+		     uint32_t window, uint32_t halo, bool wrap, uint64_t room);
 
 /* Row y (0 <= y < height), decoding up to it; NULL after reporting a broken file. */
 const void *fb_instream_row(struct fb_instream *in, uint32_t y);

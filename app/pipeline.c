@@ -34,6 +34,8 @@ struct stream {
 	uint64_t done_before;		/* rows of work of the passes before this one */
 	uint64_t pass_units;		/* rows of work of this pass */
 	uint64_t units;			/* rows of work of the whole job */
+	FILE *png_f, *raw_f;		/* the outputs being appended to, flushed before a
+					 * pass forks */
 };
 
 /* Where the PNG's bytes go: its temporary file, and/or a CRC for a study's check. */
@@ -113,6 +115,10 @@ static int run_pass(struct stream *st, const struct fb_backend *be,
 	pass->progress = progress;
 	pass->notice = notice;
 	pass->pctx = st;
+	/* No unwritten bytes of an output may be inherited by the workers: a child that
+	 * flushed its stdio on exit (valgrind's freeres does) would write them twice. */
+	if ((st->png_f && fflush(st->png_f) != 0) || (st->raw_f && fflush(st->raw_f) != 0))
+		return fb_error_errno("cannot write the output of '%s'", st->job->label);
 	st->pass_units = units;
 	if (be->run(be, popt, pass, &stats) < 0)
 		return -1;
@@ -222,7 +228,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	struct fb_png_stream ps = { 0 };
 	struct fb_instream input = { 0 };
 	uLong raw_crc = crc32(0L, Z_NULL, 0);
-	bool raw = plan->shape.raw_ring != 0, raw_file = job->raw && !dopt->no_files;
+	bool raw, raw_file = job->raw && !dopt->no_files;
 	char what[600];
 	char *pixels = NULL;
 	uint64_t t0 = fb_now_ns(), hist_rows = 0;
@@ -238,6 +244,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 			     k->input ? &job->input_image : NULL, &plan->shape) < 0)
 		return -1;
 	k->output(st.state, &out);
+	raw = plan->shape.raw_ring != 0 && out.raw;	/* a filter has no raw grid */
 	st.png = job->png != NULL;
 	snprintf(what, sizeof(what), "'%s'", job->png ? job->png : job->label);
 	img = out.image ? *out.image : (struct fb_image){ job->width, job->height, 3, 8,
@@ -269,9 +276,11 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 					&sink) < 0)
 			goto out;
 	}
-	if (raw_file && fb_npy_begin(&raw_out, job->raw, out.raw_descr, job->height,
-				     job->width) < 0)
+	if (raw_file && raw && fb_npy_begin(&raw_out, job->raw, out.raw_descr, job->height,
+					    job->width) < 0)
 		goto out;
+	st.png_f = png_out.f;
+	st.raw_f = raw_out.f;
 	if (k->strip_input) {
 		/* The read stage: a window of the strip's rows and their halo. */
 		struct fb_strip_input want;
@@ -280,10 +289,9 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 		fb_error_capture_begin(&cap);
 		st.in = &input;
 		want_halo = want.halo;
-		bad_input = fb_instream_open(&input, job->input, 2 * plan->height + 2 * want.halo,
-					     want.halo, want.wrap,
-					     plan->budget > plan->footprint
-						     ? plan->budget - plan->footprint : 0) < 0;
+		bad_input = fb_instream_open(&input, job->input, &job->input_image,
+					     2 * plan->height + 2 * want.halo, want.halo,
+					     want.wrap, plan->budget) < 0;
 		fb_error_capture_end(&cap);
 		if (bad_input) {
 			input_error(job, &cap);

@@ -44,9 +44,9 @@ bool fb_job_streams(const struct fb_job *job);
 /* Plans a streamed job for `workers` workers under its budget: run.memory, else
  * FB_DEFAULT_MEMORY or half the memory available, whichever is less, but never less
  * than the smallest strip needs. Keeps the raw grid's rows when raw (to write a .npy
- * or hash them). Returns 0, or -1
- * after reporting `LABEL: a strip of one row needs 41.2 MiB with its halo; --memory is
- * 16.0 MiB (run.memory or --memory raises it)`. */
+ * or hash them). Returns 0, or -1 after reporting `LABEL: the smallest strip (one row,
+ * ...) needs 2.1 MiB of memory, more than the budget of 1.0 MiB: run.memory or --memory
+ * must be at least 2104K`. */
 int fb_strip_plan(const struct fb_job *job, unsigned workers, bool raw,
 		  struct fb_strip_plan *plan);
 

@@ -356,6 +356,10 @@ int fb_png_rows_open(const char *path, struct fb_png_rows **out, struct fb_image
 		free(pr);
 		return -1;
 	}
+	/* Unbuffered: the reader lives across the forks of a streamed job, and a child
+	 * that cleaned up stdio on exit would move the shared offset back by what a buffer
+	 * held. libpng reads whole chunks' worth at a time anyway. */
+	setvbuf(pr->r.f, NULL, _IONBF, 0);
 	pr->png = new_read_struct(&pr->r, &pr->info);
 	if (!pr->png) {
 		free(pr);
