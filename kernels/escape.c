@@ -316,10 +316,8 @@ static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 			  part);
 }
 
-/* Under the lock. The histogram part touches bins kmin..kmax only: at most kmax bins,
- * and some pixel of the chunk iterated kmax times, so the fold never costs more than one
- * pixel of the chunk did (in practice a tiny fraction of the chunk's work). */
-static void compute_fold(void *vs, const void *vpart)
+/* The folds run under the lock. */
+static void fold_totals(void *vs, const void *vpart)
 {
 	struct state *s = vs;
 	const struct partial *part = vpart;
@@ -327,12 +325,26 @@ static void compute_fold(void *vs, const void *vpart)
 	s->totals->inside += part->inside;
 	s->totals->escaped += part->escaped;
 	s->totals->iterations += part->iterations;
-	if (part->kmin <= part->kmax) {
-		for (uint32_t k = part->kmin; k <= part->kmax; k++) {
-			s->hist[k] += s->chunk_hist[k];
-			s->chunk_hist[k] = 0;
-		}
+}
+
+/* The histogram part touches bins kmin..kmax only: at most kmax bins, and some pixel of
+ * the chunk iterated kmax times, so the fold never costs more than one pixel of the chunk
+ * did (in practice a tiny fraction of the chunk's work). */
+static void histogram_fold(void *vs, const void *vpart)
+{
+	struct state *s = vs;
+	const struct partial *part = vpart;
+
+	for (uint32_t k = part->kmin; k <= part->kmax && part->kmin <= part->kmax; k++) {
+		s->hist[k] += s->chunk_hist[k];
+		s->chunk_hist[k] = 0;
 	}
+}
+
+static void compute_fold(void *vs, const void *vpart)
+{
+	fold_totals(vs, vpart);
+	histogram_fold(vs, vpart);
 }
 
 /* Colours one row of counts (and smooth offsets) into px. */
@@ -392,17 +404,6 @@ static void histogram_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 		count_row(s, y, s->row_counts, s->row_frac, true, part);
 }
 
-static void histogram_fold(void *vs, const void *vpart)
-{
-	struct state *s = vs;
-	const struct partial *part = vpart;
-
-	for (uint32_t k = part->kmin; k <= part->kmax && part->kmin <= part->kmax; k++) {
-		s->hist[k] += s->chunk_hist[k];
-		s->chunk_hist[k] = 0;
-	}
-}
-
 /* Strips: rows counted and coloured in one visit, into the rings. The histogram (when
  * coloured by it) is complete: it was the pass before the strips. */
 static void strip_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
@@ -421,16 +422,6 @@ static void strip_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 	}
 }
 
-static void strip_fold(void *vs, const void *vpart)
-{
-	struct state *s = vs;
-	const struct partial *part = vpart;
-
-	s->totals->inside += part->inside;
-	s->totals->escaped += part->escaped;
-	s->totals->iterations += part->iterations;
-}
-
 /* A strip's rows, offset from the strip's first. */
 static void strip_rows_at(void *vc, uint32_t y0, uint32_t y1, void *vpart)
 {
@@ -441,7 +432,7 @@ static void strip_rows_at(void *vc, uint32_t y0, uint32_t y1, void *vpart)
 
 static void strip_fold_at(void *vc, const void *vpart)
 {
-	strip_fold(((struct strip_ctx *)vc)->s, vpart);
+	fold_totals(((struct strip_ctx *)vc)->s, vpart);
 }
 
 bool fb_escape_strip_pass(void *vs, unsigned i, uint32_t y0, uint32_t y1, struct fb_pass *out)

@@ -479,21 +479,25 @@ static void run_pointwise(const struct step *st, long y0, long y1)
 	unsigned ci = st->cin, co = st->cout, cc = colour_channels(ci);
 	bool alpha = cc < ci;
 
-	for (long y = y0; y < y1; y++)
-	for (size_t p = 0; p < s->w; p++) {
-		const float *v = brow(s, st->src, y, ci) + p * ci;
-		float *o = brow(s, st->dst, y, co) + p * co;
-		float a = alpha ? v[ci - 1] : s->max;
+	for (long y = y0; y < y1; y++) {
+		const float *src = brow(s, st->src, y, ci);
+		float *dst = brow(s, st->dst, y, co);
 
-		if (st->kind == S_GRAY) {
-			o[0] = luma(v, ci);
-			if (alpha)
-				o[1] = a;
-		} else {	/* invert: premultiplied, so a - c rather than max - c */
-			for (unsigned ch = 0; ch < cc; ch++)
-				o[ch] = a - v[ch];
-			if (alpha)
-				o[ci - 1] = a;
+		for (size_t p = 0; p < s->w; p++) {
+			const float *v = src + p * ci;
+			float *o = dst + p * co;
+			float a = alpha ? v[ci - 1] : s->max;
+
+			if (st->kind == S_GRAY) {
+				o[0] = luma(v, ci);
+				if (alpha)
+					o[1] = a;
+			} else {	/* invert: premultiplied, so a - c rather than max - c */
+				for (unsigned ch = 0; ch < cc; ch++)
+					o[ch] = a - v[ch];
+				if (alpha)
+					o[ci - 1] = a;
+			}
 		}
 	}
 }
@@ -515,34 +519,37 @@ static void run_store(const struct step *st, long y0, long y1, struct partial *p
 
 	for (unsigned ch = 0; ch < c; ch++)
 		part->min[ch] = UINT32_MAX;
-	for (long y = y0; y < y1; y++)
-	for (size_t p = 0; p < s->w; p++) {
-		const float *v = brow(s, st->src, y, c) + p * c;
+	for (long y = y0; y < y1; y++) {
+		const float *src = brow(s, st->src, y, c);
 		void *out = out_row(s, y);
-		uint32_t q[4] = { 0, 0, 0, 0 };
-		float a = cc < c ? v[c - 1] : s->max, lum;
 
-		if (cc < c)
-			q[c - 1] = quantise(a, s->max);
-		/* A pixel stored fully transparent is stored black too. */
-		for (unsigned ch = 0; ch < cc; ch++)
-			q[ch] = cc == c		  ? quantise(v[ch], s->max)
-				: q[c - 1] > 0 && a > 0 ? quantise(v[ch] * (s->max / a), s->max)
-							: 0;
-		for (unsigned ch = 0; ch < c; ch++) {
-			if (s->depth == 16)
-				((uint16_t *)out)[p * c + ch] = (uint16_t)q[ch];
-			else
-				((uint8_t *)out)[p * c + ch] = (uint8_t)q[ch];
-			part->sum[ch] += q[ch];
-			part->min[ch] = q[ch] < part->min[ch] ? q[ch] : part->min[ch];
-			part->max[ch] = q[ch] > part->max[ch] ? q[ch] : part->max[ch];
-		}
-		{
-			float f[3] = { (float)q[0], (float)q[cc >= 3 ? 1 : 0], (float)q[cc >= 3 ? 2 : 0] };
+		for (size_t p = 0; p < s->w; p++) {
+			const float *v = src + p * c;
+			uint32_t q[4] = { 0, 0, 0, 0 };
+			float a = cc < c ? v[c - 1] : s->max, lum;
 
-			lum = luma(f, cc) * (255 / s->max);
-			part->hist[quantise(lum, 255)]++;
+			if (cc < c)
+				q[c - 1] = quantise(a, s->max);
+			/* A pixel stored fully transparent is stored black too. */
+			for (unsigned ch = 0; ch < cc; ch++)
+				q[ch] = cc == c		  ? quantise(v[ch], s->max)
+					: q[c - 1] > 0 && a > 0 ? quantise(v[ch] * (s->max / a), s->max)
+								: 0;
+			for (unsigned ch = 0; ch < c; ch++) {
+				if (s->depth == 16)
+					((uint16_t *)out)[p * c + ch] = (uint16_t)q[ch];
+				else
+					((uint8_t *)out)[p * c + ch] = (uint8_t)q[ch];
+				part->sum[ch] += q[ch];
+				part->min[ch] = q[ch] < part->min[ch] ? q[ch] : part->min[ch];
+				part->max[ch] = q[ch] > part->max[ch] ? q[ch] : part->max[ch];
+			}
+			{
+				float f[3] = { (float)q[0], (float)q[cc >= 3 ? 1 : 0], (float)q[cc >= 3 ? 2 : 0] };
+
+				lum = luma(f, cc) * (255 / s->max);
+				part->hist[quantise(lum, 255)]++;
+			}
 		}
 	}
 }
