@@ -799,10 +799,12 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 					       (pass->steps ? pass->steps : 1));
 			last_progress = now;
 		}
-		if (parent_busy) {
-			/* A slice of the parent's own work, then only a look for news. */
+		if (parent_busy || (pass->parent_work && pass->parent_poll)) {
+			/* A slice of the parent's own work, then only a look for news; a
+			 * message loop is looked at again within half a millisecond. */
 			parent_busy = pass->parent_work(pass->pctx);
-			timeout.tv_nsec = 0;
+			timeout.tv_nsec = parent_busy ? 0 : pass->parent_poll ? 500 * 1000
+									    : timeout.tv_nsec;
 		}
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN &&
 		    errno != EINTR) {

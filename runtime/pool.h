@@ -108,6 +108,9 @@ struct fb_pass {
 	 * its looks at the workers, until it returns false. Its errors are its own to keep
 	 * for later: the pass does not fail for them. May be NULL. */
 	bool (*parent_work)(void *pctx);
+	/* parent_work is a message loop (an MPI rank serving the others): called again
+	 * every half millisecond even after it returned false, until the pass ends. */
+	bool parent_poll;
 	/* For the caller: after this pass the image is ready to be saved as a frame. */
 	bool frame;
 	/* Every byte fold() and step_end() write, in up to FB_PASS_STATE_MAX regions of
