@@ -38,24 +38,6 @@ struct stream {
 					 * pass forks */
 };
 
-/* Where the PNG's bytes go: its temporary file, and/or a CRC for a study's check. */
-struct sink {
-	struct fb_outfile *out;
-	bool hash;
-	uLong crc;
-};
-
-static int put_bytes(void *vs, const void *p, size_t n)
-{
-	struct sink *s = vs;
-
-	if (s->hash)
-		s->crc = crc32(s->crc, p, (uInt)n);	/* n is at most an IDAT chunk or a header */
-	if (s->out && fwrite(p, 1, n, s->out->f) != n)
-		return fb_error_errno("cannot write '%s'", s->out->path);
-	return 0;
-}
-
 static void strip_compute(void *ctx, uint32_t y0, uint32_t y1, void *partial)
 {
 	struct stream *st = ctx;
@@ -214,6 +196,64 @@ static int run_strip(struct stream *st, const struct fb_backend *be,
 	return 0;
 }
 
+static int put_bytes(void *vo, const void *p, size_t n)
+{
+	struct fb_stream_out *o = vo;
+
+	if (o->hash)
+		o->crc = crc32(o->crc, p, (uInt)n);	/* n is at most an IDAT chunk or a header */
+	if (o->png.tmp && fwrite(p, 1, n, o->png.f) != n)
+		return fb_error_errno("cannot write '%s'", o->png.path);
+	return 0;
+}
+
+int fb_stream_out_open(struct fb_stream_out *o, const struct fb_job *job,
+		       const struct fb_drive_options *dopt, const struct fb_png_groups *enc,
+		       const char *what, const struct fb_kernel_output *out)
+{
+	memset(o, 0, sizeof(*o));
+	o->hash = dopt->hash;
+	o->crc = crc32(0L, Z_NULL, 0);
+	if (enc) {
+		struct fb_png_text text[] = {
+			{ "forkband:config", NULL },
+			{ "Software", "forkband " FORKBAND_VERSION },
+		};
+
+		if (!(o->pixels = fb_job_pixels_json(job)))
+			return fb_error("out of memory");
+		text[0].text = o->pixels;
+		if (!dopt->no_files && fb_outfile_open(&o->png, job->png) < 0)
+			return -1;
+		if (fb_png_stream_begin(&o->ps, enc, what, text, FB_ARRAY_LEN(text), put_bytes,
+					o) < 0)
+			return -1;
+	}
+	if (out && job->raw && !dopt->no_files &&
+	    fb_npy_begin(&o->raw, job->raw, out->raw_descr, job->height, job->width) < 0)
+		return -1;
+	return 0;
+}
+
+int fb_stream_out_commit(struct fb_stream_out *o, const struct fb_job *job,
+			 const struct fb_drive_options *dopt)
+{
+	if ((o->ps.e && fb_png_stream_end(&o->ps) < 0) ||
+	    (o->png.tmp && fb_outfile_finish(&o->png) < 0) ||
+	    (o->raw.tmp && fb_outfile_finish(&o->raw) < 0))
+		return -1;
+	return fb_outputs_commit(job, dopt, &o->png, &o->raw);
+}
+
+void fb_stream_out_close(struct fb_stream_out *o)
+{
+	fb_png_stream_free(&o->ps);
+	free(o->pixels);
+	o->pixels = NULL;
+	fb_outfile_abort(&o->png);
+	fb_outfile_abort(&o->raw);
+}
+
 int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dopt,
 		    const struct fb_pool_options *popt, const struct fb_backend *be,
 		    const struct fb_strip_plan *plan, struct fb_progress *prog,
@@ -223,14 +263,11 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	struct stream st = { .job = job, .prog = prog };
 	struct fb_kernel_output out;
 	struct fb_image img;
-	struct fb_outfile png_out = { 0 }, raw_out = { 0 };
-	struct sink sink = { .hash = dopt->hash, .crc = crc32(0L, Z_NULL, 0) };
-	struct fb_png_stream ps = { 0 };
+	struct fb_stream_out o;
 	struct fb_instream input = { 0 };
 	uLong raw_crc = crc32(0L, Z_NULL, 0);
 	bool raw, raw_file = job->raw && !dopt->no_files;
 	char what[600];
-	char *pixels = NULL;
 	uint64_t t0 = fb_now_ns(), hist_rows = 0;
 	double write_s = 0;
 	struct fb_pass pass;
@@ -258,29 +295,11 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	st.units = hist_rows + (st.png ? 2 : 1) * (uint64_t)job->height;
 
 	/* The outputs' temporary files, from the first byte. */
-	if (st.png) {
-		struct fb_png_text text[] = {
-			{ "forkband:config", NULL },
-			{ "Software", "forkband " FORKBAND_VERSION },
-		};
-
-		if (!(pixels = fb_job_pixels_json(job))) {
-			fb_error("out of memory");
-			goto out;
-		}
-		text[0].text = pixels;
-		if (!dopt->no_files && fb_outfile_open(&png_out, job->png) < 0)
-			goto out;
-		sink.out = png_out.tmp ? &png_out : NULL;
-		if (fb_png_stream_begin(&ps, &st.enc, what, text, FB_ARRAY_LEN(text), put_bytes,
-					&sink) < 0)
-			goto out;
-	}
-	if (raw_file && raw && fb_npy_begin(&raw_out, job->raw, out.raw_descr, job->height,
-					    job->width) < 0)
+	if (fb_stream_out_open(&o, job, dopt, st.png ? &st.enc : NULL, what,
+			       raw ? &out : NULL) < 0)
 		goto out;
-	st.png_f = png_out.f;
-	st.raw_f = raw_out.f;
+	st.png_f = o.png.f;
+	st.raw_f = o.raw.f;
 	if (k->strip_input) {
 		/* The read stage: a window of the strip's rows and their halo. */
 		struct fb_strip_input want;
@@ -331,7 +350,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 			goto out;
 		/* Append what the pass finished: the groups, then the strip's raw rows. */
 		tw = fb_now_ns();
-		if (st.png && fb_png_stream_append(&ps, g1) < 0)
+		if (st.png && fb_png_stream_append(&o.ps, g1) < 0)
 			goto out;
 		st.first_group = g1;
 		if (raw) {
@@ -348,8 +367,8 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 							(uInt)(n * out.raw_elem_size - off < (1u << 30)
 								       ? n * out.raw_elem_size - off
 								       : (1u << 30)));
-			if (raw_file && fb_npy_append(&raw_out, out.raw_elem_size, n, rows) < 0) {
-				fb_outfile_finish(&raw_out);	/* reports the write error */
+			if (raw_file && fb_npy_append(&o.raw, out.raw_elem_size, n, rows) < 0) {
+				fb_outfile_finish(&o.raw);	/* reports the write error */
 				goto out;
 			}
 		}
@@ -369,31 +388,25 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 					   job->height - st.first_group * st.enc.group_rows, res) < 0)
 			goto out;
 		tw = fb_now_ns();
-		if (fb_png_stream_append(&ps, st.enc.n) < 0 || fb_png_stream_end(&ps) < 0)
+		if (fb_png_stream_append(&o.ps, st.enc.n) < 0)
 			goto out;
 		write_s += (double)(fb_now_ns() - tw) / 1e9;
 	}
 	fb_progress_clear(prog);
+	t0 = fb_now_ns();
+	rc = fb_stream_out_commit(&o, job, dopt);
+	fb_result_add_phase(res, "write", write_s + (double)(fb_now_ns() - t0) / 1e9);
 	if (dopt->hash) {
-		res->png_hash = (uint32_t)sink.crc;
+		res->png_hash = (uint32_t)o.crc;
 		res->has_png_hash = st.png;
 		res->raw_hash = (uint32_t)raw_crc;
 		res->has_raw_hash = raw;
 	}
-	t0 = fb_now_ns();
-	if ((png_out.tmp && fb_outfile_finish(&png_out) < 0) ||
-	    (raw_out.tmp && fb_outfile_finish(&raw_out) < 0))
-		goto out;
-	rc = fb_outputs_commit(job, dopt, &png_out, &raw_out);
-	fb_result_add_phase(res, "write", write_s + (double)(fb_now_ns() - t0) / 1e9);
 out:
 	fb_progress_clear(prog);
 	fb_instream_close(&input);
-	fb_png_stream_free(&ps);
+	fb_stream_out_close(&o);
 	fb_png_groups_free(&st.enc);
-	free(pixels);
-	fb_outfile_abort(&png_out);
-	fb_outfile_abort(&raw_out);
 	if (rc < 0) {
 		k->destroy(st.state);
 		return bad_input ? -2 : -1;

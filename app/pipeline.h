@@ -29,6 +29,36 @@
 #include "driver.h"
 #include "strips.h"
 
+#include "io/outfile.h"
+#include "io/png_encode.h"
+
+/* A streamed job's outputs, appended in row order: the PNG's temporary file, fed by a
+ * stream over the groups of an encoder, and the .npy's (both unnamed until committed).
+ * Shared by this pipeline and the MPI backend's rank 0. */
+struct fb_stream_out {
+	struct fb_outfile png, raw;
+	struct fb_png_stream ps;
+	bool hash;		/* keep the CRC-32 of the PNG's bytes */
+	unsigned long crc;
+	char *pixels;		/* the PNG's forkband:config text */
+};
+
+/* Opens the outputs (none when dopt->no_files) and writes the PNG's header: a PNG when
+ * enc is not NULL, a .npy when out is not NULL and the job asks for one. 0, or -1 after
+ * reporting. */
+int fb_stream_out_open(struct fb_stream_out *o, const struct fb_job *job,
+		       const struct fb_drive_options *dopt, const struct fb_png_groups *enc,
+		       const char *what, const struct fb_kernel_output *out);
+
+/* Once every group is appended (fb_png_stream_append(&o->ps, ...)) and every raw row
+ * (fb_npy_append(&o->raw, ...)): ends the PNG, finishes both files and renames them into
+ * place (fb_outputs_commit()). 0, or -1 after reporting. */
+int fb_stream_out_commit(struct fb_stream_out *o, const struct fb_job *job,
+			 const struct fb_drive_options *dopt);
+
+/* Frees; removes what was not committed. */
+void fb_stream_out_close(struct fb_stream_out *o);
+
 /* Runs job as planned, writing its outputs (unless dopt->no_files). On success *state is
  * the kernel's state, for its totals (the caller destroys it). 0, or after reporting
  * (nothing is left at the output paths) -2 when the input file turned out broken as it

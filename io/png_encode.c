@@ -116,7 +116,7 @@ void fb_png_groups_free(struct fb_png_groups *e)
 }
 
 /* Where group g's compressed bytes go. */
-static uint8_t *slot(const struct fb_png_groups *e, uint32_t g)
+uint8_t *fb_png_group_slot(const struct fb_png_groups *e, uint32_t g)
 {
 	return e->zbuf + (size_t)(e->slots ? g % e->slots : g) * e->slot_cap;
 }
@@ -305,7 +305,7 @@ static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
 		filter_rows(e, sc, y0, y1, sc->buf);
 		z.next_in = sc->buf;
 		z.avail_in = (uInt)len;
-		z.next_out = slot(e, g);
+		z.next_out = fb_png_group_slot(e, g);
 		z.avail_out = (uInt)e->slot_cap;
 		rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
 		if (last)
@@ -430,7 +430,7 @@ int fb_png_stream_append(struct fb_png_stream *s, uint32_t g1)
 							   : "rows left unencoded");
 		s->adler = adler32_combine(s->adler, e->group[g].adler,
 					   (z_off_t)((size_t)rows * stride));
-		if (stream_put(s, slot(e, g), e->group[g].len) < 0)
+		if (stream_put(s, fb_png_group_slot(e, g), e->group[g].len) < 0)
 			return -1;
 	}
 	return 0;

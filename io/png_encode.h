@@ -88,6 +88,11 @@ uint32_t fb_png_group_first_row(const struct fb_png_groups *e, uint32_t g);
 /* One past the last row of group g. */
 uint32_t fb_png_group_end_row(const struct fb_png_groups *e, uint32_t g);
 
+/* Where group g's compressed bytes are (at most e->slot_cap of them): written by
+ * fb_png_groups_encode(), or by a caller that brings a group encoded elsewhere (an MPI
+ * rank's) and fills e->group[g] to match. */
+uint8_t *fb_png_group_slot(const struct fb_png_groups *e, uint32_t g);
+
 /* Encodes groups [g0, g1): their results go to e->group[] and e->zbuf. Allocates a few
  * hundred KiB; a failure is recorded in the group's status, not reported here. */
 void fb_png_groups_encode(struct fb_png_groups *e, uint32_t g0, uint32_t g1);
