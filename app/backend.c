@@ -10,4 +10,4 @@ static int run_local(const struct fb_backend *be, const struct fb_pool_options *
 	return fb_pool_run(opt, pass, stats);
 }
 
-const struct fb_backend fb_backend_local = { "local", run_local, NULL };
+const struct fb_backend fb_backend_local = { .name = "local", .run = run_local };

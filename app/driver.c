@@ -252,6 +252,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	void *state = NULL;
 	struct fb_image input = { 0 };
 	struct fb_pass pass;
+	const struct fb_backend *be = dopt && dopt->backend ? dopt->backend : &fb_backend_local;
 
 	memset(res, 0, sizeof(*res));
 	res->job = job;
@@ -273,8 +274,10 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		res->strip_height = plan.height;
 		res->strips = plan.strips;
 		res->budget = plan.budget;
-		rc = fb_pipeline_run(job, dopt ? dopt : &defaults, &opt, &fb_backend_local, &plan,
-				     prog, res, &state);
+		rc = be->stream ? be->stream(be, job, dopt ? dopt : &defaults, &opt, &plan, prog,
+					     res, &state)
+				: fb_pipeline_run(job, dopt ? dopt : &defaults, &opt, be, &plan, prog,
+						  res, &state);
 		if (rc == -2) {
 			fb_job_result_free(res);
 			return FB_DRIVE_SETUP_FAILED;
@@ -309,7 +312,7 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		pass.pctx = prog;
 		fb_progress_pass_start(prog);
 		t = fb_now_ns();
-		if (fb_backend_local.run(&fb_backend_local, &opt, &pass, &st) < 0)
+		if (be->run(be, &opt, &pass, &st) < 0)
 			goto failed;
 		fb_result_record_pass(res, &pass, &st);
 		if (k->after_pass && k->after_pass(state, i) < 0)
@@ -374,6 +377,10 @@ void fb_job_result_free(struct fb_job_result *res)
 		res->total[i].array = NULL;
 	}
 	res->n_totals = 0;
+	free(res->rank_bands);
+	free(res->rank_busy_s);
+	res->rank_bands = NULL;
+	res->rank_busy_s = NULL;
 }
 
 void fb_print_summary(const struct fb_job_result *res)
@@ -401,6 +408,11 @@ void fb_print_summary(const struct fb_job_result *res)
 		else
 			ADD(" %s %llu", res->total[i].name, (unsigned long long)res->total[i].u);
 	}
+	if (res->ranks > 1)
+		ADD(" (%u ranks x %u worker%s, %.1f%% of the unencoded image sent to rank 0)",
+		    res->ranks, res->workers, res->workers == 1 ? "" : "s",
+		    res->bytes_unencoded ? 100.0 * (double)res->bytes_received /
+						   (double)res->bytes_unencoded : 0.0);
 	if (res->recoveries)
 		ADD("; %u worker failure%s recovered", res->recoveries,
 		    res->recoveries == 1 ? "" : "s");

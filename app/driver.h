@@ -8,6 +8,8 @@
 #include "io/report.h"
 #include "progress.h"
 
+struct fb_backend;
+
 enum fb_drive_status {
 	FB_DRIVE_OK,
 	FB_DRIVE_SETUP_FAILED,	/* nothing ran (buffers too large or unmappable), or the
@@ -30,6 +32,8 @@ struct fb_drive_options {
 	/* --timeout: the passes stop and the job fails at this fb_now_ns() (0: never). */
 	uint64_t deadline_ns;
 	double timeout_s;
+	/* What runs the passes (NULL: the local pool). */
+	const struct fb_backend *backend;
 };
 
 /* Runs job with its run settings (workers 0: the CPUs this process may use) and writes its

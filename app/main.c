@@ -7,6 +7,7 @@
  */
 #include "runtime/compat.h"
 
+#include "backend.h"
 #include "cli.h"
 #include "driver.h"
 #include "io/config.h"
@@ -18,6 +19,7 @@
 #include "runtime/fault.h"
 #include "runtime/pool.h"
 #include "runtime/spinlock.h"
+#include "main.h"
 #include "scale.h"
 
 #include <getopt.h>
@@ -93,7 +95,13 @@ static void print_version(void)
 	       FORKBAND_BUILD_TYPE);
 }
 
-/* One line, like every other error: the hint goes in parentheses. */
+/* What runs the jobs: the local pool, or MPI ranks in forkband-mpi (fb_main()). */
+static const struct fb_backend *backend = &fb_backend_local;
+/* The name messages begin with, and whether this process says anything when a signal
+ * stops it (of an MPI run's ranks, only rank 0 does). */
+static const char *program = "forkband";
+static bool speaks = true;
+
 /* ---- forkband run ---- */
 
 /* Jobs of the batch whose outputs are all in place, and jobs in all: for the message
@@ -214,18 +222,32 @@ static int cmd_run(int argc, char **argv)
 	uint64_t start = fb_now_ns();
 	int status = FB_EXIT_USAGE;
 
-	if (parse_run_args(argc, argv, &a) < 0)
-		goto out;
-	/* --timeout covers the whole run: loading the config and the inputs too. */
-	if (a.timeout_s > 0) {
-		dopt.timeout_s = a.timeout_s;
-		dopt.deadline_ns = start + (uint64_t)(a.timeout_s * 1e9);
-		arm_timeout(a.timeout_s, a.timeout_s - (double)(fb_now_ns() - start) / 1e9);
+	bool leader = fb_backend_leader(backend);
+	size_t j;
+
+	dopt.backend = backend;
+	if (parse_run_args(argc, argv, &a) == 0) {
+		/* --timeout covers the whole run: loading the config and the inputs too. */
+		if (a.timeout_s > 0) {
+			dopt.timeout_s = a.timeout_s;
+			dopt.deadline_ns = start + (uint64_t)(a.timeout_s * 1e9);
+			arm_timeout(a.timeout_s,
+				    a.timeout_s - (double)(fb_now_ns() - start) / 1e9);
+		}
+		fb_set_config_policy(a.force);
+		if (fb_cli_load(a.config, &a.ov, &batch) == 0 &&
+		    (!a.report || fb_config_add_output(&batch, "--report", a.report) == 0) &&
+		    fb_check_memory(&batch, a.force) == 0) {
+			status = FB_EXIT_OK;
+			for (j = 0; j < batch.n && status == FB_EXIT_OK; j++)
+				if (backend->refuse && backend->refuse(backend, &batch.job[j]) < 0)
+					status = FB_EXIT_USAGE;
+		}
 	}
-	fb_set_config_policy(a.force);
-	if (fb_cli_load(a.config, &a.ov, &batch) < 0 ||
-	    (a.report && fb_config_add_output(&batch, "--report", a.report) < 0) ||
-	    fb_check_memory(&batch, a.force) < 0)
+	/* Every process has read the config (each rank of an MPI run): all run, or none,
+	 * and one of them says why. */
+	status = fb_backend_agree(backend, status);
+	if (status != FB_EXIT_OK)
 		goto out;
 	results = calloc(batch.n, sizeof(*results));
 	if (!results) {
@@ -233,10 +255,12 @@ static int cmd_run(int argc, char **argv)
 		status = FB_EXIT_RUN;
 		goto out;
 	}
+	if (!leader)
+		a.quiet = true;
 	fb_progress_init(&prog, a.quiet);
 	jobs_total = batch.n;
 	status = FB_EXIT_OK;
-	for (size_t j = 0; j < batch.n; j++) {
+	for (j = 0; j < batch.n; j++) {
 		enum fb_drive_status ds;
 
 		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
@@ -247,7 +271,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (!a.quiet)
 			fb_print_summary(&results[j]);
-		if (batch.job[j].report && fb_report_write(batch.job[j].report, &results[j], 1) < 0) {
+		if (leader && batch.job[j].report &&
+		    fb_report_write(batch.job[j].report, &results[j], 1) < 0) {
 			status = FB_EXIT_RUN;
 			break;
 		}
@@ -262,10 +287,12 @@ static int cmd_run(int argc, char **argv)
 		if (!a.report)	/* only a run-wide report needs every job's passes */
 			fb_job_result_free(&results[j]);
 	}
-	if (status == FB_EXIT_OK && a.report && fb_report_write(a.report, results, batch.n) < 0)
+	if (leader && status == FB_EXIT_OK && a.report &&
+	    fb_report_write(a.report, results, batch.n) < 0)
 		status = FB_EXIT_RUN;
+	status = fb_backend_agree(backend, status);
 out:
-	for (size_t j = 0; results && j < batch.n; j++)
+	for (j = 0; results && j < batch.n; j++)
 		fb_job_result_free(&results[j]);
 	free(results);
 	fb_batch_free(&batch);
@@ -485,10 +512,12 @@ FB_NORETURN static void stop_now(const char *what, int status)
 
 	fb_pool_kill_active();
 	removed = fb_outfile_remove_active();
-	if (!what)
+	if (!what || !speaks)
 		_exit(status);
 	if (stderr_is_tty)	/* over the progress bar */
 		say("\r\033[K");
+	say(program);
+	say(": ");
 	say(what);
 	if (written > 0) {
 		say("; the outputs of ");
@@ -513,7 +542,7 @@ static void on_terminate(int sig)
 	static char msg[64];
 
 	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-		stop_now("forkband: interrupted; workers stopped", 128 + sig);
+		stop_now("interrupted; workers stopped", 128 + sig);
 	} else if (sig == SIGPIPE) {
 		/* A reader that went away (forkband kernels | head -1): no one to tell, and
 		 * quiet as any tool; the cleanup still happens. */
@@ -522,7 +551,7 @@ static void on_terminate(int sig)
 		const char *name = sig == SIGQUIT ? "QUIT" : sig == SIGUSR1 ? "USR1" :
 				   sig == SIGUSR2 ? "USR2" : sig == SIGALRM ? "ALRM" : "?";
 
-		strcpy(msg, "forkband: stopped by SIG");
+		strcpy(msg, "stopped by SIG");
 		strcat(msg, name);
 		strcat(msg, "; workers stopped");
 		stop_now(msg, 128 + sig);
@@ -555,7 +584,7 @@ static void arm_timeout(double seconds, double left)
 					      (suseconds_t)((at - (double)(time_t)at) * 1e6) } };
 
 	snprintf(timeout_msg, sizeof(timeout_msg),
-		 "forkband: the run took longer than --timeout %g s; workers stopped", seconds);
+		 "the run took longer than --timeout %g s; workers stopped", seconds);
 	sigfillset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -621,11 +650,14 @@ static int finish(int status)
 	return status;
 }
 
-int main(int argc, char **argv)
+int fb_main(int argc, char **argv, const struct fb_backend *be, const char *name)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
-	fb_error_set_program("forkband");
+	backend = be;
+	program = name;
+	speaks = fb_backend_leader(be);
+	fb_error_set_program(name);
 	install_signal_handlers();
 	if (!cmd) {
 		fputs(main_usage, stderr);

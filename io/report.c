@@ -41,6 +41,28 @@ static cJSON *job_json(const struct fb_job_result *r)
 			cJSON_AddNumberToObject(m, "peak_rss_worker_bytes", (double)r->peak_worker);
 		}
 	}
+	if (r->ranks) {
+		/* Across MPI ranks: how the rows were shared and what crossed the network. */
+		cJSON *m = cJSON_AddObjectToObject(o, "mpi"), *rk;
+
+		if (m) {
+			cJSON_AddNumberToObject(m, "ranks", r->ranks);
+			cJSON_AddNumberToObject(m, "bands", r->bands);
+			cJSON_AddNumberToObject(m, "bytes_received", (double)r->bytes_received);
+			cJSON_AddNumberToObject(m, "bytes_unencoded", (double)r->bytes_unencoded);
+			rk = cJSON_AddArrayToObject(m, "per_rank");
+			for (unsigned i = 0; rk && r->rank_bands && i < r->ranks; i++) {
+				cJSON *ro = cJSON_CreateObject();
+
+				if (!ro)
+					break;
+				cJSON_AddItemToArray(rk, ro);
+				cJSON_AddNumberToObject(ro, "rank", i);
+				cJSON_AddNumberToObject(ro, "bands", r->rank_bands[i]);
+				cJSON_AddNumberToObject(ro, "busy_s", r->rank_busy_s[i]);
+			}
+		}
+	}
 	phases = cJSON_AddObjectToObject(o, "phases_s");
 	for (size_t i = 0; phases && i < r->n_phases; i++)
 		cJSON_AddNumberToObject(phases, r->phase[i].name, r->phase[i].seconds);

@@ -40,6 +40,15 @@ struct fb_job_result {
 	/* Streamed jobs: rows per strip, strips, the memory budget (0: a whole-image job). */
 	uint32_t strip_height, strips;
 	uint64_t budget;
+	/* Jobs run across MPI ranks (forkband-mpi; ranks 0: one process): the bands the
+	 * rows were shared out in, the bytes rank 0 received from the others and the
+	 * image's bytes unencoded (PNG rows and raw grid) to compare them with, and per
+	 * rank ([ranks], malloc()ed) its bands and seconds spent computing them. */
+	unsigned ranks;
+	uint32_t bands;
+	uint64_t bytes_received, bytes_unencoded;
+	uint32_t *rank_bands;
+	double *rank_busy_s;
 	/* The largest resident set of this process and of any worker so far, in bytes. */
 	uint64_t peak_parent, peak_worker;
 };
