@@ -1,0 +1,34 @@
+/* main_mpi.c: forkband-mpi, the forkband command line with jobs across MPI ranks
+ * (`mpirun -np R forkband-mpi run JOB.json`; docs/mpi.md). */
+#include "runtime/compat.h"
+
+#include "backend_mpi.h"
+#include "main.h"
+
+#include "runtime/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	int status;
+
+	fb_error_set_program("forkband-mpi");
+	if (fb_mpi_init(&argc, &argv) < 0)
+		return 1;
+	/* Listings and help once, from rank 0. */
+	if (fb_mpi_rank() != 0 && !freopen("/dev/null", "w", stdout))
+		return 1;
+	if (fb_mpi_size() > 1 && argc > 1 && strcmp(argv[1], "scale") == 0) {
+		fb_error("scale: a study runs on one rank for now (mpirun -np 1 forkband-mpi "
+			 "scale, or forkband scale); bench/mpi_scaling.sh studies rank counts");
+		fb_mpi_finalize();
+		return 2;
+	}
+	status = fb_main(argc, argv, &fb_backend_mpi, "forkband-mpi");
+	fb_mpi_finalize();
+	/* Every rank has agreed on the status (the backend's agree()); rank 0 returns it.
+	 * Another rank's failure would have mpirun kill the ranks still finishing. */
+	return fb_mpi_rank() == 0 ? status : 0;
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# mpi.sh: forkband-mpi on loopback makes the bytes of `forkband run` (PNG, .npy and the
+# report's totals) for every kernel that runs across ranks, at 1 to 4 ranks and several
+# workers a rank, over the shared-memory and the TCP transports; a worker killed inside
+# one rank is recovered with the same bytes; a rank killed ends the run quickly with
+# nothing left behind; a bad config is one line and exit 2.
+# usage: mpi.sh FORKBAND FORKBAND_MPI [quick]   (quick: a sanitizer build, fewer runs)
+set -u
+bin=$(realpath "$1")
+mpi=$(realpath "$2")
+quick=$([ "${3:-}" = quick ] && echo 1 || true)
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+fail=0
+bad() {
+	echo "FAIL: $*"
+	fail=1
+}
+# Root in a container, more ranks than cores: what Open MPI needs told (docs/mpi.md).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Sanitizer builds: Open MPI's own allocations at exit are not this program's leaks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+run_mpi() {	# run_mpi NP BTL ARGS...: forkband-mpi under mpirun on this host
+	local np=$1 btl=$2
+	shift 2
+	timeout 120 mpirun -q --oversubscribe --bind-to none --mca btl "$btl" -np "$np" "$mpi" "$@"
+}
+
+# An input for the filters, made by forkband itself: 640x480 RGB.
+"$bin" run -q -o in.png --set width=640 --set height=480 --set params.max_iter=80 ||
+	bad "cannot make the filters' input"
+
+# 1500 pixels a row: a PNG group is 58 rows, its dictionary reaches 8 rows back.
+cat >m.json <<'JSON'
+{"kernel": "mandelbrot", "width": 1500, "height": 700,
+ "params": {"center": [-0.74, 0.12], "scale": 0.9, "max_iter": 300},
+ "output": {"png": "out.png", "iterations": "out.npy"}}
+JSON
+cat >mh.json <<'JSON'
+{"kernel": "mandelbrot", "width": 1500, "height": 700,
+ "params": {"center": [-0.74, 0.12], "scale": 0.9, "max_iter": 300, "coloring": "histogram"},
+ "output": {"png": "out.png", "iterations": "out.npy"}}
+JSON
+cat >mb.json <<'JSON'
+{"kernel": "mandelbrot", "width": 1500, "height": 700,
+ "params": {"center": [-0.74, 0.12], "scale": 0.9, "max_iter": 300, "coloring": "bands"},
+ "output": {"png": "out.png"}}
+JSON
+cat >j.json <<'JSON'
+{"kernel": "julia", "width": 1500, "height": 700,
+ "params": {"c": [-0.123, 0.745], "max_iter": 200},
+ "output": {"png": "out.png", "iterations": "out.npy"}}
+JSON
+cat >fb.json <<'JSON'
+{"kernel": "filter", "input": "in.png",
+ "params": {"ops": [{"op": "gaussian", "sigma": 3.0}], "edge": "mirror"},
+ "output": {"png": "out.png"}}
+JSON
+cat >fw.json <<'JSON'
+{"kernel": "filter", "input": "in.png",
+ "params": {"ops": [{"op": "gray"}, {"op": "median", "radius": 2}, {"op": "sobel"}],
+            "edge": "wrap"},
+ "output": {"png": "out.png"}}
+JSON
+
+totals() {	# the report's totals, one line
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["jobs"][0]["totals"], sort_keys=True))' "$1"
+}
+
+# ---- 1. the bytes of forkband run ----
+jobs="m mh mb j fb fw"
+[ -n "$quick" ] && jobs="mh fw"
+for job in $jobs; do
+	rm -f out.png out.npy
+	"$bin" run "$job.json" -q -j 2 --report ref.json || { bad "$job: forkband run failed"; continue; }
+	mv out.png ref.png
+	[ -f out.npy ] && mv out.npy ref.npy || rm -f ref.npy
+	ref_totals=$(totals ref.json)
+	# Ranks x workers a rank x strip height (FORKBAND_TEST_STRIP_ROWS caps a band:
+	# 70 rows make bands of one group, so that a slow band holds the window back).
+	for combo in 2:1:0 3:2:0 4:1:70 2:3:70 1:2:0; do
+		IFS=: read -r np j rows <<<"$combo"
+		[ -n "$quick" ] && [ "$combo" != 3:2:0 ] && [ "$combo" != 2:1:70 ] && continue
+		rm -f out.png out.npy mpi.json
+		FORKBAND_TEST_STRIP_ROWS=${rows/#0/} run_mpi "$np" self,vader run "$job.json" -q -j "$j" \
+			--report mpi.json 2>err.txt ||
+			{ bad "$job at $combo: forkband-mpi failed: $(head -3 err.txt)"; continue; }
+		cmp -s ref.png out.png || bad "$job at -np $np -j $j (strips $rows): PNG differs"
+		[ ! -f ref.npy ] || cmp -s ref.npy out.npy ||
+			bad "$job at -np $np -j $j (strips $rows): .npy differs"
+		[ "$(totals mpi.json)" = "$ref_totals" ] ||
+			bad "$job at -np $np -j $j: totals differ: $(totals mpi.json) vs $ref_totals"
+	done
+done
+# A band result may not reach rank 0 before the bands after it: the window of bands
+# ahead is what rank 0 holds. Once over TCP, the transport between hosts.
+rm -f out.png out.npy
+"$bin" run m.json -q -j 1 && mv out.png ref.png && mv out.npy ref.npy
+run_mpi 3 self,tcp run m.json -q -j 1 2>err.txt || bad "over TCP: failed: $(head -3 err.txt)"
+cmp -s ref.png out.png && cmp -s ref.npy out.npy || bad "over TCP: the outputs differ"
+
+# ---- 2. a worker killed inside one rank: recovered, the same bytes ----
+# Rank 1 alone gets the fault (the second application context of mpirun).
+rm -f out.png out.npy
+timeout 120 mpirun --oversubscribe --bind-to none --mca btl self,vader \
+	-np 1 "$mpi" run m.json -j 2 : \
+	-np 1 env FORKBAND_FAULT=crash:chunk=1,sig=KILL "$mpi" run m.json -j 2 2>kill.err ||
+	bad "a worker killed in rank 1: the run failed: $(head -3 kill.err)"
+cmp -s ref.png out.png && cmp -s ref.npy out.npy || bad "a worker killed in rank 1: outputs differ"
+grep -q "rank 1 (.*): worker .* killed by SIGKILL" kill.err ||
+	bad "a worker killed in rank 1: not said: $(cat kill.err)"
+
+# ---- 3. a rank killed: the run ends within seconds, nothing left behind ----
+if [ -z "$quick" ]; then
+	cat >slow.json <<'JSON'
+{"kernel": "mandelbrot", "width": 2000, "height": 2000,
+ "params": {"center": [-0.74, 0.12], "scale": 0.01, "max_iter": 20000},
+ "output": {"png": "slow.png"}}
+JSON
+	set -m	# the background job's own process group: signals reach it as a user's would
+	timeout 120 mpirun --oversubscribe --bind-to none -np 2 "$mpi" run slow.json -q -j 1 \
+		2>slow.err &
+	launcher=$!
+	set +m
+	victim=
+	for _ in $(seq 100); do
+		# Rank 1 itself, not one of its workers (which share its command line and
+		# environment): the one whose parent is not forkband-mpi.
+		for p in $(pgrep -f "$mpi run slow.json"); do
+			parent=$(ps -o ppid= -p "$p" | tr -d ' ')
+			[ "$(ps -o comm= -p "$parent")" = forkband-mpi ] && continue
+			grep -qa "OMPI_COMM_WORLD_RANK=1" "/proc/$p/environ" 2>/dev/null && victim=$p
+		done
+		[ -n "$victim" ] && break
+		sleep 0.1
+	done
+	if [ -z "$victim" ]; then
+		bad "rank 1 never started"
+	else
+		sleep 1
+		t0=$(date +%s.%N)
+		kill -KILL "$victim"
+		wait "$launcher"
+		rc=$?
+		t1=$(date +%s.%N)
+		[ "$rc" -ne 0 ] || bad "rank killed: exit status 0"
+		python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 10 else 1)" ||
+			bad "rank killed: the run took $(python3 -c "print($t1 - $t0)") s to end"
+		grep -q "rank 1" slow.err || bad "rank killed: no line names rank 1: $(cat slow.err)"
+		[ ! -e slow.png ] || bad "rank killed: slow.png was left"
+		ls -a | grep -q "^\.slow\|slow.*tmp" && bad "rank killed: a temporary file was left"
+		sleep 0.5
+		pgrep -f "$mpi run slow.json" >/dev/null && bad "rank killed: processes left: $(pgrep -af "$mpi run slow.json")"
+	fi
+fi
+
+# ---- 4. bad input: one line, exit 2 ----
+echo '{"kernel": "mandelbrot", "width": -5}' >bad.json
+run_mpi 3 self,vader run bad.json -q 2>bad.err
+rc=$?
+[ "$rc" = 2 ] || bad "bad config: exit status $rc, expected 2"
+[ "$(wc -l <bad.err)" = 1 ] || bad "bad config: $(wc -l <bad.err) lines: $(cat bad.err)"
+grep -q "^forkband-mpi: bad.json: width" bad.err || bad "bad config: message: $(cat bad.err)"
+# A kernel that does not run across ranks yet: said, not run on every rank at once.
+printf '{"kernel": "heat", "width": 64, "height": 64, "params": {"steps": 10}}' >heat.json
+run_mpi 2 self,vader run heat.json -q 2>heat.err
+rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <heat.err)" = 1 ] && grep -q "does not run across MPI ranks" heat.err ||
+	bad "heat on 2 ranks: exit $rc: $(cat heat.err)"
+
+[ "$fail" = 0 ] && echo "ok: forkband-mpi makes forkband's bytes at every ranks x workers tried"
+exit "$fail"
