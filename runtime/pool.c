@@ -175,7 +175,8 @@ static void claim(struct run *r, unsigned w)
 	uint32_t y0, y1;
 	bool have;
 
-	if (r->ctl->task_cursor < r->pass->tasks) {
+	if (r->ctl->task_cursor < r->pass->tasks &&
+	    (!r->pass->tasks_after || r->ctl->rows_done >= r->pass->rows)) {
 		/* A task: "rows" [rows + i, rows + i + 1) of the hand. */
 		me->y0 = r->pass->rows + (uint32_t)r->ctl->task_cursor++;
 		me->y1 = me->y0 + 1;
@@ -196,7 +197,11 @@ static void claim(struct run *r, unsigned w)
 		me->y0 = y0;
 		me->y1 = y1;
 	}
-	me->state = have ? SLOT_WORKING : SLOT_FINISHED;
+	/* Tasks after the rows, and rows still being computed by others: the worker
+	 * waits (work_step()) and claims again. */
+	me->state = have ? SLOT_WORKING
+		    : r->pass->tasks_after && r->ctl->task_cursor < r->pass->tasks ? SLOT_NEW
+										     : SLOT_FINISHED;
 }
 
 /* Pins the calling worker w to the (w mod n)-th CPU of the set the parent may use
@@ -224,6 +229,7 @@ static void work_step(struct run *r, unsigned w, uint32_t owner)
 	const struct fb_pass *pass = r->pass;
 	struct worker_slot *me = &r->ctl->slot[w];
 
+again:
 	if (me->state == SLOT_NEW) {
 		fb_spin_lock(&r->ctl->lock, owner);
 		claim(r, w);
@@ -256,6 +262,14 @@ static void work_step(struct run *r, unsigned w, uint32_t owner)
 		me->busy_ns += busy;
 		claim(r, w);
 		fb_spin_unlock(&r->ctl->lock);
+	}
+	if (me->state == SLOT_NEW) {
+		/* Tasks that read the rows: wait until the last chunk is in. */
+		struct timespec nap = { 0, 20 * 1000 };
+
+		while (__atomic_load_n(&r->ctl->rows_done, __ATOMIC_ACQUIRE) < pass->rows)
+			nanosleep(&nap, NULL);
+		goto again;
 	}
 }
 

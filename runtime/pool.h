@@ -93,13 +93,17 @@ struct fb_pass {
 	unsigned steps;
 	bool (*step_end)(void *ctx, unsigned step);
 	/* Tasks: work that is not rows (a strip pipeline's PNG groups), handed out one at a
-	 * time through a cursor of their own before any row, whatever the schedule: task i
+	 * time through a cursor of their own before any row (unless tasks_after), whatever
+	 * the schedule: task i
 	 * is task(ctx, i). They fold nothing; they count in the progress after the rows
 	 * (done runs to rows + tasks), and a task whose worker died is redone like a chunk.
 	 * Not for stepped passes. */
 	uint32_t tasks;
 	void (*task)(void *ctx, uint32_t i);
 	const char *task_unit;	/* what a task is, in messages ("group"); NULL: "task" */
+	/* The tasks read the pass's rows: they are handed out once every row is done
+	 * (a worker with no rows left waits for the others' last chunks), not before. */
+	bool tasks_after;
 	/* For messages only: the number of row 0 and of task 0 in the job (a strip's rows
 	 * are counted from the image's top, its groups from the first). */
 	uint32_t row_origin, task_origin;

@@ -9,6 +9,7 @@
  *   rows and the signal, with every worker reaped.
  * - A stepped pass restarts the step, also after a death while the step was being
  *   ended: the per-step totals stay exact.
+ * - Tasks after the rows (tasks_after) see every row, also after a death in the rows.
  * Every schedule, 1 to 4 workers.
  */
 #include "runtime/compat.h"
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #define ROWS 96
+#define TASKS 6
 
 static char last_msg[512];
 
@@ -45,6 +47,7 @@ struct shared {
 	uint32_t step;
 	/* The rest is not. */
 	uint64_t out[ROWS];	/* row y holds y * y + 1 + step once computed */
+	uint32_t task_saw[TASKS];	/* tasks_after: 1 every row was there, 2 one was not */
 	int64_t deaths_left;	/* faults still to happen */
 };
 
@@ -215,6 +218,46 @@ static void gives_up(enum fb_schedule s, unsigned workers, enum how how, int64_t
 	shared_free(c.sh, sizeof(struct shared));
 }
 
+/* A task that reads the rows: all of them must be there. */
+static void task_cb(void *vctx, uint32_t i)
+{
+	struct ctx *c = vctx;
+	bool all = true;
+
+	for (uint32_t y = 0; y < ROWS; y++)
+		all = all && c->sh->out[y] == (uint64_t)y * y + 1;
+	c->sh->task_saw[i] = all ? 1 : 2;
+}
+
+/* tasks_after: the tasks run once every row is in, also when a worker died in the rows
+ * (the others wait for its replacement's redo). */
+static void tasks_after(enum fb_schedule s, unsigned workers)
+{
+	struct ctx c = { .sh = shared_malloc(sizeof(struct shared)), .row = 70, .how = DIE_KILL };
+	struct fb_pool_options opt = { .workers = workers, .schedule = s, .chunk = 8 };
+	struct fb_pass pass = {
+		.name = "test", .rows = ROWS, .ctx = &c, .compute = rows_cb, .fold = fold_cb,
+		.partial_size = 2 * sizeof(uint64_t), .tasks = TASKS, .task = task_cb,
+		.tasks_after = true,
+		.state = { { c.sh, offsetof(struct shared, out), false } },
+	};
+	struct fb_pass_stats st;
+
+	memset(c.sh, 0, sizeof(*c.sh));
+	c.sh->deaths_left = 1;
+	CHECK(fb_pool_run(&opt, &pass, &st) == 0, "tasks after rows, %s, %u workers: %s",
+	      fb_schedule_name(s), workers, last_msg);
+	for (unsigned i = 0; i < TASKS; i++)
+		CHECK(c.sh->task_saw[i] == 1, "tasks after rows, %s, %u workers: task %u saw %s",
+		      fb_schedule_name(s), workers, i,
+		      c.sh->task_saw[i] ? "rows missing" : "nothing (never ran)");
+	CHECK(c.sh->totals[1] == ROWS, "tasks after rows: %llu rows folded",
+	      (unsigned long long)c.sh->totals[1]);
+	fb_pass_stats_free(&st);
+	shared_free(c.sh, sizeof(struct shared));
+	no_children("tasks after rows");
+}
+
 int main(void)
 {
 	fb_error_set_sink(capture, NULL);
@@ -232,6 +275,7 @@ int main(void)
 			gives_up(sc, w, DIE_SEGV, 1000, "killed their worker 3 times");
 			gives_up(sc, w, DIE_SEGV, 1000, "SIGSEGV");
 			gives_up(sc, w, DIE_IN_LOCK, 2, "already rerun once");
+			tasks_after(sc, w);
 		}
 	}
 	/* The rows named: a chunk of 8 rows holding row 41. */
