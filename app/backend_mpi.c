@@ -31,9 +31,6 @@ enum { TAG_ASK = 1, TAG_BAND, TAG_RESULT, TAG_FAIL, TAG_AGREE };
  * enough for the uneven rows of the Mandelbrot set to even out. */
 #define BANDS_PER_RANK 8
 
-/* Bands per rank that may be handed out beyond the last one rank 0 has appended: what
- * bounds the results it holds while a slow band is still being computed. */
-#define WINDOW_PER_RANK 4
 
 static const char *host_of(int rank)
 {
@@ -72,7 +69,8 @@ struct mjob {
 	bool png, raw;
 	char what[600];
 	struct fb_png_groups enc;	/* this rank's encoder, over the kernel's ring */
-	uint32_t band_rows, n_bands, strip_max, slots;
+	uint32_t *band_start;		/* [n_bands + 1]: band b is rows [start[b], start[b+1]) */
+	uint32_t n_bands, strip_max, slots;
 	unsigned phase;			/* 0: the counting pass; 1: the strips */
 	struct fb_instream in;
 	bool has_in;
@@ -96,6 +94,8 @@ struct mjob {
 	int finished;			/* ranks told that no band is left */
 	int *deferred, n_deferred;	/* ranks waiting for the window to move */
 	void **pend;			/* [n_bands]: results not yet appended */
+	size_t *pend_len;
+	uint64_t pending_bytes, window_bytes;
 	void **tofold;			/* [n_bands]: appended results with partials */
 	int failed;			/* 0, FB_DRIVE_RUN_FAILED or FB_DRIVE_SETUP_FAILED */
 	char fail_msg[700];
@@ -108,14 +108,12 @@ struct mjob {
 
 static uint32_t band_y0(const struct mjob *m, uint32_t b)
 {
-	return b * m->band_rows;
+	return m->band_start[b];
 }
 
 static uint32_t band_y1(const struct mjob *m, uint32_t b)
 {
-	uint32_t h = m->job->height;
-
-	return h - band_y0(m, b) > m->band_rows ? band_y0(m, b) + m->band_rows : h;
+	return m->band_start[b + 1];
 }
 
 /* The first row band b computes: its own, or (the strips of a PNG) the rows its first
@@ -170,11 +168,6 @@ static void sub_task(void *ctx, uint32_t i)
 	struct mjob *m = ctx;
 
 	fb_png_groups_encode(&m->enc, m->g0 + i, m->g0 + i + 1);
-}
-
-static void no_rows(void *ctx, uint32_t y0, uint32_t y1, void *partial)
-{
-	(void)ctx, (void)y0, (void)y1, (void)partial;
 }
 
 static bool serve_poll(void *pctx);
@@ -282,7 +275,15 @@ static int run_band(struct mjob *m, uint32_t b, void **msg, size_t *len)
 				return -2;
 			}
 		}
-		for (unsigned i = 0; m->k->strip_pass(m->state, i, c0, y1, &kp); i++) {
+		unsigned passes = 0;
+
+		while (m->k->strip_pass(m->state, passes, c0, y1, &kp))
+			passes++;
+		if (m->png) {
+			band_groups(m, b, &g0, &g1);
+			m->g0 = g0;
+		}
+		for (unsigned i = 0; i < passes && m->k->strip_pass(m->state, i, c0, y1, &kp); i++) {
 			m->kpass = kp;
 			p = kp;
 			p.ctx = m;
@@ -305,18 +306,19 @@ static int run_band(struct mjob *m, uint32_t b, void **msg, size_t *len)
 					p.state[1] = (struct fb_region){ m->log, m->log_size, true };
 				}
 			}
+			if (i + 1 == passes && m->png) {
+				/* The band's groups, on the same workers once its rows are made:
+				 * one fork a band, not two. */
+				p.tasks = g1 - g0;
+				p.task = sub_task;
+				p.tasks_after = true;
+				p.task_unit = "group";
+				p.task_origin = g0;
+			}
 			if (run_pass(m, &p) < 0)
 				return -1;
 		}
 		if (m->png) {
-			band_groups(m, b, &g0, &g1);
-			m->g0 = g0;
-			p = (struct fb_pass){ .name = "encode", .phase = "encode", .unit = "groups",
-					      .ctx = m, .compute = no_rows, .tasks = g1 - g0,
-					      .task = sub_task, .task_unit = "group",
-					      .task_origin = g0 };
-			if (p.tasks && run_pass(m, &p) < 0)
-				return -1;
 			head.groups = g1 - g0;
 			for (uint32_t g = g0; g < g1; g++)
 				head.zbytes += m->enc.group[g].status == 1 ? m->enc.group[g].len : 0;
@@ -384,7 +386,12 @@ static int next_band(struct mjob *m)
 {
 	if (m->failed || m->next_band >= m->n_bands)
 		return -1;
-	if (m->phase == 1 && m->next_band >= m->applied + (uint32_t)(WINDOW_PER_RANK * n_ranks))
+	/* What bounds the results rank 0 holds while a slow band is still being computed:
+	 * past two bands a rank beyond the last appended, no band is handed out while
+	 * they take half the memory budget (each rank then adds at most the band it
+	 * holds). */
+	if (m->phase == 1 && m->next_band >= m->applied + 2 * (uint32_t)n_ranks &&
+	    m->pending_bytes >= m->window_bytes)
 		return -2;
 	return (int)m->next_band++;
 }
@@ -441,6 +448,7 @@ static void apply_ready(struct mjob *m)
 			break;
 		}
 		m->pend[b] = NULL;
+		m->pending_bytes -= m->pend_len[b];
 		if (head.parts) {
 			m->tofold[b] = buf;	/* folded between this rank's passes */
 			m->unfolded++;
@@ -481,9 +489,11 @@ static void receive(struct mjob *m, const MPI_Status *st)
 	m->res->rank_busy_s[st->MPI_SOURCE] += head.busy_s;
 	m->done_rows += head.rows;
 	show_progress(m);
-	if (m->phase == 1 && !m->failed)
+	if (m->phase == 1 && !m->failed) {
 		m->pend[head.band] = buf;
-	else
+		m->pend_len[head.band] = (size_t)count;
+		m->pending_bytes += (size_t)count;
+	} else
 		free(buf);
 }
 
@@ -602,9 +612,11 @@ static void lead_phase(struct mjob *m)
 				m->res->rank_busy_s[0] += m->busy_s;
 				m->done_rows += band_y1(m, (uint32_t)b) - band_y0(m, (uint32_t)b);
 				show_progress(m);
-				if (m->phase == 1)
+				if (m->phase == 1) {
 					m->pend[b] = msg;
-				else
+					m->pend_len[b] = len;
+					m->pending_bytes += len;
+				} else
 					free(msg);
 				continue;
 			}
@@ -623,14 +635,18 @@ static void follow_phase(struct mjob *m)
 {
 	int phase = (int)m->phase, b, rc = 0;
 
-	MPI_Send(&phase, 1, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD);
-	MPI_Recv(&b, 1, MPI_INT, 0, TAG_BAND, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	while (b >= 0) {
+	/* One band at a time, asked for when the last is sent: a band asked for ahead
+	 * would wait here while another rank has nothing left to do (rank 0 answers within
+	 * half a millisecond). After a failure the rank only asks, to hear that no band is
+	 * left. */
+	for (;;) {
 		void *msg = NULL;
 		size_t len = 0;
 
-		/* Asked before computing: the answer is there when this band is done. */
 		MPI_Send(&phase, 1, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD);
+		MPI_Recv(&b, 1, MPI_INT, 0, TAG_BAND, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		if (b < 0)
+			break;
 		if (rc == 0) {
 			rc = run_band(m, (uint32_t)b, &msg, &len);
 			if (rc == 0) {
@@ -644,7 +660,6 @@ static void follow_phase(struct mjob *m)
 			}
 			free(msg);
 		}
-		MPI_Recv(&b, 1, MPI_INT, 0, TAG_BAND, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 	}
 }
 
@@ -671,22 +686,40 @@ static void run_phase(struct mjob *m, unsigned phase)
 		follow_phase(m);
 }
 
-/* Sizes the bands: whole groups, about BANDS_PER_RANK a rank, within the plan's strip
- * height (the memory budget). */
-static void plan_bands(struct mjob *m, const struct fb_strip_plan *plan)
+/* Cuts the image into bands of whole groups, as the `guided` schedule cuts rows: each
+ * band a 2R-th of what is left (R ranks), down to a 32R-th of the image, so that the
+ * first bands are large (few passes) and the last small (no rank finishes long after
+ * the others); none taller than the plan's strip height (the memory budget). The
+ * same table on every rank: it depends on the image and the rank count only. Returns
+ * 0, or -1 after reporting. */
+static int plan_bands(struct mjob *m, const struct fb_strip_plan *plan)
 {
 	uint32_t h = m->job->height, unit = m->png ? m->enc.group_rows : 1;
-	uint32_t ctx = m->png ? m->enc.dict_rows + 1 : 0;
-	uint64_t units = ((uint64_t)h + unit - 1) / unit;
-	uint64_t per = (units + (uint64_t)BANDS_PER_RANK * n_ranks - 1) /
-		       ((uint64_t)BANDS_PER_RANK * n_ranks);
+	uint32_t ctx = m->png ? m->enc.dict_rows + 1 : 0, tallest = 0, widest = 0;
+	uint64_t units = ((uint64_t)h + unit - 1) / unit, left = units;
+	uint64_t least = (units + 32 * (uint64_t)n_ranks - 1) / (32 * (uint64_t)n_ranks);
 	uint64_t most = plan->height > ctx + unit ? (plan->height - ctx) / unit : 1;
 
-	per = per < 1 ? 1 : per > most ? most : per;
-	m->band_rows = (uint32_t)(per * unit < h ? per * unit : h);
-	m->n_bands = (uint32_t)((h + (uint64_t)m->band_rows - 1) / m->band_rows);
-	m->strip_max = m->band_rows + ctx < h ? m->band_rows + ctx : h;
-	m->slots = (uint32_t)per + 1;
+	least = least < 1 ? 1 : least > most ? most : least;
+	if (!(m->band_start = malloc(((size_t)units + 1) * sizeof(*m->band_start))))
+		return fb_error("out of memory");
+	m->n_bands = 0;
+	m->band_start[0] = 0;
+	while (left) {
+		uint64_t n = (left + 2 * (uint64_t)n_ranks - 1) / (2 * (uint64_t)n_ranks);
+		uint32_t y0 = m->band_start[m->n_bands], y1;
+
+		n = n < least ? least : n > most ? most : n;
+		n = n > left ? left : n;
+		left -= n;
+		y1 = left ? y0 + (uint32_t)n * unit : h;
+		m->band_start[++m->n_bands] = y1;
+		tallest = y1 - y0 > tallest ? y1 - y0 : tallest;
+		widest = (uint32_t)n > widest ? (uint32_t)n : widest;
+	}
+	m->strip_max = tallest + ctx < h ? tallest + ctx : h;
+	m->slots = widest + 1;
+	return 0;
 }
 
 static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
@@ -713,8 +746,10 @@ static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 	res->rank_busy_s = calloc((size_t)n_ranks, sizeof(*res->rank_busy_s));
 	m.pend = calloc(job->height, sizeof(*m.pend));
 	m.tofold = calloc(job->height, sizeof(*m.tofold));
+	m.pend_len = calloc(job->height, sizeof(*m.pend_len));
+	m.window_bytes = plan->budget / 2;
 	m.deferred = calloc((size_t)n_ranks, sizeof(*m.deferred));
-	if (!res->rank_bands || !res->rank_busy_s || !m.pend || !m.tofold || !m.deferred) {
+	if (!res->rank_bands || !res->rank_busy_s || !m.pend || !m.tofold || !m.pend_len || !m.deferred) {
 		fb_error("out of memory");
 		goto setup_done;
 	}
@@ -743,7 +778,8 @@ static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 		m.enc.group_rows = gr;
 		m.enc.dict_rows = dr;
 	}
-	plan_bands(&m, plan);
+	if (plan_bands(&m, plan) < 0)
+		goto setup_done;
 	shape = (struct fb_strip_shape){ m.strip_max, m.strip_max,
 					 plan->shape.raw_ring ? m.strip_max : 0 };
 	if (k->create_strips(&m.state, job->params, job->width, job->height,
@@ -756,8 +792,6 @@ static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 	if (m.png && (fb_png_groups_init_ring(&m.enc, m.what, &m.img, &job->png_set, m.strip_max,
 					      m.slots) < 0))
 		goto setup_done;
-	if (m.png && m.band_rows < job->height && m.band_rows % m.enc.group_rows)
-		FB_BUG("bands of %u rows cut groups of %u", m.band_rows, m.enc.group_rows);
 	/* The partial totals: their size, a scratch one for the context's rows, and on the
 	 * ranks that send them a log of a pass's (a chunk has at least one row). */
 	for (unsigned i = 0; k->strip_pass(m.state, i, 0, m.strip_max, &pass); i++)
@@ -855,7 +889,9 @@ setup_done:
 		free(m.tofold[b]);
 	}
 	free(m.pend);
+	free(m.pend_len);
 	free(m.tofold);
+	free(m.band_start);
 	free(m.deferred);
 	free(m.scratch);
 	if (m.log_mem)
