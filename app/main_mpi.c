@@ -4,11 +4,31 @@
 
 #include "backend_mpi.h"
 #include "main.h"
+#include "progress.h"
 
 #include "runtime/error.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Whether this rank's stderr is a pipe to the local mpirun whose own stderr is a
+ * terminal: mpirun relays what the rank writes there, so the progress bar can be
+ * drawn (a rank on another host has orted, not a terminal, behind its pipe). */
+static bool relays_to_terminal(void)
+{
+	char path[64], target[256];
+	ssize_t n;
+
+	if (isatty(STDERR_FILENO))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/fd/2", (long)getppid());
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return strncmp(target, "/dev/pts/", 9) == 0 || strncmp(target, "/dev/tty", 8) == 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -20,6 +40,8 @@ int main(int argc, char **argv)
 	/* Listings and help once, from rank 0. */
 	if (fb_mpi_rank() != 0 && !freopen("/dev/null", "w", stdout))
 		return 1;
+	if (fb_mpi_rank() == 0 && relays_to_terminal())
+		fb_progress_assume_terminal();
 	if (fb_mpi_size() > 1 && argc > 1 && strcmp(argv[1], "scale") == 0) {
 		fb_error("scale: a study runs on one rank for now (mpirun -np 1 forkband-mpi "
 			 "scale, or forkband scale); bench/mpi_scaling.sh studies rank counts");

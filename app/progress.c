@@ -11,9 +11,17 @@
 #define REDRAW_NS (100 * 1000 * 1000)	/* at most 10 redraws a second */
 #define BAR_WIDTH 24
 
+static bool assume_terminal;
+
+void fb_progress_assume_terminal(void)
+{
+	assume_terminal = true;
+}
+
 void fb_progress_init(struct fb_progress *p, bool quiet)
 {
-	*p = (struct fb_progress){ .quiet = quiet, .bar = !quiet && isatty(STDERR_FILENO) };
+	*p = (struct fb_progress){ .quiet = quiet,
+				   .bar = !quiet && (assume_terminal || isatty(STDERR_FILENO)) };
 }
 
 /* The terminal's width, so the bar never wraps (a wrapped line cannot be redrawn in

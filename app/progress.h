@@ -24,6 +24,10 @@ struct fb_progress {
 /* Decides from isatty(stderr) and quiet. */
 void fb_progress_init(struct fb_progress *p, bool quiet);
 
+/* Stderr reaches a terminal through a relay (mpirun forwards a rank's stderr through a
+ * pipe): draw the bar as if it were one. */
+void fb_progress_assume_terminal(void);
+
 /* The pool's progress callback (struct fb_pass.progress); pctx is a fb_progress. */
 void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done);
 
