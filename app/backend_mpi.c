@@ -10,6 +10,7 @@
 
 #include "io/npy.h"
 #include "io/png_encode.h"
+#include "runtime/barrier.h"
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"
 
@@ -17,7 +18,9 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static int my_rank, n_ranks = 1;
 static char *hosts;		/* [n_ranks][MPI_MAX_PROCESSOR_NAME] */
@@ -25,12 +28,14 @@ static bool initialised, finalised;
 /* A rank other than 0 keeps its last message for rank 0 to print (agree()). */
 static char kept[512];
 
-enum { TAG_ASK = 1, TAG_BAND, TAG_RESULT, TAG_FAIL, TAG_AGREE };
+enum { TAG_ASK = 1, TAG_BAND, TAG_RESULT, TAG_FAIL, TAG_AGREE, TAG_HALO };
 
 /* Bands a job is cut into per rank (when the memory budget allows bands that tall):
  * enough for the uneven rows of the Mandelbrot set to even out. */
 #define BANDS_PER_RANK 8
 
+
+struct exch;
 
 static const char *host_of(int rank)
 {
@@ -78,6 +83,8 @@ struct mjob {
 	/* The pass being run: the kernel's pass, and how the pool's rows map onto it. */
 	struct fb_pass kpass;
 	uint32_t sub_at;	/* the pool's row 0 is the kernel pass's row sub_at */
+	uint32_t sub_rows;	/* whole-image kernels: this rank's rows from sub_at */
+	struct exch *exch;	/* stepped passes: the halo exchange at each step's end */
 	uint32_t sub_ctx;	/* pool rows before this are context: partials dropped */
 	uint32_t g0;		/* the band's first group (encode tasks) */
 	void *scratch;		/* a partial to drop */
@@ -912,13 +919,248 @@ setup_done:
 
 /* ---- the backend's other hooks ---- */
 
+/* ---- whole-image kernels: each rank its block of rows ---- */
+
+/* Shared between a rank's parent and the worker ending a step: the halo exchange the
+ * worker asks for and waits on. Counted, not indexed by step: a step redone after a
+ * death exchanges once, when it ends. */
+struct exch {
+	uint32_t request, done;
+};
+
+/* Rows [*r0, *r1) of `rows` are rank's: contiguous blocks, as even as they come (the
+ * rows of matmul and heat cost the same). */
+static void block_of(uint32_t rows, int rank, uint32_t *r0, uint32_t *r1)
+{
+	*r0 = (uint32_t)((uint64_t)rows * (uint64_t)rank / (uint64_t)n_ranks);
+	*r1 = (uint32_t)((uint64_t)rows * (uint64_t)(rank + 1) / (uint64_t)n_ranks);
+}
+
+/* A failure inside a pass of a whole-image kernel leaves the other ranks inside a
+ * collective: the run ends here, with this rank's line. */
+FB_NORETURN static void abort_run(void)
+{
+	if (my_rank != 0)
+		fprintf(stderr, "forkband-mpi: rank %d (%s): %s\n", my_rank, host_of(my_rank),
+			kept);
+	MPI_Abort(MPI_COMM_WORLD, 1);
+	_exit(1);
+}
+
+/* The partials every rank's workers logged: gathered, and the other ranks' folded into
+ * this rank's totals (order-free folds), so that every rank holds the totals of all.
+ * In the parent, while no worker folds. */
+static void gather_fold(struct mjob *m)
+{
+	int mine = m->log ? (int)(m->log->n * m->psize) : 0, total = 0;
+	int *counts = calloc((size_t)n_ranks, sizeof(int)), *displs;
+	unsigned char *all;
+
+	displs = calloc((size_t)n_ranks, sizeof(int));
+	if (!counts || !displs) {
+		fb_error("out of memory");
+		abort_run();
+	}
+	MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n_ranks; r++) {
+		displs[r] = total;
+		total += counts[r];
+	}
+	all = malloc(total ? (size_t)total : 1);
+	if (!all) {
+		fb_error("out of memory");
+		abort_run();
+	}
+	MPI_Allgatherv(m->log ? m->log->data : all, mine, MPI_BYTE, all, counts, displs,
+		       MPI_BYTE, MPI_COMM_WORLD);
+	for (int r = 0; r < n_ranks; r++) {
+		for (int off = 0; r != my_rank && off < counts[r]; off += (int)m->psize) {
+			memcpy(m->scratch, all + displs[r] + off, m->psize);
+			m->kpass.fold(m->kpass.ctx, m->scratch);
+		}
+	}
+	if (m->log)
+		m->log->n = 0;
+	free(all);
+	free(counts);
+	free(displs);
+}
+
+/* After a step: the totals of all ranks (a stencil's largest change, for its
+ * tolerance), and the halo rows of every row buffer from the neighbouring ranks. */
+static void exchange(struct mjob *m)
+{
+	const struct fb_pass *kp = &m->kpass;
+	int up = my_rank > 0 ? my_rank - 1 : MPI_PROC_NULL;
+	int down = my_rank < n_ranks - 1 ? my_rank + 1 : MPI_PROC_NULL;
+	uint32_t r0 = m->sub_at, r1 = m->sub_at + m->sub_rows, halo = kp->halo;
+
+	if (kp->fold)
+		gather_fold(m);
+	for (unsigned b = 0; halo && b < FB_PASS_ROWS_MAX && kp->out_rows[b].p; b++) {
+		unsigned char *base = kp->out_rows[b].p;
+		size_t rb = kp->out_rows[b].row_bytes;
+		int n = (int)(halo * rb);
+
+		/* Up: my first rows to the rank above, the first rows of the rank below into
+		 * the rows after mine; then down, the other way. */
+		MPI_Sendrecv(base + (size_t)r0 * rb, n, MPI_BYTE, up, TAG_HALO,
+			     down == MPI_PROC_NULL ? base : base + (size_t)r1 * rb, n, MPI_BYTE,
+			     down, TAG_HALO, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		MPI_Sendrecv(base + (size_t)(r1 - halo) * rb, n, MPI_BYTE, down, TAG_HALO,
+			     up == MPI_PROC_NULL ? base : base + (size_t)(r0 - halo) * rb, n,
+			     MPI_BYTE, up, TAG_HALO, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	}
+}
+
+/* The parent's side of a step's end: woken by the worker (a SIGCHLD of its own). */
+static bool exchange_poll(void *pctx)
+{
+	struct mjob *m = pctx;
+	uint32_t want = __atomic_load_n(&m->exch->request, __ATOMIC_ACQUIRE);
+
+	if (want != m->exch->done) {
+		exchange(m);
+		__atomic_store_n(&m->exch->done, want, __ATOMIC_RELEASE);
+		fb_wake_all(&m->exch->done);
+	}
+	return false;
+}
+
+/* In the worker that ends the step, the others waiting at the barrier: the parent
+ * exchanges, then the kernel ends the step with every rank's totals. */
+static bool sub_step_end(void *ctx, unsigned step)
+{
+	struct mjob *m = ctx;
+	uint32_t want = m->exch->request + 1, now;
+
+	__atomic_store_n(&m->exch->request, want, __ATOMIC_RELEASE);
+	kill(getppid(), SIGCHLD);	/* the pool's parent sleeps until a SIGCHLD */
+	while ((now = __atomic_load_n(&m->exch->done, __ATOMIC_ACQUIRE)) != want)
+		fb_sleep_while(&m->exch->done, now);
+	return m->kpass.step_end ? m->kpass.step_end(m->kpass.ctx, step) : false;
+}
+
+static void sub_progress(void *pctx, const struct fb_pass *pass, uint64_t done)
+{
+	struct mjob *m = pctx;
+
+	(void)pass;
+	if (m->kpass.progress)
+		m->kpass.progress(m->kpass.pctx, &m->shown, done);
+}
+
+static void sub_notice(void *pctx, const char *msg)
+{
+	struct mjob *m = pctx;
+
+	if (my_rank == 0 && m->kpass.notice)
+		m->kpass.notice(m->kpass.pctx, msg);
+	else if (my_rank != 0)
+		notice(pctx, msg);
+}
+
+/* Every rank's rows of every row buffer, on every rank. */
+static void gather_rows(const struct fb_pass *pass)
+{
+	int *counts = calloc((size_t)n_ranks, sizeof(int));
+	int *displs = calloc((size_t)n_ranks, sizeof(int));
+
+	if (!counts || !displs) {
+		fb_error("out of memory");
+		abort_run();
+	}
+	for (unsigned b = 0; b < FB_PASS_ROWS_MAX && pass->out_rows[b].p; b++) {
+		size_t rb = pass->out_rows[b].row_bytes;
+
+		for (int r = 0; r < n_ranks; r++) {
+			uint32_t a, z;
+
+			block_of(pass->rows, r, &a, &z);
+			if ((uint64_t)z * rb > INT32_MAX) {
+				fb_error("%s: %u rows of %zu bytes are more than one MPI message "
+					 "holds", pass->name, pass->rows, rb);
+				abort_run();
+			}
+			counts[r] = (int)((z - a) * rb);
+			displs[r] = (int)(a * rb);
+		}
+		MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_BYTE, pass->out_rows[b].p, counts, displs,
+			       MPI_BYTE, MPI_COMM_WORLD);
+	}
+	free(counts);
+	free(displs);
+}
+
+/* A pass of a whole-image kernel (matmul, heat): this rank computes its block of rows
+ * on its pool; the totals and the rows are then shared with every rank, so that the
+ * next pass and the kernel's between-pass folds see the whole image everywhere, and
+ * rank 0 writes it. A stepped pass exchanges halo rows and totals after every step. */
 static int mpi_run(const struct fb_backend *be, const struct fb_pool_options *opt,
 		   const struct fb_pass *pass, struct fb_pass_stats *stats)
 {
+	struct mjob m = { .kpass = *pass };
+	struct fb_pass p = *pass;
+	bool stepped = pass->steps > 1 || pass->step_end;
+	size_t log_size = 0;
+	uint32_t r0, r1;
+	int rc;
+
 	(void)be;
-	if (n_ranks > 1)	/* refuse() lets no such job through */
-		FB_BUG("pass %s of a job that does not stream, on %d ranks", pass->name, n_ranks);
-	return fb_pool_run(opt, pass, stats);
+	if (n_ranks == 1)
+		return fb_pool_run(opt, pass, stats);
+	if (!pass->out_rows[0].p || pass->tasks || pass->state[1].p)
+		FB_BUG("pass %s cannot run across ranks", pass->name);
+	block_of(pass->rows, my_rank, &r0, &r1);
+	if (r1 - r0 < (pass->halo ? pass->halo : 1))
+		FB_BUG("pass %s: %u rows on %d ranks", pass->name, pass->rows, n_ranks);
+	m.sub_at = r0;
+	m.sub_rows = r1 - r0;
+	m.psize = pass->fold ? pass->partial_size : 0;
+	m.shown = *pass;
+	m.shown.rows = r1 - r0;
+	p.rows = r1 - r0;
+	p.row_origin = r0;
+	p.ctx = &m;
+	p.compute = sub_compute;
+	p.pctx = &m;
+	p.progress = sub_progress;
+	p.notice = sub_notice;
+	if (m.psize) {
+		/* A chunk has at least one row: the log has room for every chunk's partial. */
+		log_size = sizeof(struct plog) + (size_t)(r1 - r0) * m.psize;
+		m.scratch = calloc(1, m.psize);
+		m.log = shared_malloc(log_size);
+		if (!m.scratch || !m.log) {
+			fb_error("out of memory");
+			abort_run();
+		}
+		m.log->n = 0;
+		p.fold = sub_fold;
+		/* Copied after every step of a stepped pass (the pool's rule), else cleared. */
+		p.state[1] = (struct fb_region){ m.log, log_size, !stepped };
+	}
+	if (stepped) {
+		if (!(m.exch = shared_malloc(sizeof(*m.exch)))) {
+			fb_error("out of memory");
+			abort_run();
+		}
+		p.step_end = sub_step_end;
+		p.parent_work = exchange_poll;
+		p.parent_poll = true;
+	}
+	rc = fb_pool_run(opt, &p, stats);
+	if (rc < 0)
+		abort_run();
+	if (!stepped && m.psize)
+		gather_fold(&m);
+	gather_rows(pass);
+	free(m.scratch);
+	if (m.log)
+		shared_free(m.log, log_size);
+	if (m.exch)
+		shared_free(m.exch, sizeof(*m.exch));
+	return 0;
 }
 
 static bool mpi_leader(const struct fb_backend *be)
@@ -957,9 +1199,13 @@ static int mpi_refuse(const struct fb_backend *be, const struct fb_job *job)
 	(void)be;
 	if (n_ranks == 1 || fb_job_streams(job))
 		return 0;
-	return fb_error("%s: kernel '%s' does not run across MPI ranks yet; run it with "
-			"forkband, or with mpirun -np 1 (docs/mpi.md)", job->label,
-			job->kernel->name);
+	if (!job->kernel->rows_declared)	/* the whole-image path of a streaming kernel */
+		return fb_error("%s: kernel '%s' runs across MPI ranks only in strips "
+				"(FORKBAND_TEST_WHOLE_IMAGE is set)", job->label, job->kernel->name);
+	if (job->height < 2 * (uint32_t)n_ranks)
+		return fb_error("%s: height: expected at least 2 rows a rank across %d ranks, "
+				"got %u", job->label, n_ranks, job->height);
+	return 0;
 }
 
 const struct fb_backend fb_backend_mpi = {

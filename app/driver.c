@@ -318,7 +318,8 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 		if (k->after_pass && k->after_pass(state, i) < 0)
 			goto failed;
 		fb_result_add_phase(res, pass.phase ? pass.phase : pass.name, seconds_since(t));
-		if (pass.frame && job->frames_png && !(dopt && dopt->no_files)) {
+		if (pass.frame && job->frames_png && !(dopt && dopt->no_files) &&
+		    fb_backend_leader(be)) {
 			t = fb_now_ns();
 			if (write_frame(job, &opt, prog, res, state) < 0)
 				goto failed;
@@ -328,7 +329,10 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 	fb_progress_clear(prog);
 
 	t = fb_now_ns();
-	if (write_outputs(job, dopt ? dopt : &defaults, &opt, prog, state, res, &encode_s) < 0)
+	/* The outputs are one process's to write (rank 0 of an MPI run: the backend has
+	 * brought every row to each). */
+	if (fb_backend_leader(be) &&
+	    write_outputs(job, dopt ? dopt : &defaults, &opt, prog, state, res, &encode_s) < 0)
 		goto failed;
 	if (job->png)
 		fb_result_add_phase(res, "encode", encode_s);

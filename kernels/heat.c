@@ -346,12 +346,17 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 		out->fold = step_fold;
 		out->steps = s->every && s->every < left ? s->every : left;
 		out->step_end = step_end;
+		/* A step writes the grid that is not current, reading a row's neighbours. */
+		out->out_rows[0] = (struct fb_rowbuf){ s->grid[0], s->w * sizeof(double) };
+		out->out_rows[1] = (struct fb_rowbuf){ s->grid[1], s->w * sizeof(double) };
+		out->halo = 1;
 		return true;
 	case NEXT_STATS:
 		out->name = "stats";
 		out->phase = "colour";
 		out->compute = stats_rows;
 		out->fold = stats_fold;
+		out->out_rows[0] = (struct fb_rowbuf){ s->rowsum, sizeof(double) };
 		return true;
 	case NEXT_COLOUR:
 		out->name = "colour";
@@ -359,6 +364,7 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 		out->compute = colour_rows;
 		out->partial_size = 0;
 		out->frame = s->every > 0;
+		out->out_rows[0] = (struct fb_rowbuf){ s->rgb, s->w * 3 };
 		return true;
 	default:
 		return false;
@@ -439,6 +445,7 @@ const struct fb_kernel fb_kernel_heat = {
 	.params = params,
 	.n_params = FB_ARRAY_LEN(params),
 	.params_size = sizeof(struct heat_params),
+	.rows_declared = true,
 	.raw_output = "npy",
 	.raw_help = "the final field as a .npy file ('<f8', shape (height, width))",
 	.frames = frames,

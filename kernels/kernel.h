@@ -148,6 +148,9 @@ struct fb_kernel {
 	size_t params_size;			/* sizeof the kernel's params struct */
 	const char *raw_output;			/* config key of the raw grid ("iterations") */
 	bool input;				/* filters a PNG named by the job's "input" */
+	/* Its whole-image passes say where their rows go (struct fb_pass.out_rows), so
+	 * that their rows can be computed in other processes: MPI ranks. */
+	bool rows_declared;
 	/* The image size the params imply (matmul: C's), or NULL when the job's width
 	 * and height (or the input's size) are used. */
 	void (*size)(const void *params, uint32_t *width, uint32_t *height);

@@ -289,9 +289,14 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 		out->partial_size = sizeof(struct partial);
 		out->fold = compute_fold;
 		out->state[0] = (struct fb_region){ s->totals, sizeof(*s->totals), false };
+		out->out_rows[0] = (struct fb_rowbuf){ s->c, s->m * sizeof(double) };
+		out->out_rows[1] = (struct fb_rowbuf){ s->rowsum, sizeof(double) };
+		out->out_rows[2] = (struct fb_rowbuf){ s->rowsq, sizeof(double) };
+		out->out_rows[3] = (struct fb_rowbuf){ s->diag, sizeof(double) };
 	} else {
 		out->name = out->phase = "colour";
 		out->compute = colour_rows;
+		out->out_rows[0] = (struct fb_rowbuf){ s->rgb, s->m * 3 };
 	}
 	return true;
 }
@@ -357,6 +362,7 @@ const struct fb_kernel fb_kernel_matmul = {
 	.params_size = sizeof(struct matmul_params),
 	.raw_output = "npy",
 	.raw_help = "C as a .npy file ('<f8', shape (rows of a, cols of b))",
+	.rows_declared = true,
 	.size = size,
 	.check = check,
 	.create = create,

@@ -25,7 +25,7 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static void sleep_while(uint32_t *word, uint32_t value)
+void fb_sleep_while(uint32_t *word, uint32_t value)
 {
 #ifdef __linux__
 	/* Returns at once if *word no longer holds value; spurious wakes loop in the caller. */
@@ -37,7 +37,7 @@ static void sleep_while(uint32_t *word, uint32_t value)
 #endif
 }
 
-static void wake_all(uint32_t *word)
+void fb_wake_all(uint32_t *word)
 {
 #ifdef __linux__
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -69,7 +69,7 @@ bool fb_barrier_wait(struct fb_barrier *b, struct fb_barrier_local *me)
 		 * waiter never sleeps through the last wake. */
 		__atomic_store_n(&b->sense, want, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&b->sleepers, __ATOMIC_SEQ_CST))
-			wake_all(&b->sense);
+			fb_wake_all(&b->sense);
 		return true;
 	}
 	for (unsigned i = 0; i < b->spins; i++) {
@@ -79,7 +79,7 @@ bool fb_barrier_wait(struct fb_barrier *b, struct fb_barrier_local *me)
 	}
 	__atomic_add_fetch(&b->sleepers, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&b->sense, __ATOMIC_SEQ_CST) != want)
-		sleep_while(&b->sense, want ^ 1);
+		fb_sleep_while(&b->sense, want ^ 1);
 	__atomic_sub_fetch(&b->sleepers, 1, __ATOMIC_SEQ_CST);
 	return false;
 }

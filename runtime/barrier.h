@@ -41,4 +41,11 @@ void fb_barrier_init(struct fb_barrier *b, unsigned n);
  * between rounds. */
 bool fb_barrier_wait(struct fb_barrier *b, struct fb_barrier_local *me);
 
+/* The futex under the barrier, for other waits between processes on a word in shared
+ * memory: sleeps while *word holds value (returns at once if it does not; may return
+ * early: callers loop), and wakes every sleeper on word. Elsewhere than Linux: a
+ * sched_yield() and nothing. */
+void fb_sleep_while(uint32_t *word, uint32_t value);
+void fb_wake_all(uint32_t *word);
+
 #endif

@@ -64,6 +64,15 @@ struct fb_region {
 
 #define FB_PASS_STATE_MAX 2
 
+/* Memory that compute() writes a row of for each row it computes: row y at
+ * p + y * row_bytes. */
+struct fb_rowbuf {
+	void *p;
+	size_t row_bytes;
+};
+
+#define FB_PASS_ROWS_MAX 4
+
 struct fb_pass {
 	const char *name;	/* "compute", "blur-h": shown by progress displays */
 	const char *phase;	/* the phase its time counts toward in reports
@@ -115,6 +124,13 @@ struct fb_pass {
 	/* parent_work is a message loop (an MPI rank serving the others): called again
 	 * every half millisecond even after it returned false, until the pass ends. */
 	bool parent_poll;
+	/* Where compute() writes each row (for the whole-image kernels): a backend that
+	 * computes rows in other processes (MPI ranks) brings them here after the pass, and
+	 * for a stepped pass exchanges the `halo` rows above and below each process's rows
+	 * after every step (the rows a row's next step reads). The pool itself needs
+	 * neither. */
+	struct fb_rowbuf out_rows[FB_PASS_ROWS_MAX];
+	uint32_t halo;
 	/* For the caller: after this pass the image is ready to be saved as a frame. */
 	bool frame;
 	/* Every byte fold() and step_end() write, in up to FB_PASS_STATE_MAX regions of

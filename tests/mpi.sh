@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# mpi.sh: forkband-mpi on loopback makes the bytes of `forkband run` (PNG, .npy and the
-# report's totals) for every kernel that runs across ranks, at 1 to 4 ranks and several
+# mpi.sh: forkband-mpi on loopback makes the bytes of `forkband run` (PNG, .npy, heat's
+# frames and the report's totals) for every kernel, at 1 to 4 ranks and several
 # workers a rank, over the shared-memory and the TCP transports; a worker killed inside
-# one rank is recovered with the same bytes; a rank killed ends the run quickly with
+# one rank (in a band, in a heat step) is recovered with the same bytes; a rank killed ends the run quickly with
 # nothing left behind; a bad config is one line and exit 2.
 # usage: mpi.sh FORKBAND FORKBAND_MPI [quick]   (quick: a sanitizer build, fewer runs)
 set -u
@@ -99,6 +99,56 @@ for job in $jobs; do
 			bad "$job at -np $np -j $j: totals differ: $(totals mpi.json) vs $ref_totals"
 	done
 done
+# The whole-image kernels: each rank a block of rows; heat exchanges its halo rows and
+# its largest change every step (to the same step count, the same grid, every frame).
+cat >h.json <<'JSON'
+{"kernel": "heat", "width": 90, "height": 61,
+ "params": {"alpha": 0.24, "steps": 3000, "tolerance": 0.002, "initial": 20,
+            "boundary": {"top": 90, "bottom": 10, "left": 20, "right": 50},
+            "sources": [{"x": 30, "y": 30, "radius": 8, "value": 100}]},
+ "output": {"png": "out.png", "npy": "out.npy", "frames": {"every": 700, "png": "f-%05d.png"}}}
+JSON
+cat >mm.json <<'JSON'
+{"kernel": "matmul",
+ "params": {"a": {"generate": "random", "rows": 157, "cols": 60, "seed": 3},
+            "b": {"generate": "random", "rows": 60, "cols": 141, "seed": 4}},
+ "output": {"png": "out.png", "npy": "out.npy"}}
+JSON
+for job in h mm; do
+	rm -f out.png out.npy f-*.png
+	"$bin" run "$job.json" -q -j 2 --report ref.json 2>err.txt ||
+		{ bad "$job: forkband run failed: $(head -2 err.txt)"; continue; }
+	mv out.png ref.png
+	mv out.npy ref.npy
+	mkdir -p ref-frames && rm -f ref-frames/* && { mv f-*.png ref-frames/ 2>/dev/null || true; }
+	[ "$job" != h ] || [ -n "$(ls ref-frames)" ] || bad "heat: no frames were written to compare"
+	ref_totals=$(totals ref.json)
+	for combo in 2:1 3:2 4:1; do
+		IFS=: read -r np j <<<"$combo"
+		[ -n "$quick" ] && [ "$combo" != 3:2 ] && continue
+		rm -f out.png out.npy f-*.png mpi.json
+		run_mpi "$np" self,vader run "$job.json" -q -j "$j" --report mpi.json 2>err.txt ||
+			{ bad "$job at $combo: forkband-mpi failed: $(head -3 err.txt)"; continue; }
+		cmp -s ref.png out.png && cmp -s ref.npy out.npy ||
+			bad "$job at -np $np -j $j: outputs differ"
+		for f in ref-frames/*; do
+			[ -e "$f" ] || continue
+			cmp -s "$f" "${f#ref-frames/}" || bad "$job at -np $np -j $j: frame $f differs"
+		done
+		[ "$(totals mpi.json)" = "$ref_totals" ] ||
+			bad "$job at -np $np -j $j: totals differ: $(totals mpi.json) vs $ref_totals"
+	done
+done
+# A worker killed in a step of rank 1: the step is redone there, the same grid.
+rm -f out.png out.npy f-*.png
+timeout 120 mpirun -q --oversubscribe --bind-to none --mca btl self,vader \
+	-np 1 "$mpi" run h.json -j 2 : \
+	-np 1 env FORKBAND_FAULT=crash:chunk=2,sig=KILL,pass=step,every=500 "$mpi" run h.json -j 2 \
+	2>hk.err || bad "heat, a worker killed in rank 1: the run failed: $(head -3 hk.err)"
+"$bin" run h.json -q -j 2 && cp out.npy ref.npy
+cmp -s ref.npy out.npy || bad "heat, a worker killed in rank 1: the grid differs"
+grep -q "rank 1 (.*): worker" hk.err || bad "heat, a worker killed in rank 1: not said: $(cat hk.err)"
+
 # A band result may not reach rank 0 before the bands after it: the window of bands
 # ahead is what rank 0 holds. Once over TCP, the transport between hosts.
 rm -f out.png out.npy
@@ -168,12 +218,12 @@ rc=$?
 [ "$rc" = 2 ] || bad "bad config: exit status $rc, expected 2"
 [ "$(wc -l <bad.err)" = 1 ] || bad "bad config: $(wc -l <bad.err) lines: $(cat bad.err)"
 grep -q "^forkband-mpi: bad.json: width" bad.err || bad "bad config: message: $(cat bad.err)"
-# A kernel that does not run across ranks yet: said, not run on every rank at once.
-printf '{"kernel": "heat", "width": 64, "height": 64, "params": {"steps": 10}}' >heat.json
-run_mpi 2 self,vader run heat.json -q 2>heat.err
+# Fewer rows than the ranks can share: said, not run.
+printf '{"kernel": "heat", "width": 64, "height": 5, "params": {"steps": 10}}' >heat.json
+run_mpi 3 self,vader run heat.json -q 2>heat.err
 rc=$?
-[ "$rc" = 2 ] && [ "$(wc -l <heat.err)" = 1 ] && grep -q "does not run across MPI ranks" heat.err ||
-	bad "heat on 2 ranks: exit $rc: $(cat heat.err)"
+[ "$rc" = 2 ] && [ "$(wc -l <heat.err)" = 1 ] && grep -q "at least 2 rows a rank" heat.err ||
+	bad "heat of 5 rows on 3 ranks: exit $rc: $(cat heat.err)"
 
 [ "$fail" = 0 ] && echo "ok: forkband-mpi makes forkband's bytes at every ranks x workers tried"
 exit "$fail"
