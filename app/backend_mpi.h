@@ -1,6 +1,9 @@
 /* backend_mpi.h: jobs across MPI ranks (forkband-mpi only; docs/mpi.md).
  *
- * Every rank runs the same command line on the same config. A streamed job's rows are
+ * Every rank runs the same command line on the same config. The whole-image kernels
+ * (matmul, heat) run each pass on one block of rows a rank, then gather the rows and
+ * the chunk partials on every rank (heat also swaps halo rows and its largest change
+ * after every step). A streamed job's rows are
  * cut into bands of whole PNG groups; rank 0 hands the bands out one at a time to the
  * ranks that ask (itself included), like the local `dynamic` schedule one level up.
  * A rank computes its band on its own pool of fork()ed workers (its local schedule
