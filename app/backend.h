@@ -14,7 +14,8 @@
  *   agree()     a collective step: every process passes the same sequence of them; it
  *               returns the worst status of all, and the leader reports the first
  *               failing process's message where its own run did not fail;
- *   refuse()    0, or -1 after reporting that the backend cannot run this job.
+ *   refuse()    0, or -1 after reporting that the backend cannot run this job;
+ *   where()     the ranks and their hosts, for a scaling study's records.
  */
 #ifndef FORKBAND_BACKEND_H
 #define FORKBAND_BACKEND_H
@@ -43,6 +44,9 @@ struct fb_backend {
 	bool (*leader)(const struct fb_backend *be);
 	int (*agree)(const struct fb_backend *be, int status);
 	int (*refuse)(const struct fb_backend *be, const struct fb_job *job);
+	/* The processes a job runs on: their number, and their hosts into hosts (one per
+	 * rank, comma-separated). NULL: one process. */
+	unsigned (*where)(const struct fb_backend *be, char *hosts, size_t len);
 	void *ctx;
 };
 

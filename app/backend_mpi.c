@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static int my_rank, n_ranks = 1;
 static char *hosts;		/* [n_ranks][MPI_MAX_PROCESSOR_NAME] */
@@ -107,6 +108,9 @@ struct mjob {
 	int failed;			/* 0, FB_DRIVE_RUN_FAILED or FB_DRIVE_SETUP_FAILED */
 	char fail_msg[700];
 	uint64_t done_rows, units;
+	bool hash;			/* a study's: CRC-32s of the outputs */
+	bool corrupt;			/* its test: one bit of the raw grid flipped */
+	unsigned long raw_crc;
 	struct fb_pass shown;
 	double write_s;
 };
@@ -418,6 +422,19 @@ static void answer(struct mjob *m, int rank)
 	send_band(rank, b);
 }
 
+/* zlib's crc32() takes at most 4 GiB minus one at a time. */
+static unsigned long crc32_big(unsigned long crc, const unsigned char *p, uint64_t n)
+{
+	while (n > 0) {
+		uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+
+		crc = crc32(crc, p, k);
+		p += k;
+		n -= k;
+	}
+	return crc;
+}
+
 /* Appends band results in order, as far as they have come. */
 static void apply_ready(struct mjob *m)
 {
@@ -447,6 +464,10 @@ static void apply_ready(struct mjob *m)
 				break;
 			}
 		}
+		if (head.raw_bytes && m->corrupt && b == 0)
+			buf[q - buf] ^= 1;	/* a study's test of its check */
+		if (head.raw_bytes && m->hash)
+			m->raw_crc = crc32_big(m->raw_crc, q, head.raw_bytes);
 		if (head.raw_bytes && m->o.raw.f &&
 		    fb_npy_append(&m->o.raw, m->out.raw_elem_size,
 				  head.raw_bytes / m->out.raw_elem_size, q) < 0) {
@@ -755,6 +776,9 @@ static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 	m.tofold = calloc(job->height, sizeof(*m.tofold));
 	m.pend_len = calloc(job->height, sizeof(*m.pend_len));
 	m.window_bytes = plan->budget / 2;
+	m.hash = dopt->hash;
+	m.corrupt = dopt->corrupt;
+	m.raw_crc = crc32(0L, Z_NULL, 0);
 	m.deferred = calloc((size_t)n_ranks, sizeof(*m.deferred));
 	if (!res->rank_bands || !res->rank_busy_s || !m.pend || !m.tofold || !m.pend_len || !m.deferred) {
 		fb_error("out of memory");
@@ -793,7 +817,7 @@ static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 			     k->input ? &job->input_image : NULL, &shape) < 0)
 		goto setup_done;
 	k->output(m.state, &m.out);
-	m.raw = shape.raw_ring && m.out.raw && job->raw;
+	m.raw = shape.raw_ring && m.out.raw && (job->raw || dopt->hash);
 	m.img = m.out.image ? *m.out.image
 			    : (struct fb_image){ job->width, job->height, 3, 8, (void *)m.out.rgb };
 	if (m.png && (fb_png_groups_init_ring(&m.enc, m.what, &m.img, &job->png_set, m.strip_max,
@@ -883,6 +907,12 @@ setup_done:
 				fb_progress_clear(prog);
 				if (fb_stream_out_commit(&m.o, job, dopt) < 0)
 					fail(&m, FB_DRIVE_RUN_FAILED, 0, NULL);
+				if (dopt->hash) {
+					res->png_hash = (uint32_t)m.o.crc;
+					res->has_png_hash = m.png;
+					res->raw_hash = (uint32_t)m.raw_crc;
+					res->has_raw_hash = m.raw;
+				}
 				m.write_s += (double)(fb_now_ns() - tw) / 1e9;
 			}
 			phase_status(&m);
@@ -1208,6 +1238,17 @@ static int mpi_refuse(const struct fb_backend *be, const struct fb_job *job)
 	return 0;
 }
 
+static unsigned mpi_where(const struct fb_backend *be, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	(void)be;
+	buf[0] = '\0';
+	for (int r = 0; r < n_ranks && n < len; r++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", r ? "," : "", host_of(r));
+	return (unsigned)n_ranks;
+}
+
 const struct fb_backend fb_backend_mpi = {
 	.name = "mpi",
 	.run = mpi_run,
@@ -1215,6 +1256,7 @@ const struct fb_backend fb_backend_mpi = {
 	.leader = mpi_leader,
 	.agree = mpi_agree,
 	.refuse = mpi_refuse,
+	.where = mpi_where,
 };
 
 /* ---- starting and stopping ---- */

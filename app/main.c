@@ -677,7 +677,7 @@ int fb_main(int argc, char **argv, const struct fb_backend *be, const char *name
 	if (strcmp(cmd, "run") == 0)
 		return finish(cmd_run(argc - 1, argv + 1));
 	if (strcmp(cmd, "scale") == 0)
-		return finish(fb_cmd_scale(argc - 1, argv + 1));
+		return finish(fb_cmd_scale(argc - 1, argv + 1, backend));
 	if (strcmp(cmd, "kernels") == 0)
 		return finish(cmd_kernels(argc - 1, argv + 1));
 	fb_error("'%s' is not a command (try 'forkband --help')", cmd);

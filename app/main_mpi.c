@@ -42,12 +42,6 @@ int main(int argc, char **argv)
 		return 1;
 	if (fb_mpi_rank() == 0 && relays_to_terminal())
 		fb_progress_assume_terminal();
-	if (fb_mpi_size() > 1 && argc > 1 && strcmp(argv[1], "scale") == 0) {
-		fb_error("scale: a study runs on one rank for now (mpirun -np 1 forkband-mpi "
-			 "scale, or forkband scale); bench/mpi_scaling.sh studies rank counts");
-		fb_mpi_finalize();
-		return 2;
-	}
 	status = fb_main(argc, argv, &fb_backend_mpi, "forkband-mpi");
 	fb_mpi_finalize();
 	/* Every rank has agreed on the status (the backend's agree()); rank 0 returns it.

@@ -5,6 +5,8 @@
 
 #include "scale.h"
 
+#include "backend.h"
+
 #include "cli.h"
 #include "driver.h"
 #include "io/outfile.h"
@@ -570,9 +572,28 @@ static void print_point(const struct fb_study_point *p)
 }
 
 /* Runs every point; fills st. Returns an exit status. */
-static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
+/* Each rank's busy seconds and their largest over their mean (a run across MPI
+ * ranks), into run. */
+static void rank_figures(const struct fb_job_result *res, struct fb_study_run *run)
 {
-	struct fb_drive_options dopt = { .no_files = !a->keep, .hash = true, .pin = a->pin };
+	double max = 0, sum = 0;
+
+	if (res->ranks < 2 || !res->rank_busy_s ||
+	    !(run->rank_busy_s = malloc(res->ranks * sizeof(double))))
+		return;
+	for (unsigned i = 0; i < res->ranks; i++) {
+		run->rank_busy_s[i] = res->rank_busy_s[i];
+		sum += res->rank_busy_s[i];
+		max = res->rank_busy_s[i] > max ? res->rank_busy_s[i] : max;
+	}
+	run->rank_imbalance = sum > 0 ? max / (sum / res->ranks) : NAN;
+}
+
+static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st,
+		 const struct fb_backend *be)
+{
+	struct fb_drive_options dopt = { .no_files = !a->keep, .hash = true, .pin = a->pin,
+					 .backend = be };
 	struct reference refs[MAX_COUNTS];
 	size_t n_refs = 0;
 	const char *corrupt = getenv("FORKBAND_TEST_CORRUPT");
@@ -580,7 +601,7 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
 	struct fb_progress prog;
 	char label[96];
 
-	fb_progress_init(&prog, a->quiet);
+	fb_progress_init(&prog, a->quiet || !fb_backend_leader(be));
 	prog.job = label;
 	for (size_t si = 0; si < a->n_schedules; si++) {
 		const struct fb_study_point *t1 = NULL;
@@ -628,6 +649,8 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
 					return ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
 				if (check_output(refs, &n_refs, &res, job->height, where) < 0)
 					status = FB_EXIT_RUN;
+				/* Rank 0 alone holds the outputs' CRCs: every rank stops with it. */
+				status = fb_backend_agree(be, status);
 				if (timed && status == FB_EXIT_OK) {
 					struct fb_study_run *run = &st->runs[st->n_runs++];
 
@@ -638,6 +661,7 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
 						.has_raw = res.has_raw_hash, .has_png = res.has_png_hash,
 						.imbalance = imbalance(&res),
 					};
+					rank_figures(&res, run);
 					run->t[FB_T_WALL] = res.total_s;
 					run->t[FB_T_SETUP] = phase_seconds(&res, "setup");
 					run->t[FB_T_COMPUTE] = phase_seconds(&res, "compute");
@@ -661,8 +685,10 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st)
 	return FB_EXIT_OK;
 }
 
-int fb_cmd_scale(int argc, char **argv)
+int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 {
+	bool leader = fb_backend_leader(be);
+	char hosts[4096];
 	struct scale_args a = { 0 };
 	struct jobs jobs = { 0 };
 	struct fb_study st = { 0 };
@@ -670,16 +696,26 @@ int fb_cmd_scale(int argc, char **argv)
 	size_t points;
 	char shown[1024];
 
-	if (parse_args(argc, argv, &a) < 0)
+	if (parse_args(argc, argv, &a) == 0) {
+		fb_set_config_policy(a.force);
+		if (load_jobs(&a, &jobs) == 0 &&
+		    (!a.csv || fb_config_add_output(&jobs.batch[0], "--csv", a.csv) == 0) &&
+		    (!a.json || fb_config_add_output(&jobs.batch[0], "--json", a.json) == 0) &&
+		    (!a.plot || fb_config_add_output(&jobs.batch[0], "--plot", a.plot) == 0) &&
+		    (!a.keep || check_kept_outputs(&a, &jobs) == 0)) {
+			status = FB_EXIT_OK;
+			for (size_t i = 0; i < jobs.n && status == FB_EXIT_OK; i++)
+				for (size_t j = 0; j < jobs.batch[i].n && status == FB_EXIT_OK; j++)
+					if (be->refuse && be->refuse(be, &jobs.batch[i].job[j]) < 0)
+						status = FB_EXIT_USAGE;
+		}
+	}
+	/* Every rank of an MPI run has loaded the study: all go on, or none. */
+	if (fb_backend_agree(be, status) != FB_EXIT_OK) {
+		status = status ? status : FB_EXIT_USAGE;
 		goto out;
-	fb_set_config_policy(a.force);
-	if (load_jobs(&a, &jobs) < 0)
-		goto out;
-	if ((a.csv && fb_config_add_output(&jobs.batch[0], "--csv", a.csv) < 0) ||
-	    (a.json && fb_config_add_output(&jobs.batch[0], "--json", a.json) < 0) ||
-	    (a.plot && fb_config_add_output(&jobs.batch[0], "--plot", a.plot) < 0) ||
-	    (a.keep && check_kept_outputs(&a, &jobs) < 0))
-		goto out;
+	}
+	status = FB_EXIT_USAGE;
 
 	points = a.n_schedules * a.n_workers;
 	st = (struct fb_study){
@@ -697,6 +733,8 @@ int fb_cmd_scale(int argc, char **argv)
 		goto out;
 	}
 	cpu_model(st.cpu_model, sizeof(st.cpu_model));
+	st.ranks = be->where ? be->where(be, hosts, sizeof(hosts)) : 1;
+	st.hosts = be->where ? hosts : NULL;
 
 	fb_escape(shown, sizeof(shown), st.config);	/* a terminal reads it */
 	printf("%s scaling of %s: %ux%u %s; %zu schedule%s x %zu worker count%s, %u run%s "
@@ -709,17 +747,22 @@ int fb_cmd_scale(int argc, char **argv)
 	if (a.workers[0] != 1)
 		printf("no 1-worker point in --workers: times only, no speedup, efficiency or "
 		       "Karp-Flatt\n");
+	if (st.ranks > 1)
+		printf("%u ranks (%s), the workers a rank\n", st.ranks, hosts);
 	print_header();
-	status = study(&a, &jobs, &st);
+	status = study(&a, &jobs, &st, be);
 	if (status == FB_EXIT_OK) {
 		if (a.workers[a.n_workers - 1] > st.cpus)
 			printf("* oversubscribed: more workers than the %u CPUs this process may use\n", st.cpus);
-		if ((a.csv && fb_study_write_csv(a.csv, &st) < 0) ||
+		if (leader && ((a.csv && fb_study_write_csv(a.csv, &st) < 0) ||
 		    (a.json && fb_study_write_json(a.json, &st) < 0) ||
-		    (a.plot && fb_study_write_svg(a.plot, &st) < 0))
+		    (a.plot && fb_study_write_svg(a.plot, &st) < 0)))
 			status = FB_EXIT_RUN;
 	}
+	status = fb_backend_agree(be, status);
 out:
+	for (size_t i = 0; st.runs && i < st.n_runs; i++)
+		free(st.runs[i].rank_busy_s);
 	free(st.pixels_json);
 	free(st.runs);
 	free(st.points);

@@ -2,7 +2,9 @@
 #ifndef FORKBAND_SCALE_H
 #define FORKBAND_SCALE_H
 
-/* argv[0] is "scale". Returns the exit status. */
-int fb_cmd_scale(int argc, char **argv);
+struct fb_backend;
+
+/* argv[0] is "scale"; the jobs run on be (app/backend.h). Returns the exit status. */
+int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be);
 
 #endif

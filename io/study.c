@@ -65,7 +65,7 @@ int fb_study_write_csv(const char *path, const struct fb_study *s)
 	fputs("schedule,workers,run,height", out.f);
 	for (int t = 0; t < FB_T_COUNT; t++)
 		fprintf(out.f, ",%s_s", fb_study_time_names[t]);
-	fputs(",imbalance,zscore,outlier,raw_crc32,png_crc32\n", out.f);
+	fputs(",imbalance,zscore,outlier,raw_crc32,png_crc32,ranks,rank_imbalance\n", out.f);
 	for (size_t i = 0; i < s->n_runs; i++) {
 		const struct fb_study_run *r = &s->runs[i];
 
@@ -78,6 +78,8 @@ int fb_study_write_csv(const char *path, const struct fb_study *s)
 		fprintf(out.f, ",%d", r->outlier ? 1 : 0);
 		csv_hash(out.f, r->has_raw, r->raw_hash);
 		csv_hash(out.f, r->has_png, r->png_hash);
+		fprintf(out.f, ",%u", s->ranks ? s->ranks : 1);
+		csv_num(out.f, 4, r->rank_busy_s ? r->rank_imbalance : NAN);
 		fputc('\n', out.f);
 	}
 	return fb_outfile_commit(&out);
@@ -137,7 +139,7 @@ static void push(cJSON *a, cJSON *item, bool *ok)
 	}
 }
 
-static void add_run(cJSON *runs, const struct fb_study_run *r, bool *ok)
+static void add_run(cJSON *runs, const struct fb_study_run *r, unsigned ranks, bool *ok)
 {
 	cJSON *o = array_object(runs, ok), *times;
 
@@ -155,6 +157,19 @@ static void add_run(cJSON *runs, const struct fb_study_run *r, bool *ok)
 	add_bool(o, "outlier", r->outlier, ok);
 	add_hash(o, "raw_crc32", r->has_raw, r->raw_hash, ok);
 	add_hash(o, "png_crc32", r->has_png, r->png_hash, ok);
+	if (r->rank_busy_s) {
+		cJSON *busy = cJSON_AddArrayToObject(o, "rank_busy_s");
+
+		for (unsigned i = 0; busy && i < ranks; i++) {
+			cJSON *v = cJSON_CreateNumber(r->rank_busy_s[i]);
+
+			if (!v || !cJSON_AddItemToArray(busy, v))
+				*ok = false;
+		}
+		if (!busy)
+			*ok = false;
+		add_num(o, "rank_imbalance", r->rank_imbalance, ok);
+	}
 }
 
 static void add_point(cJSON *points, const struct fb_study_point *p, bool *ok)
@@ -208,6 +223,9 @@ static cJSON *study_json(const struct fb_study *s)
 	add_str(root, "forkband", FORKBAND_VERSION, &ok);
 	machine = cJSON_AddObjectToObject(root, "machine");
 	add_num(machine, "cpus", s->cpus, &ok);
+	add_num(machine, "ranks", s->ranks ? s->ranks : 1, &ok);
+	if (s->hosts)
+		add_str(machine, "hosts", s->hosts, &ok);
 	add_str(machine, "cpu_model", s->cpu_model, &ok);
 	add_str(machine, "lock", FB_LOCK_VARIANT, &ok);
 	add_str(machine, "isa", fb_isa_name(fb_isa_current()), &ok);	/* the escape loops' */
@@ -236,7 +254,7 @@ static cJSON *study_json(const struct fb_study *s)
 	if (!a)
 		ok = false;
 	for (size_t i = 0; a && ok && i < s->n_runs; i++)
-		add_run(a, &s->runs[i], &ok);
+		add_run(a, &s->runs[i], s->ranks, &ok);
 	a = cJSON_AddArrayToObject(root, "points");
 	if (!a)
 		ok = false;

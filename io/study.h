@@ -32,6 +32,11 @@ struct fb_study_run {
 	double zscore;			/* modified z-score of the wall time (0 if undefined) */
 	uint32_t raw_hash, png_hash;	/* CRC-32 of the raw grid and of the PNG bytes */
 	bool has_raw, has_png;
+	/* Across MPI ranks (streamed kernels): each rank's seconds computing its bands
+	 * ([ranks of the study], malloc()ed; NULL otherwise), and their largest over their
+	 * mean. */
+	double *rank_busy_s;
+	double rank_imbalance;
 };
 
 struct fb_stat {
@@ -57,7 +62,9 @@ struct fb_study_point {
 struct fb_study {
 	const char *config;		/* the config's path as given */
 	char *pixels_json;		/* the job that determines the pixels (JSON text) */
-	unsigned cpus;			/* CPUs the study could use (affinity) */
+	unsigned cpus;			/* CPUs the study could use (affinity); of rank 0 */
+	unsigned ranks;			/* MPI ranks each run used (1: one process) */
+	const char *hosts;		/* their hosts, comma-separated, rank by rank */
 	char cpu_model[128];		/* from /proc/cpuinfo, or "" */
 	bool weak, pin;
 	unsigned repeat, warmup;

@@ -156,6 +156,24 @@ rm -f out.png out.npy
 run_mpi 3 self,tcp run m.json -q -j 1 2>err.txt || bad "over TCP: failed: $(head -3 err.txt)"
 cmp -s ref.png out.png && cmp -s ref.npy out.npy || bad "over TCP: the outputs differ"
 
+# ---- a scaling study across ranks: the same CRCs as forkband scale, the ranks and
+# their busy times recorded, and its output check still catching a difference ----
+"$bin" scale m.json --workers 1 --repeat 1 --warmup 0 --csv ls.csv >/dev/null ||
+	bad "forkband scale failed"
+run_mpi 2 self,vader scale m.json --workers 1,2 --repeat 1 --warmup 0 --csv ms.csv \
+	--json ms.json >/dev/null 2>ms.err || bad "forkband-mpi scale failed: $(head -3 ms.err)"
+[ "$(cut -d, -f13,14 ls.csv | sed -n 2p)" = "$(cut -d, -f13,14 ms.csv | sed -n 2p)" ] &&
+	[ "$(cut -d, -f13,14 ms.csv | sed -n 2p)" = "$(cut -d, -f13,14 ms.csv | sed -n 3p)" ] ||
+	bad "scale across ranks: CRCs differ: $(cut -d, -f2,13,14 ls.csv ms.csv | tr '\n' ' ')"
+[ "$(cut -d, -f15 ms.csv | sed -n 2p)" = 2 ] && [ -n "$(cut -d, -f16 ms.csv | sed -n 2p)" ] ||
+	bad "scale across ranks: ranks and imbalance not in the CSV: $(cat ms.csv)"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["machine"]["ranks"] == 2 and len(d["machine"]["hosts"].split(",")) == 2 and len(d["runs"][0]["rank_busy_s"]) == 2' ms.json ||
+	bad "scale across ranks: the JSON lacks ranks, hosts or busy times"
+FORKBAND_TEST_CORRUPT=2 run_mpi 2 self,vader scale m.json --workers 1,2 --repeat 1 \
+	--warmup 0 >/dev/null 2>mc.err
+rc=$?
+[ "$rc" = 1 ] && grep -q "differ" mc.err || bad "scale across ranks: a corrupt run: exit $rc: $(cat mc.err)"
+
 # ---- 2. a worker killed inside one rank: recovered, the same bytes ----
 # Rank 1 alone gets the fault (the second application context of mpirun).
 rm -f out.png out.npy

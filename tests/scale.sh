@@ -19,7 +19,7 @@ if "$bin" scale "${small[@]}" --workers 1,2 --repeat 2 --schedule static,dynamic
 else
 	bad "tiny study failed: $(cat "$dir/err")"
 fi
-header="schedule,workers,run,height,wall_s,setup_s,compute_s,colour_s,write_s,imbalance,zscore,outlier,raw_crc32,png_crc32"
+header="schedule,workers,run,height,wall_s,setup_s,compute_s,colour_s,write_s,imbalance,zscore,outlier,raw_crc32,png_crc32,ranks,rank_imbalance"
 [ "$(head -1 "$dir/s.csv")" = "$header" ] && ok "CSV columns" || bad "CSV header: $(head -1 "$dir/s.csv")"
 rows=$(($(wc -l <"$dir/s.csv") - 1))
 [ "$rows" = 8 ] && ok "CSV has 8 runs (2 schedules x 2 counts x 2)" || bad "CSV has $rows rows"
