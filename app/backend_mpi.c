@@ -78,6 +78,7 @@ struct mjob {
 	uint32_t *band_start;		/* [n_bands + 1]: band b is rows [start[b], start[b+1]) */
 	uint32_t n_bands, strip_max, slots;
 	unsigned phase;			/* 0: the counting pass; 1: the strips */
+	bool counted;			/* this rank has counted a band (phase 0) */
 	struct fb_instream in;
 	bool has_in;
 
@@ -169,7 +170,8 @@ static void sub_fold(void *ctx, const void *partial)
 
 	m->kpass.fold(m->kpass.ctx, partial);
 	if (m->log) {
-		memcpy(m->log->data + m->log->n * m->psize, partial, m->psize);
+		/* Entries psize apart (the largest partial), each the pass's own size. */
+		memcpy(m->log->data + m->log->n * m->psize, partial, m->kpass.partial_size);
 		m->log->n++;
 	}
 }
@@ -264,6 +266,11 @@ static int run_band(struct mjob *m, uint32_t b, void **msg, size_t *len)
 		m->k->pass(m->state, 0, &kp);
 		m->kpass = kp;
 		p = kp;
+		/* The counts of this rank's earlier bands are in the region: a rerun after a
+		 * death in the lock must restore them, not clear them. */
+		for (unsigned i = 0; m->counted && i < FB_PASS_STATE_MAX; i++)
+			p.state[i].zero = false;
+		m->counted = true;
 		p.rows = y1 - y0;
 		p.ctx = m;
 		p.compute = sub_compute;
@@ -513,7 +520,7 @@ static void receive(struct mjob *m, const MPI_Status *st)
 		return;
 	}
 	memcpy(&head, buf, sizeof(head));
-	m->res->rank_bands[st->MPI_SOURCE]++;
+	m->res->rank_bands[st->MPI_SOURCE] += m->phase == 1;
 	m->res->rank_busy_s[st->MPI_SOURCE] += head.busy_s;
 	m->done_rows += head.rows;
 	show_progress(m);
@@ -636,7 +643,7 @@ static void lead_phase(struct mjob *m)
 					own_done = true;
 					continue;
 				}
-				m->res->rank_bands[0]++;
+				m->res->rank_bands[0] += m->phase == 1;
 				m->res->rank_busy_s[0] += m->busy_s;
 				m->done_rows += band_y1(m, (uint32_t)b) - band_y0(m, (uint32_t)b);
 				show_progress(m);
@@ -750,6 +757,8 @@ static int plan_bands(struct mjob *m, const struct fb_strip_plan *plan)
 	return 0;
 }
 
+static int mpi_agree(const struct fb_backend *be, int status);
+
 static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 		      const struct fb_drive_options *dopt, const struct fb_pool_options *popt,
 		      const struct fb_strip_plan *plan, struct fb_progress *prog,
@@ -762,7 +771,6 @@ static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 	uint64_t t0 = fb_now_ns();
 	int status = FB_DRIVE_RUN_FAILED;
 
-	(void)be;
 	*state_out = NULL;
 	if (n_ranks == 1)
 		return fb_pipeline_run(job, dopt, popt, &fb_backend_local, plan, prog, res,
@@ -872,8 +880,7 @@ static int mpi_stream(const struct fb_backend *be, const struct fb_job *job,
 	status = 0;
 setup_done:
 	/* All ranks set up, or none goes on. */
-	m.failed = status;
-	MPI_Allreduce(&status, &m.failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+	m.failed = mpi_agree(be, status);	/* rank 0 says why, whichever rank failed */
 	fb_result_add_phase(res, "setup", (double)(fb_now_ns() - t0) / 1e9);
 	res->bands = m.n_bands;
 	res->bytes_unencoded = (m.png ? (uint64_t)job->height * m.enc.row_bytes : 0) +
@@ -1280,8 +1287,11 @@ int fb_mpi_init(int *argc, char ***argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &n_ranks);
 	MPI_Get_processor_name(host, &len);
 	hosts = calloc((size_t)n_ranks, MPI_MAX_PROCESSOR_NAME);
-	if (hosts)
-		MPI_Allgather(host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, hosts,
+	if (!hosts) {	/* the others would wait for this rank in the gather */
+		fb_error("out of memory");
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	}
+	MPI_Allgather(host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, hosts,
 			      MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
 	/* One voice: the other ranks keep their messages for rank 0 to print. */
 	if (my_rank != 0)

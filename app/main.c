@@ -267,15 +267,18 @@ static int cmd_run(int argc, char **argv)
 		ds = fb_drive_job(&batch.job[j], &dopt, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
 			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
-			break;
+		} else {
+			if (!a.quiet)
+				fb_print_summary(&results[j]);
+			if (leader && batch.job[j].report &&
+			    fb_report_write(batch.job[j].report, &results[j], 1) < 0)
+				status = FB_EXIT_RUN;
 		}
-		if (!a.quiet)
-			fb_print_summary(&results[j]);
-		if (leader && batch.job[j].report &&
-		    fb_report_write(batch.job[j].report, &results[j], 1) < 0) {
-			status = FB_EXIT_RUN;
+		/* A job that failed in one process only (rank 0 writing its outputs): every
+		 * process stops after it. */
+		status = fb_backend_agree(backend, status);
+		if (status != FB_EXIT_OK)
 			break;
-		}
 		/* The job's output step is over: its files are in place (the terminating
 		 * signals were held from its first rename). An interrupt that came meanwhile
 		 * lands now, and says how many jobs were written; after the last job none

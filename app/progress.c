@@ -3,6 +3,8 @@
 
 #include "progress.h"
 
+#include "runtime/error.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -107,6 +109,6 @@ void fb_progress_notice(void *pctx, const char *msg)
 
 	if (p)
 		fb_progress_clear(p);
-	fprintf(stderr, "forkband: recovered: %s\n", msg);
+	fprintf(stderr, "%s: recovered: %s\n", fb_error_program(), msg);
 	fflush(stderr);
 }

@@ -646,11 +646,15 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st,
 					job->raw = raw;
 				}
 				if (ds != FB_DRIVE_OK)
-					return ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
-				if (check_output(refs, &n_refs, &res, job->height, where) < 0)
+					status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE
+									     : FB_EXIT_RUN;
+				else if (check_output(refs, &n_refs, &res, job->height, where) < 0)
 					status = FB_EXIT_RUN;
-				/* Rank 0 alone holds the outputs' CRCs: every rank stops with it. */
+				/* Rank 0 alone holds the outputs' CRCs and writes: every rank
+				 * stops with it. */
 				status = fb_backend_agree(be, status);
+				if (ds != FB_DRIVE_OK)
+					return status;
 				if (timed && status == FB_EXIT_OK) {
 					struct fb_study_run *run = &st->runs[st->n_runs++];
 

@@ -16,6 +16,8 @@ static void *sink_ctx;
 
 void fb_error_set_program(const char *name) { program = name; }
 
+const char *fb_error_program(void) { return program; }
+
 void fb_error_set_sink(fb_error_sink *s, void *ctx)
 {
 	sink = s;

@@ -38,6 +38,9 @@ bool fb_error_reported(void);
 /* The prefix printed before each message by the default sink ("forkband"). */
 void fb_error_set_program(const char *name);
 
+/* That prefix, for the few lines printed outside fb_error() (progress notices). */
+const char *fb_error_program(void);
+
 /* Replaces the default sink; msg has no trailing newline. NULL restores the default. */
 typedef void fb_error_sink(const char *msg, void *ctx);
 void fb_error_set_sink(fb_error_sink *sink, void *ctx);

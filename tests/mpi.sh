@@ -185,6 +185,37 @@ cmp -s ref.png out.png && cmp -s ref.npy out.npy || bad "a worker killed in rank
 grep -q "rank 1 (.*): worker .* killed by SIGKILL" kill.err ||
 	bad "a worker killed in rank 1: not said: $(cat kill.err)"
 
+# A worker killed holding the lock while rank 1 counts a later band of the histogram:
+# the rerun restores that rank's earlier counts (it must not clear them).
+rm -f out.png out.npy
+"$bin" run mh.json -q -j 2 && mv out.png ref.png && mv out.npy ref.npy
+timeout 120 mpirun -q --oversubscribe --bind-to none --mca btl self,vader \
+	-np 1 "$mpi" run mh.json -j 2 : \
+	-np 1 env FORKBAND_FAULT=kill-in-lock:chunk=40,pass=histogram "$mpi" run mh.json -j 2 \
+	2>hl.err || bad "histogram, death in the lock on rank 1: failed: $(head -3 hl.err)"
+cmp -s ref.png out.png || bad "histogram, death in the lock on rank 1: the PNG differs"
+grep -q "rank 1 .*holding the lock" hl.err || bad "histogram, death in the lock: not said: $(cat hl.err)"
+
+# A job that fails on rank 0 only (its outputs cannot be written: a file size limit
+# there): one line, exit 1, and the other rank does not wait for the next job.
+cat >two.json <<'JSON'
+{"defaults": {"kernel": "mandelbrot", "width": 200, "height": 100},
+ "jobs": [{"output": {"png": "a.png", "report": "ra.json"}},
+          {"output": {"png": "b.png", "report": "rb.json"}}]}
+JSON
+cat >limit.sh <<'SH'
+#!/bin/bash
+trap '' XFSZ
+[ "$OMPI_COMM_WORLD_RANK" = 0 ] && ulimit -f 1
+exec "$@"
+SH
+chmod +x limit.sh
+timeout 60 mpirun -q --oversubscribe --bind-to none -np 2 ./limit.sh "$mpi" run two.json -q \
+	2>lim.err
+rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <lim.err)" = 1 ] && grep -q "File too large" lim.err ||
+	bad "a failure on rank 0 only: exit $rc (124: it hung): $(cat lim.err)"
+
 # ---- 3. a rank killed: the run ends within seconds, nothing left behind ----
 if [ -z "$quick" ]; then
 	cat >slow.json <<'JSON'
