@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mpi_scaling.sh: a study across rank counts: mpirun at 1, 2, 4 ranks (-R to change),
 # each rank with the workers that fit the machine's cores (cores / ranks, at least 1;
-# -j to fix it), RUNS runs each, interleaved; the median time, the speedup against one
+# -j to fix it), RUNS runs each, interleaved; the median of the reports' wall time (the
+# job, without Open MPI's start and finish), the speedup against one
 # rank and the efficiency (the speedup over the growth in workers, ranks x workers:
 # on one machine the cores stay the same, so 1.0 is ideal), the per-rank busy times and
 # their imbalance (the largest over the mean), and a check that every run wrote the
