@@ -94,8 +94,9 @@ all_totals() {	# every job's totals, one line each
 mkdir ref && (cd ref && "$bin" run ../batch.json -q -j 2 --report ../ref.json) ||
 	bad "the batch: forkband run failed"
 # Ranks x workers a rank x strip height (FORKBAND_TEST_STRIP_ROWS caps a band: 70 rows
-# make bands of one group, so that a slow band holds the window back), one rank once.
-for combo in 2:3:0 3:2:70 4:1:70 1:2:0; do
+# make bands of one group, so that a slow band holds the window back). One rank is the
+# local pipeline itself: not run here.
+for combo in 2:3:0 3:2:70 4:1:70; do
 	IFS=: read -r np j rows <<<"$combo"
 	[ -n "$quick" ] && [ "$combo" != 3:2:70 ] && continue
 	mkdir "c$combo"
@@ -129,6 +130,7 @@ cat >mm.json <<'JSON'
  "output": {"png": "out.png", "npy": "out.npy"}}
 JSON
 for job in h mm; do
+	[ -n "$quick" ] && continue	# a sanitizer build: the streamed kernels only
 	rm -f out.png out.npy f-*.png
 	"$bin" run "$job.json" -q -j 2 --report ref.json 2>err.txt ||
 		{ bad "$job: forkband run failed: $(head -2 err.txt)"; continue; }
@@ -282,11 +284,13 @@ rc=$?
 [ "$(wc -l <bad.err)" = 1 ] || bad "bad config: $(wc -l <bad.err) lines: $(cat bad.err)"
 grep -q "^forkband-mpi: bad.json: width" bad.err || bad "bad config: message: $(cat bad.err)"
 # Fewer rows than the ranks can share: said, not run.
-printf '{"kernel": "heat", "width": 64, "height": 5, "params": {"steps": 10}}' >heat.json
-run_mpi 3 self,vader run heat.json -q 2>heat.err
-rc=$?
-[ "$rc" = 2 ] && [ "$(wc -l <heat.err)" = 1 ] && grep -q "at least 2 rows a rank" heat.err ||
-	bad "heat of 5 rows on 3 ranks: exit $rc: $(cat heat.err)"
+if [ -z "$quick" ]; then
+	printf '{"kernel": "heat", "width": 64, "height": 5, "params": {"steps": 10}}' >heat.json
+	run_mpi 3 self,vader run heat.json -q 2>heat.err
+	rc=$?
+	[ "$rc" = 2 ] && [ "$(wc -l <heat.err)" = 1 ] && grep -q "at least 2 rows a rank" heat.err ||
+		bad "heat of 5 rows on 3 ranks: exit $rc: $(cat heat.err)"
+fi
 
 [ "$fail" = 0 ] && echo "ok: forkband-mpi makes forkband's bytes at every ranks x workers tried"
 exit "$fail"
