@@ -429,19 +429,6 @@ static void answer(struct mjob *m, int rank)
 	send_band(rank, b);
 }
 
-/* zlib's crc32() takes at most 4 GiB minus one at a time. */
-static unsigned long crc32_big(unsigned long crc, const unsigned char *p, uint64_t n)
-{
-	while (n > 0) {
-		uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-
-		crc = crc32(crc, p, k);
-		p += k;
-		n -= k;
-	}
-	return crc;
-}
-
 /* Appends band results in order, as far as they have come. */
 static void apply_ready(struct mjob *m)
 {
@@ -474,7 +461,7 @@ static void apply_ready(struct mjob *m)
 		if (head.raw_bytes && m->corrupt && b == 0)
 			buf[q - buf] ^= 1;	/* a study's test of its check */
 		if (head.raw_bytes && m->hash)
-			m->raw_crc = crc32_big(m->raw_crc, q, head.raw_bytes);
+			m->raw_crc = fb_crc32_more(m->raw_crc, q, head.raw_bytes);
 		if (head.raw_bytes && m->o.raw.f &&
 		    fb_npy_append(&m->o.raw, m->out.raw_elem_size,
 				  head.raw_bytes / m->out.raw_elem_size, q) < 0) {

@@ -40,11 +40,9 @@ void fb_result_add_phase(struct fb_job_result *res, const char *name, double s)
 		res->phase[res->n_phases++] = (struct fb_phase){ name, s };
 }
 
-/* CRC-32 of any length (zlib's crc32() takes at most UINT_MAX bytes at a time). */
-static uint32_t crc32_of(const void *data, size_t len)
+unsigned long fb_crc32_more(unsigned long crc, const void *data, uint64_t len)
 {
 	const uint8_t *p = data;
-	uLong crc = crc32(0L, Z_NULL, 0);
 
 	while (len > 0) {
 		uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
@@ -53,7 +51,12 @@ static uint32_t crc32_of(const void *data, size_t len)
 		p += n;
 		len -= n;
 	}
-	return (uint32_t)crc;
+	return crc;
+}
+
+static uint32_t crc32_of(const void *data, size_t len)
+{
+	return (uint32_t)fb_crc32_more(crc32(0L, Z_NULL, 0), data, len);
 }
 
 /* Keeps a pass's name, phase and worker stats for the report, the first FB_MAX_PASSES

@@ -76,6 +76,10 @@ size_t fb_available_memory(void);
  * available as the budget of input images. */
 void fb_set_config_policy(bool force);
 
+/* crc (a running CRC-32, from crc32(0, NULL, 0)) continued over len bytes of data, of
+ * any length (zlib's crc32() takes at most UINT_MAX bytes at a time). */
+unsigned long fb_crc32_more(unsigned long crc, const void *data, uint64_t len);
+
 /* The one-line summary of a finished job, as printed on stderr. */
 void fb_print_summary(const struct fb_job_result *res);
 

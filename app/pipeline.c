@@ -362,11 +362,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 			if (dopt->corrupt && y0 == 0)
 				((uint8_t *)out.raw)[0] ^= 1;
 			if (dopt->hash)
-				for (size_t off = 0; off < n * out.raw_elem_size; off += 1u << 30)
-					raw_crc = crc32(raw_crc, rows + off,
-							(uInt)(n * out.raw_elem_size - off < (1u << 30)
-								       ? n * out.raw_elem_size - off
-								       : (1u << 30)));
+				raw_crc = fb_crc32_more(raw_crc, rows, (uint64_t)n * out.raw_elem_size);
 			if (raw_file && fb_npy_append(&o.raw, out.raw_elem_size, n, rows) < 0) {
 				fb_outfile_finish(&o.raw);	/* reports the write error */
 				goto out;
