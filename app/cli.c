@@ -99,7 +99,7 @@ int fb_cli_set_isa(const char *cmd, const char *name)
 	char cpu[64];
 
 	if (fb_isa_parse(name, &isa) < 0)
-		return fb_error("%s: --isa: expected scalar, sse2, avx2 or auto, got '%s'", cmd, name);
+		return fb_error("%s: --isa: expected %s, got '%s'", cmd, fb_isa_choices, name);
 	if (fb_isa_set(isa) < 0) {
 		fb_isa_describe_cpu(cpu, sizeof(cpu));
 		return fb_error("%s: --isa: this CPU cannot run %s (it has %s)", cmd, name, cpu);

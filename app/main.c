@@ -78,8 +78,8 @@ static const char run_usage[] =
 	"  --force             run even if the jobs need more memory than is available,\n"
 	"                      and replace read-only output files\n"
 	"  --isa I             instruction set of the mandelbrot and julia loops: scalar,\n"
-	"                      sse2, avx2 or auto (default: the best this CPU has); the\n"
-	"                      exact pixels are the same with each\n"
+	"                      sse2, avx2, avx512 or auto (default: the best this CPU\n"
+	"                      has); the exact pixels are the same with each\n"
 	"  -q, --quiet         no progress bar and no summary\n"
 	"  -h, --help          show this help\n"
 	"\n"
@@ -629,8 +629,8 @@ static int check_environment(void)
 		return fb_error("FORKBAND_TEST_MEMAVAILABLE: expected a whole number of bytes "
 				"(digits only), got '%s'", mem);
 	if (isa && *isa && (fb_isa_parse(isa, &parsed) < 0 || parsed == FB_ISA_AUTO))
-		return fb_error("FORKBAND_TEST_ISA_MAX: expected scalar, sse2 or avx2, got '%s'",
-				isa);
+		return fb_error("FORKBAND_TEST_ISA_MAX: expected scalar, sse2, avx2 or avx512, "
+				"got '%s'", isa);
 	if (corrupt && *corrupt && !fb_parse_count(corrupt, FB_POOL_MAX_WORKERS, &v))
 		return fb_error("FORKBAND_TEST_CORRUPT: expected a worker count from 0 to %d, "
 				"got '%s'", FB_POOL_MAX_WORKERS, corrupt);

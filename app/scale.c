@@ -51,7 +51,7 @@ static const char scale_usage[] =
 	"  --force            run even if the job needs more memory than is available,\n"
 	"                     and replace read-only output files\n"
 	"  --isa I            instruction set of the mandelbrot and julia loops: scalar,\n"
-	"                     sse2, avx2 or auto (default), as for run\n"
+	"                     sse2, avx2, avx512 or auto (default), as for run\n"
 	"  -q, --quiet        no progress line\n"
 	"  -h, --help         show this help\n"
 	"\n"

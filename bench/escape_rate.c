@@ -3,7 +3,8 @@
  * usage: escape_rate [ROUNDS [CONFIG]]   (default 7 rounds of configs/mandelbrot.json)
  *
  * Computes every row of the job's image with each loop of kernels/escape_row.h that
- * this CPU runs: scalar, SSE2 and AVX2 in exact arithmetic, and AVX2 fast (FMA). The
+ * this CPU runs: scalar, SSE2, AVX2 and AVX-512 in exact arithmetic, and AVX2 and AVX-512
+ * fast (FMA). The
  * unit is lane-iterations per second: the sum over pixels of the escape count, or
  * max_iter for inside pixels, divided by the time; the work the scalar loop does, so
  * the rates compare directly. Rounds alternate the loops (each round starts with the
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
 		{ .name = "sse2", .isa = FB_ISA_SSE2 },
 		{ .name = "avx2", .isa = FB_ISA_AVX2 },
 		{ .name = "avx2 fast", .isa = FB_ISA_AVX2, .fast = true },
+		{ .name = "avx512", .isa = FB_ISA_AVX512 },
+		{ .name = "avx512 fast", .isa = FB_ISA_AVX512, .fast = true },
 	};
 	struct variant *v[FB_ARRAY_LEN(all)];
 	size_t nv = 0, px;
@@ -115,7 +118,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < FB_ARRAY_LEN(all); i++) {
 		if (!fb_isa_supported(all[i].isa) ||
 		    (all[i].fast && !fb_escape_row_has_fast(all[i].isa))) {
-			printf("%-9s  skipped: this CPU lacks it\n", all[i].name);
+			printf("%-11s  skipped: this CPU lacks it\n", all[i].name);
 			continue;
 		}
 		all[i].fn = fb_escape_row_for(all[i].isa, all[i].fast);
@@ -143,11 +146,11 @@ int main(int argc, char **argv)
 				memcmp(&mag2[j], &ref_mag2[j], sizeof(double)) != 0;
 		}
 		if (v[i]->fast) {
-			printf("%-9s  counts differ from exact on %zu of %zu pixels (%.3f%%), "
+			printf("%-11s  counts differ from exact on %zu of %zu pixels (%.3f%%), "
 			       "counts or |z|^2 on %zu\n", v[i]->name, kdiff, px,
 			       100.0 * (double)kdiff / (double)px, diff);
 		} else if (diff) {
-			printf("%-9s  FAILS: %zu of %zu pixels differ from scalar\n", v[i]->name, diff, px);
+			printf("%-11s  FAILS: %zu of %zu pixels differ from scalar\n", v[i]->name, diff, px);
 			status = 1;
 		}
 	}
@@ -175,9 +178,9 @@ int main(int argc, char **argv)
 	printf("%s: %ux%u %s, max_iter %lld, %u rounds, one process\n", path, job->width,
 	       job->height, job->kernel->name,
 	       (long long)((const struct escape_params *)job->params)->max_iter, rounds);
-	printf("%-9s  %14s  %12s  %10s\n", "loop", "lane-iters", "Giter/s", "x scalar");
+	printf("%-11s  %14s  %12s  %10s\n", "loop", "lane-iters", "Giter/s", "x scalar");
 	for (size_t i = 0; i < nv; i++)
-		printf("%-9s  %14llu  %12.3f  %10.2f\n", v[i]->name,
+		printf("%-11s  %14llu  %12.3f  %10.2f\n", v[i]->name,
 		       (unsigned long long)v[i]->lane_iters, median(v[i]->rate, rounds) / 1e9,
 		       median(v[i]->ratio, rounds));
 	free(counts);

@@ -236,7 +236,7 @@ bool fb_escape_row_has_fast(enum fb_isa isa)
 #if defined(__x86_64__)
 	if (isa == FB_ISA_AUTO)
 		isa = fb_isa_best();
-	return isa == FB_ISA_AVX2 && fb_isa_has_fma();
+	return isa == FB_ISA_AVX512 || (isa == FB_ISA_AVX2 && fb_isa_has_fma());
 #else
 	(void)isa;
 	return false;
@@ -248,6 +248,8 @@ fb_escape_row_fn *fb_escape_row_for(enum fb_isa isa, bool fast)
 	if (isa == FB_ISA_AUTO)
 		isa = fb_isa_best();
 #if defined(__x86_64__)
+	if (isa == FB_ISA_AVX512)
+		return fast ? fb_escape_row_avx512_fast : fb_escape_row_avx512;
 	if (isa == FB_ISA_AVX2)
 		return fast && fb_escape_row_has_fast(isa) ? fb_escape_row_avx2_fast
 							   : fb_escape_row_avx2;

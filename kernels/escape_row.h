@@ -5,12 +5,14 @@
  * as fb_escape_count() (escape.h), so counts and |z|^2 are bit-identical whichever
  * runs: the vector loops keep -ffp-contract=off and use only separate multiply, add and
  * subtract, and compute the pixel's point with the same expression as the scalar code.
- * The fast variant (AVX2 with FMA) fuses multiplies and adds: not the spec's arithmetic,
- * so its counts differ from the exact ones on some pixels; it is still a function of
- * the pixel alone, so results do not depend on the worker count or schedule.
+ * The fast variants (AVX2 with FMA, AVX-512) fuse multiplies and adds: not the spec's
+ * arithmetic, so their counts differ from the exact ones on some pixels; they are still
+ * a function of the pixel alone, so results do not depend on the worker count or
+ * schedule, and the two compute the same fused operations, so they agree bit for bit.
  *
  * The variants live in files of their own, each compiled with its own target flags
- * (escape_sse2.c, escape_avx2.c with -mavx2, escape_avx2_fast.c with -mavx2 -mfma), and
+ * (escape_sse2.c, escape_avx2.c with -mavx2, escape_avx2_fast.c with -mavx2 -mfma,
+ * escape_avx512.c and escape_avx512_fast.c with -mavx512f), and
  * are called only when the CPU has the instructions: fb_escape_row_for() picks them.
  */
 #ifndef FORKBAND_ESCAPE_ROW_H
@@ -42,10 +44,12 @@ fb_escape_row_fn fb_escape_row_scalar;
 fb_escape_row_fn fb_escape_row_sse2;
 fb_escape_row_fn fb_escape_row_avx2;
 fb_escape_row_fn fb_escape_row_avx2_fast;
+fb_escape_row_fn fb_escape_row_avx512;
+fb_escape_row_fn fb_escape_row_avx512_fast;
 #endif
 
 /* The loop for isa (AUTO: fb_isa_best()), exact or fast. Fast arithmetic exists for
- * AVX2 on a CPU with FMA only; elsewhere fast is the isa's exact loop. isa must be
+ * AVX-512, and AVX2 on a CPU with FMA; elsewhere fast is the isa's exact loop. isa must be
  * supported (fb_isa_supported()). */
 fb_escape_row_fn *fb_escape_row_for(enum fb_isa isa, bool fast);
 

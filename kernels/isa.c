@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const fb_isa_names[] = { "auto", "scalar", "sse2", "avx2", NULL };
+const char *const fb_isa_names[] = { "auto", "scalar", "sse2", "avx2", "avx512", NULL };
+const char fb_isa_choices[] = "scalar, sse2, avx2, avx512 or auto";
 
 /* Plain process memory, written before the workers fork: each inherits its value. */
 static enum fb_isa requested = FB_ISA_AUTO;
@@ -28,8 +29,8 @@ int fb_isa_parse(const char *name, enum fb_isa *out)
 	return -1;
 }
 
-/* FORKBAND_TEST_ISA_MAX=scalar|sse2|avx2 (tests only): the CPU is taken to have nothing
- * beyond that ISA (no FMA below avx2), so that refusing an ISA the CPU lacks, and the
+/* FORKBAND_TEST_ISA_MAX=scalar|sse2|avx2|avx512 (tests only): the CPU is taken to have
+ * nothing beyond that ISA (no FMA below avx2), so that refusing an ISA the CPU lacks, and the
  * fallbacks, can be tested on any machine. Anything else, or unset: no limit. */
 static enum fb_isa test_limit(void)
 {
@@ -60,6 +61,10 @@ bool fb_isa_supported(enum fb_isa isa)
 		/* AVX2 also needs the OS to save the YMM registers; GCC's check includes
 		 * that (it reads XGETBV as well as CPUID). */
 		return __builtin_cpu_supports("avx2");
+	case FB_ISA_AVX512:
+		/* GCC's check of AVX-512F includes the OS saving the ZMM and mask
+		 * registers (XGETBV), as for AVX2. */
+		return __builtin_cpu_supports("avx512f");
 #endif
 	default:
 		return false;
@@ -77,6 +82,8 @@ bool fb_isa_has_fma(void)
 
 enum fb_isa fb_isa_best(void)
 {
+	if (fb_isa_supported(FB_ISA_AVX512))
+		return FB_ISA_AVX512;
 	if (fb_isa_supported(FB_ISA_AVX2))
 		return FB_ISA_AVX2;
 	if (fb_isa_supported(FB_ISA_SSE2))

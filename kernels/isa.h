@@ -1,7 +1,7 @@
 /* isa.h: which instruction set the escape-time kernels compute with.
  *
  * The escape kernels have one row loop per instruction set (kernels/escape_row.h):
- * scalar C, SSE2 (2 doubles a vector) and AVX2 (4). In exact arithmetic all of them
+ * scalar C, SSE2 (2 doubles a vector), AVX2 (4) and AVX-512 (8). In exact arithmetic all of them
  * give bit-identical counts and |z|^2 on every pixel, so the choice changes speed only;
  * fast arithmetic (the escape param "arithmetic") may also change pixels.
  *
@@ -20,11 +20,15 @@ enum fb_isa {
 	FB_ISA_SCALAR,		/* plain C: any machine */
 	FB_ISA_SSE2,		/* x86-64 only */
 	FB_ISA_AVX2,		/* x86-64 with AVX2 */
+	FB_ISA_AVX512,		/* x86-64 with AVX-512F (and the OS saving its registers) */
 	FB_ISA_COUNT
 };
 
-/* "auto", "scalar", "sse2", "avx2"; NULL-terminated, indexed by enum fb_isa. */
+/* "auto", "scalar", "sse2", "avx2", "avx512"; NULL-terminated, indexed by enum fb_isa. */
 extern const char *const fb_isa_names[];
+
+/* The names a user may give, as "scalar, sse2, avx2, avx512 or auto"; for messages. */
+extern const char fb_isa_choices[];
 
 /* The name of isa ("auto" for FB_ISA_AUTO). */
 const char *fb_isa_name(enum fb_isa isa);
@@ -33,14 +37,15 @@ const char *fb_isa_name(enum fb_isa isa);
 int fb_isa_parse(const char *name, enum fb_isa *out);
 
 /* Whether this build and this CPU can run isa. FB_ISA_AUTO and FB_ISA_SCALAR always
- * can; SSE2 and AVX2 need an x86-64 build (the code is not compiled elsewhere) and,
- * for AVX2, a CPU that reports it. */
+ * can; the others need an x86-64 build (the code is not compiled elsewhere) and, for
+ * AVX2 and AVX-512, a CPU and an OS that support them. */
 bool fb_isa_supported(enum fb_isa isa);
 
 /* Whether the CPU has fused multiply-add next to AVX2: the fast AVX2 loop needs both. */
 bool fb_isa_has_fma(void);
 
-/* The best supported instruction set: AVX2, else SSE2, else scalar. Never AUTO. */
+/* The best supported instruction set: AVX-512, else AVX2, else SSE2, else scalar.
+ * Never AUTO. */
 enum fb_isa fb_isa_best(void);
 
 /* The instruction sets the CPU supports, best last, as "scalar, sse2, avx2" (plus

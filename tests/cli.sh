@@ -35,7 +35,7 @@ grep -q "^isa: [a-z0-9]* (auto" "$dir/stdout" || bad "--version does not name th
 # this CPU runs writes the same bytes (exact arithmetic is bit-identical on each).
 for cmd in run scale; do
 	expect 2 "$cmd --isa bogus" -- "$bin" $cmd -q --isa bogus
-	[ "$(wc -l <"$dir/stderr")" = 1 ] && grep -q -- "--isa: expected scalar, sse2, avx2 or auto, got 'bogus'" "$dir/stderr" ||
+	[ "$(wc -l <"$dir/stderr")" = 1 ] && grep -q -- "--isa: expected scalar, sse2, avx2, avx512 or auto, got 'bogus'" "$dir/stderr" ||
 		bad "$cmd --isa bogus: not one line naming --isa: $(cat "$dir/stderr")"
 done
 # A CPU without AVX2 (FORKBAND_TEST_ISA_MAX, tests only): --isa avx2 is refused in one
@@ -43,13 +43,16 @@ done
 FORKBAND_TEST_ISA_MAX=sse2 expect 2 "--isa avx2 on a CPU without it" -- "$bin" run -q --isa avx2
 [ "$(wc -l <"$dir/stderr")" = 1 ] && grep -q -- "--isa: this CPU cannot run avx2 (it has scalar, sse2)" "$dir/stderr" ||
 	bad "--isa avx2 without AVX2: $(cat "$dir/stderr")"
+FORKBAND_TEST_ISA_MAX=avx2 expect 2 "--isa avx512 on a CPU without it" -- "$bin" run -q --isa avx512
+grep -q -- "--isa: this CPU cannot run avx512 (it has scalar, sse2, avx2" "$dir/stderr" ||
+	bad "--isa avx512 without AVX-512: $(cat "$dir/stderr")"
 FORKBAND_TEST_ISA_MAX=scalar "$bin" --version | grep -q "^isa: scalar (auto" ||
 	bad "--version on a scalar-only CPU does not say auto picks scalar"
 isa_job=(--set width=61 --set height=37 --set params.max_iter=300)
 FORKBAND_TEST_ISA_MAX=scalar "$bin" run -q "${isa_job[@]}" -o "$dir/isa-limited.png" ||
 	bad "run on a scalar-only CPU failed"
 "$bin" run -q "${isa_job[@]}" --isa scalar -o "$dir/isa-scalar.png" || bad "run --isa scalar failed"
-for isa in sse2 avx2 auto; do
+for isa in sse2 avx2 avx512 auto; do
 	if ! "$bin" run -q "${isa_job[@]}" --isa $isa -o "$dir/isa-$isa.png" 2>"$dir/stderr"; then
 		grep -q "this CPU cannot run $isa" "$dir/stderr" && echo "note: --isa $isa skipped: $(cat "$dir/stderr")" ||
 			bad "run --isa $isa failed: $(cat "$dir/stderr")"

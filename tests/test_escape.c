@@ -332,16 +332,18 @@ static void test_isa_views(enum fb_isa isa)
 	       fb_isa_name(isa), runs);
 }
 
-/* The fast loop against exact, row by row over a 320x180 view of the whole set at
- * max_iter 1000 (the default job's view, smaller): |z|^2 must differ on many escaped
- * pixels (else the fused loop is not what runs), counts on few. */
-static void test_fast_rows(void)
+/* The fast loop of isa against exact, row by row over a 320x180 view of the whole set
+ * at max_iter 1000 (the default job's view, smaller): |z|^2 must differ on many escaped
+ * pixels (else the fused loop is not what runs), counts on few. Where other_fast is
+ * not NULL (AVX-512 and AVX2 with FMA both run here), the two fast loops must agree bit
+ * for bit: they compute the same fused operations on every lane. */
+static void test_fast_rows(enum fb_isa isa, fb_escape_row_fn *other_fast)
 {
 	enum { W = 320, H = 180 };
-	fb_escape_row_fn *fast = fb_escape_row_for(FB_ISA_AVX2, true);
-	uint32_t k_ref[W], k[W];
-	double m_ref[W], m[W];
-	size_t escaped = 0, dk = 0, dm = 0;
+	fb_escape_row_fn *fast = fb_escape_row_for(isa, true);
+	uint32_t k_ref[W], k[W], k_other[W];
+	double m_ref[W], m[W], m_other[W];
+	size_t escaped = 0, dk = 0, dm = 0, dother = 0;
 	double d = 4.3 / W;
 
 	for (uint32_t y = 0; y < H; y++) {
@@ -352,19 +354,26 @@ static void test_fast_rows(void)
 
 		fb_escape_row_scalar(&r, 0, W, k_ref, m_ref);
 		fast(&r, 0, W, k, m);
+		if (other_fast)
+			other_fast(&r, 0, W, k_other, m_other);
 		for (uint32_t x = 0; x < W; x++) {
 			escaped += k_ref[x] != 0;
 			dk += k[x] != k_ref[x];
 			dm += k[x] == k_ref[x] && k[x] && m[x] != m_ref[x];
+			dother += other_fast && (k[x] != k_other[x] ||
+						 memcmp(&m[x], &m_other[x], sizeof(m[x])) != 0);
 		}
 	}
 	/* Measured: about half the escaped pixels end on a different |z|^2. */
-	CHECK(dm * 10 >= escaped, "fast rows: only %zu of %zu escaped pixels end on another "
-	      "|z|^2 than exact: is the fused loop running?", dm, escaped);
-	CHECK(dk * 100 <= (size_t)W * H, "fast rows: %zu of %d counts differ from exact (over 1%%)",
-	      dk, W * H);
-	printf("  fast rows (avx2 with FMA): %zu of %d counts and %zu of %zu escaped |z|^2 differ "
-	       "from exact\n", dk, W * H, dm, escaped);
+	CHECK(dm * 10 >= escaped, "%s fast rows: only %zu of %zu escaped pixels end on another "
+	      "|z|^2 than exact: is the fused loop running?", fb_isa_name(isa), dm, escaped);
+	CHECK(dk * 100 <= (size_t)W * H, "%s fast rows: %zu of %d counts differ from exact "
+	      "(over 1%%)", fb_isa_name(isa), dk, W * H);
+	CHECK(dother == 0, "%s fast rows: %zu pixels differ from avx2 fast", fb_isa_name(isa),
+	      dother);
+	printf("  fast rows (%s with FMA): %zu of %d counts and %zu of %zu escaped |z|^2 differ "
+	       "from exact%s\n", fb_isa_name(isa), dk, W * H, dm, escaped,
+	       other_fast ? "; equal to avx2 fast bit for bit" : "");
 }
 
 /* Fast arithmetic: the same image at every worker count and schedule; against exact,
@@ -378,9 +387,13 @@ static void test_fast(void)
 	size_t px = (size_t)vw->v.w * vw->v.h, dk, drgb;
 	struct result exact, first, got;
 
-	if (has_fast)
-		test_fast_rows();
-	else
+	if (has_fast) {
+		if (isa == FB_ISA_AVX512 && fb_escape_row_has_fast(FB_ISA_AVX2))
+			test_fast_rows(FB_ISA_AVX2, NULL);
+		test_fast_rows(isa, isa == FB_ISA_AVX512 && fb_escape_row_has_fast(FB_ISA_AVX2)
+					    ? fb_escape_row_for(FB_ISA_AVX2, true)
+					    : NULL);
+	} else
 		printf("  note: this CPU has no AVX2 with FMA: fast arithmetic is %s's exact "
 		       "loop here, so it is checked to equal exact\n", fb_isa_name(isa));
 	if (run_on(isa, vw, MB_SMOOTH, MB_EXACT, 1, FB_SCHED_STATIC, &exact) < 0)
