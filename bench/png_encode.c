@@ -1,8 +1,9 @@
 /* png_encode.c: forkband's PNG encoder (io/png_encode.h) against a serial libpng write
  * of the same image at the same level and filter.
  *
- * usage: png_encode [-n ROUNDS] [-j "1 2 ..."] [-l LEVEL] [-f FILTER] IMAGE.png
+ * usage: png_encode [-n ROUNDS] [-j "1 2 ..."] [-d DEFLATE] [-l LEVEL] [-f FILTER] IMAGE.png
  *        png_encode --sweep [-n ROUNDS] IMAGE.png
+ *        png_encode --deflate [-n ROUNDS] [-f FILTER] [-c "zlib:6 libdeflate:7 ..."] IMAGE.png
  *
  * The image is read once. Each round encodes it with libpng (png_write_row, one deflate
  * stream) and with forkband's encoder at each worker count: in this process for one
@@ -13,8 +14,14 @@
  * give the same bytes: the program fails if one differs.
  *
  * --sweep prints, for every level 0-9 and filter, the median seconds and size of
- * forkband's encoder in one process and libpng's size: the measurements behind the
- * defaults (docs/performance.md).
+ * forkband's encoder in one process (zlib) and libpng's size: the measurements behind
+ * the filter and level defaults (docs/performance.md).
+ *
+ * --deflate compares deflates and levels, forkband's encoder in one process (so the
+ * time is per core): the first candidate (by default zlib:6, the encoder before
+ * libdeflate) is the baseline, and every candidate's median seconds and bytes are
+ * printed with their ratios to it; the candidates alternate within each round. The
+ * table behind the default deflate and level (docs/performance.md, "Deflate").
  */
 #include "runtime/compat.h"
 
@@ -96,7 +103,8 @@ static int sweep(const struct fb_image *img, int rounds)
 	       "libpng", "ratio");
 	for (int level = 0; level <= 9; level++) {
 		for (int f = FB_PNG_FILTER_NONE; f <= FB_PNG_FILTER_ADAPTIVE; f++) {
-			struct fb_png_settings set = { level, (enum fb_png_filter)f };
+			struct fb_png_settings set = { level, (enum fb_png_filter)f,
+						       FB_PNG_DEFLATE_ZLIB };
 			double t[MAX_RUNS];
 			size_t ours = 0, theirs;
 			struct fb_bytes png;
@@ -119,12 +127,84 @@ static int sweep(const struct fb_image *img, int rounds)
 	return 0;
 }
 
+/* "zlib:6" or "libdeflate:7" into set (filter kept); false if not one. */
+static bool parse_candidate(const char *s, struct fb_png_settings *set)
+{
+	const char *colon = strchr(s, ':');
+	char *end;
+	long level;
+
+	if (!colon)
+		return false;
+	for (int d = 0; fb_png_deflate_names[d]; d++)
+		if (strlen(fb_png_deflate_names[d]) == (size_t)(colon - s) &&
+		    strncmp(s, fb_png_deflate_names[d], (size_t)(colon - s)) == 0) {
+			level = strtol(colon + 1, &end, 10);
+			if (end == colon + 1 || *end || level < 0 ||
+			    level > fb_png_max_level((enum fb_png_deflate)d))
+				return false;
+			set->deflate = (enum fb_png_deflate)d;
+			set->level = (int)level;
+			return true;
+		}
+	return false;
+}
+
+#define MAX_CANDIDATES 32
+
+static int deflate_table(const struct fb_image *img, int rounds, enum fb_png_filter filter,
+			 const char *list)
+{
+	struct fb_png_settings set[MAX_CANDIDATES];
+	double t[MAX_CANDIDATES][MAX_RUNS], ratio[MAX_CANDIDATES][MAX_RUNS];
+	size_t len[MAX_CANDIDATES];
+	char buf[1024], *save = NULL;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+		set[n].filter = filter;
+		if (n == MAX_CANDIDATES || !parse_candidate(tok, &set[n])) {
+			fprintf(stderr, "png_encode: -c: '%s' is not DEFLATE:LEVEL (zlib:0-9, "
+				"libdeflate:0-12), or more than %d\n", tok, MAX_CANDIDATES);
+			return -1;
+		}
+		n++;
+	}
+	for (int r = 0; r < rounds; r++) {
+		for (int k = 0; k < n; k++) {
+			int c = (r + k) % n;
+			struct fb_bytes png;
+
+			if ((t[c][r] = forkband_encode(img, &set[c], 1, &png)) < 0)
+				return -1;
+			len[c] = png.len;
+			free(png.data);
+		}
+		for (int c = 0; c < n; c++)
+			ratio[c][r] = t[0][r] / t[c][r];
+	}
+	printf("%-14s %10s %9s %12s %9s\n", "deflate:level", "median s", "speed-up", "bytes",
+	       "size");
+	for (int c = 0; c < n; c++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "%s:%d", fb_png_deflate_names[set[c].deflate],
+			 set[c].level);
+		printf("%-14s %10.4f %9.2f %12zu %9.4f\n", name, median(t[c], rounds),
+		       median(ratio[c], rounds), len[c], (double)len[c] / (double)len[0]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct fb_png_settings set = { FB_PNG_DEFAULT_LEVEL, FB_PNG_DEFAULT_FILTER };
+	struct fb_png_settings set = FB_PNG_DEFAULTS;
 	unsigned workers[MAX_WORKERS] = { 1, 2 };
 	int n_workers = 2, rounds = 7, a = 1;
-	bool do_sweep = false;
+	bool do_sweep = false, do_table = false;
+	const char *candidates = "zlib:6 zlib:4 zlib:5 libdeflate:4 libdeflate:5 libdeflate:6 "
+				 "libdeflate:7 libdeflate:8 libdeflate:9";
 	struct fb_image img;
 	double t_lib[MAX_RUNS], t_fb[MAX_WORKERS][MAX_RUNS];
 	size_t lib_len = 0, fb_len = 0;
@@ -135,6 +215,21 @@ int main(int argc, char **argv)
 	for (; a < argc && argv[a][0] == '-'; a++) {
 		if (strcmp(argv[a], "--sweep") == 0) {
 			do_sweep = true;
+		} else if (strcmp(argv[a], "--deflate") == 0) {
+			do_table = true;
+		} else if (a + 1 < argc && strcmp(argv[a], "-c") == 0) {
+			candidates = argv[++a];
+		} else if (a + 1 < argc && strcmp(argv[a], "-d") == 0) {
+			const char *name = argv[++a];
+			int d = 0;
+
+			while (fb_png_deflate_names[d] && strcmp(fb_png_deflate_names[d], name) != 0)
+				d++;
+			if (!fb_png_deflate_names[d]) {
+				fprintf(stderr, "png_encode: unknown deflate '%s'\n", name);
+				return 2;
+			}
+			set.deflate = (enum fb_png_deflate)d;
 		} else if (a + 1 < argc && strcmp(argv[a], "-n") == 0) {
 			rounds = atoi(argv[++a]);
 		} else if (a + 1 < argc && strcmp(argv[a], "-l") == 0) {
@@ -163,17 +258,25 @@ int main(int argc, char **argv)
 		}
 	}
 	if (a + 1 != argc || rounds < 1 || rounds > MAX_RUNS || !n_workers || set.level < 0 ||
-	    set.level > 9) {
-		fprintf(stderr, "usage: png_encode [-n ROUNDS (1-%d)] [-j \"1 2 ...\"] [-l LEVEL] "
-			"[-f FILTER] IMAGE.png\n       png_encode --sweep [-n ROUNDS] IMAGE.png\n",
-			MAX_RUNS);
+	    set.level > fb_png_max_level(set.deflate)) {
+		fprintf(stderr, "usage: png_encode [-n ROUNDS (1-%d)] [-j \"1 2 ...\"] "
+			"[-d DEFLATE] [-l LEVEL] [-f FILTER] IMAGE.png\n"
+			"       png_encode --sweep [-n ROUNDS] IMAGE.png\n"
+			"       png_encode --deflate [-n ROUNDS] [-f FILTER] "
+			"[-c \"zlib:6 libdeflate:7 ...\"] IMAGE.png\n", MAX_RUNS);
 		return 2;
 	}
 	if (fb_png_read_image(argv[a], NULL, &img) < 0)
 		return 1;
-	printf("image: %s, %ux%u, %u channels of %u bits; level %d, filter %s; %d rounds\n",
-	       argv[a], img.width, img.height, img.channels, img.depth, set.level,
-	       fb_png_filter_names[set.filter], rounds);
+	printf("image: %s, %ux%u, %u channels of %u bits; %s level %d, filter %s; %d rounds\n",
+	       argv[a], img.width, img.height, img.channels, img.depth,
+	       fb_png_deflate_names[set.deflate], set.level, fb_png_filter_names[set.filter],
+	       rounds);
+	if (do_table) {
+		rc = deflate_table(&img, rounds, set.filter, candidates) < 0;
+		fb_image_free(&img);
+		return rc;
+	}
 	if (do_sweep) {
 		rc = sweep(&img, rounds) < 0;
 		fb_image_free(&img);

@@ -34,27 +34,37 @@ static const char *const run_keys[] = { "workers", "schedule", "chunk", "memory"
 
 static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
-	const char *names[6] = { "png", "png_level", "png_filter", "report", "frames",
-				 job->kernel->raw_output };
-	size_t n = job->kernel->raw_output ? 6 : 5;
+	const char *names[7] = { "png", "png_level", "png_filter", "png_deflate", "report",
+				 "frames", job->kernel->raw_output };
+	size_t n = job->kernel->raw_output ? 7 : 6;
+	const cJSON *level_v = cJSON_GetObjectItemCaseSensitive(obj, "png_level");
 	char path[256];
 	int64_t level = job->png_set.level;
-	int filter = (int)job->png_set.filter;
+	int filter = (int)job->png_set.filter, deflate = (int)job->png_set.deflate;
 
 	if (cfg_check_object(c, obj, "output", names, n) < 0 ||
 	    cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", &job->png) < 0 ||
-	    cfg_get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "png_level"), "output.png_level", 0,
-		    9, &level) < 0 ||
+	    cfg_get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_deflate"),
+			   "output.png_deflate", fb_png_deflate_names, &deflate) < 0 ||
+	    cfg_get_int(c, level_v, "output.png_level", 0,
+			fb_png_max_level((enum fb_png_deflate)deflate), &level) < 0 ||
 	    cfg_get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_filter"), "output.png_filter",
 		       fb_png_filter_names, &filter) < 0 ||
 	    cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "report"), "output.report",
 		     &job->report) < 0)
 		return -1;
+	/* A level left out, or kept from a job whose deflate went higher (libdeflate's
+	 * 10-12 under zlib): checked against this job's deflate. */
+	if (level > fb_png_max_level((enum fb_png_deflate)deflate))
+		return cfg_error(c, "output.png_level", "expected 0 to %d with png_deflate %s, "
+				 "got %lld", fb_png_max_level((enum fb_png_deflate)deflate),
+				 fb_png_deflate_names[deflate], (long long)level);
 	job->png_set.level = (int)level;
 	job->png_set.filter = (enum fb_png_filter)filter;
-	if (n == 6) {
-		cfg_join(path, sizeof(path), "output", names[5]);
-		if (cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[5]), path, &job->raw) < 0)
+	job->png_set.deflate = (enum fb_png_deflate)deflate;
+	if (n == 7) {
+		cfg_join(path, sizeof(path), "output", names[6]);
+		if (cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[6]), path, &job->raw) < 0)
 			return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "frames") &&
@@ -274,7 +284,7 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 		job->kernel->size(job->params, &job->width, &job->height);
 
 	job->schedule = FB_SCHED_DYNAMIC;
-	job->png_set = (struct fb_png_settings){ FB_PNG_DEFAULT_LEVEL, FB_PNG_DEFAULT_FILTER };
+	job->png_set = (struct fb_png_settings)FB_PNG_DEFAULTS;
 	run = cJSON_GetObjectItemCaseSensitive(obj, "run");
 	if (run) {
 		int s = (int)job->schedule;

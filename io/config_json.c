@@ -185,6 +185,7 @@ void *fb_job_to_json(const struct fb_job *job)
 		cJSON_AddStringToObject(outp, "png", job->png);
 	cJSON_AddNumberToObject(outp, "png_level", job->png_set.level);
 	cJSON_AddStringToObject(outp, "png_filter", fb_png_filter_names[job->png_set.filter]);
+	cJSON_AddStringToObject(outp, "png_deflate", fb_png_deflate_names[job->png_set.deflate]);
 	if (job->raw)
 		cJSON_AddStringToObject(outp, job->kernel->raw_output, job->raw);
 	if (job->report)

@@ -15,6 +15,7 @@
 #include "runtime/shared_mem.h"
 
 #include <inttypes.h>
+#include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -25,10 +26,14 @@
 /* A row longer than this is refused (zlib takes a group's bytes in one call). */
 #define MAX_ROW_BYTES (1u << 30)
 
+/* Output buffer of the inflate that finds a libdeflate stream's last block (unfinal()). */
+#define SCAN_BYTES (64u * 1024)
+
 static bool settings_ok(const struct fb_png_settings *set)
 {
-	return set->level >= 0 && set->level <= 9 && set->filter >= FB_PNG_FILTER_NONE &&
-	       set->filter <= FB_PNG_FILTER_ADAPTIVE;
+	return (set->deflate == FB_PNG_DEFLATE_LIBDEFLATE || set->deflate == FB_PNG_DEFLATE_ZLIB) &&
+	       set->level >= 0 && set->level <= fb_png_max_level(set->deflate) &&
+	       set->filter >= FB_PNG_FILTER_NONE && set->filter <= FB_PNG_FILTER_ADAPTIVE;
 }
 
 void fb_png_group_shape(size_t row_bytes, uint32_t *group_rows, uint32_t *dict_rows)
@@ -44,9 +49,13 @@ size_t fb_png_slot_bytes(size_t row_bytes)
 	uint32_t rows, dict;
 
 	fb_png_group_shape(row_bytes, &rows, &dict);
-	/* deflateBound() with no stream: a bound for any level and strategy, plus the sync
-	 * flush's empty stored block and slack. */
-	return deflateBound(NULL, (uLong)((size_t)rows * (row_bytes + 1))) + 64;
+	size_t in = (size_t)rows * (row_bytes + 1);
+	size_t zb = deflateBound(NULL, (uLong)in);
+	size_t lb = libdeflate_deflate_compress_bound(NULL, in);
+
+	/* A bound for any level and strategy of either deflate, plus the sync flush's
+	 * empty stored block and slack. */
+	return (zb > lb ? zb : lb) + 64;
 }
 
 uint32_t fb_png_group_first_row(const struct fb_png_groups *e, uint32_t g)
@@ -129,6 +138,8 @@ struct scratch {
 	uint8_t *swapped[2];	/* 16-bit rows in PNG (big-endian) byte order */
 	uint8_t *zero;		/* the row above the first */
 	uint8_t *try[5];	/* adaptive: each filter's output */
+	struct libdeflate_compressor *ld;	/* libdeflate at the settings' level */
+	uint8_t *scan;		/* libdeflate: inflate's output while finding the last block */
 };
 
 static unsigned weight(uint8_t v)
@@ -248,6 +259,8 @@ static void scratch_free(struct scratch *sc)
 	free(sc->zero);
 	for (int t = 0; t < 5; t++)
 		free(sc->try[t]);
+	libdeflate_free_compressor(sc->ld);
+	free(sc->scan);
 }
 
 static bool scratch_alloc(const struct fb_png_groups *e, struct scratch *sc)
@@ -268,19 +281,21 @@ static bool scratch_alloc(const struct fb_png_groups *e, struct scratch *sc)
 	if (e->set.filter == FB_PNG_FILTER_ADAPTIVE)
 		for (int t = 0; t < 5; t++)
 			ok = ok && (sc->try[t] = malloc(e->row_bytes)) != NULL;
+	if (e->set.deflate == FB_PNG_DEFLATE_LIBDEFLATE)
+		ok = ok && (sc->ld = libdeflate_alloc_compressor(e->set.level)) != NULL &&
+		     (sc->scan = malloc(SCAN_BYTES)) != NULL;
 	if (!ok)
 		scratch_free(sc);
 	return ok;
 }
 
-/* Group g into its slot: 1, or a zlib error code. */
-static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
+/* zlib: rows [y0, y1) (filtered into sc->buf) as a raw deflate stream primed with the
+ * 32 KiB of filtered bytes before y0, ended by a sync flush (Z_FINISH when last), into
+ * out (cap bytes). Z_OK with *len set, or a zlib error code. */
+static int deflate_zlib(struct fb_png_groups *e, struct scratch *sc, uint32_t y0, uint32_t y1,
+			bool last, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t stride = e->row_bytes + 1;
-	uint32_t y0 = g * e->group_rows;
-	uint32_t y1 = g + 1 < e->n ? y0 + e->group_rows : e->img->height;
-	size_t len = (size_t)(y1 - y0) * stride;
-	bool last = g + 1 == e->n;
 	z_stream z;
 	int rc;
 
@@ -304,21 +319,105 @@ static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
 	if (rc == Z_OK) {
 		filter_rows(e, sc, y0, y1, sc->buf);
 		z.next_in = sc->buf;
-		z.avail_in = (uInt)len;
-		z.next_out = fb_png_group_slot(e, g);
-		z.avail_out = (uInt)e->slot_cap;
+		z.avail_in = (uInt)((size_t)(y1 - y0) * stride);
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
 		rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
 		if (last)
 			rc = rc == Z_STREAM_END ? Z_OK : (rc == Z_OK ? Z_BUF_ERROR : rc);
 		else if (rc == Z_OK && (z.avail_in || !z.avail_out))
 			rc = Z_BUF_ERROR;	/* the bound was too small: never expected */
 	}
-	if (rc == Z_OK) {
-		e->group[g].len = e->slot_cap - z.avail_out;
-		e->group[g].adler = (uint32_t)adler32(adler32(0L, Z_NULL, 0), sc->buf, (uInt)len);
-	}
+	*len = cap - z.avail_out;
 	deflateEnd(&z);
-	return rc == Z_OK ? 1 : rc;
+	return rc;
+}
+
+/* libdeflate writes whole streams: its last block is marked final (BFINAL, the block
+ * header's first bit), so a decoder would stop there. To continue the PNG's stream
+ * with the next group, the block is made not final and the stream ended as zlib's sync
+ * flush ends it: an empty stored block (three zero header bits, zero bits to the byte
+ * boundary, then LEN 0x0000 and NLEN 0xffff). Where the last block starts and ends is
+ * found by inflating the group with Z_BLOCK, which stops after each block's end code
+ * with the bit position in data_type (zlib.h): bit 7 set at a block boundary, bit 6
+ * once the final block is being decoded, bits 0-2 the unused bits of the last byte
+ * read. Returns the new length (at most n + 5 bytes), or 0 if the stream did not
+ * inflate as expected. */
+static size_t unfinal(struct scratch *sc, uint8_t *out, size_t n)
+{
+	uint64_t last = 0, end = 0;
+	size_t at;
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -15) != Z_OK)
+		return 0;
+	z.next_in = out;
+	z.avail_in = (uInt)n;
+	for (;;) {
+		z.next_out = sc->scan;
+		z.avail_out = SCAN_BYTES;
+		if (inflate(&z, Z_BLOCK) != Z_OK) {
+			end = 0;
+			break;
+		}
+		if (z.data_type & 128) {
+			uint64_t bit = (uint64_t)(n - z.avail_in) * 8 - (unsigned)(z.data_type & 7);
+
+			if (z.data_type & 64) {
+				end = bit;	/* after the final block's end code */
+				break;
+			}
+			last = bit;		/* where the next block's header starts */
+		}
+	}
+	inflateEnd(&z);
+	if (end == 0 || end > (uint64_t)n * 8)
+		return 0;
+	out[last / 8] &= (uint8_t) ~(1u << (last % 8));
+	at = (size_t)(end / 8);
+	out[at] &= (uint8_t)((1u << (end % 8)) - 1);	/* zero from the end code on */
+	end += 3;					/* the stored block's header */
+	for (at++; at < (end + 7) / 8; at++)
+		out[at] = 0;
+	memcpy(out + at, "\x00\x00\xff\xff", 4);
+	return at + 4;
+}
+
+/* libdeflate: rows [y0, y1) as a raw deflate stream of their own (libdeflate takes no
+ * dictionary), made to continue unless last, into out. Z_OK with *len set, or a zlib
+ * error code. */
+static int deflate_libdeflate(struct fb_png_groups *e, struct scratch *sc, uint32_t y0,
+			      uint32_t y1, bool last, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = (size_t)(y1 - y0) * (e->row_bytes + 1);
+
+	filter_rows(e, sc, y0, y1, sc->buf);
+	*len = libdeflate_deflate_compress(sc->ld, sc->buf, n, out, cap - 5);
+	if (*len == 0)
+		return Z_BUF_ERROR;	/* the bound was too small: never expected */
+	if (!last && (*len = unfinal(sc, out, *len)) == 0)
+		return Z_DATA_ERROR;
+	return Z_OK;
+}
+
+/* Group g into its slot: 1, or a zlib error code. */
+static int encode_group(struct fb_png_groups *e, struct scratch *sc, uint32_t g)
+{
+	uint32_t y0 = g * e->group_rows;
+	uint32_t y1 = g + 1 < e->n ? y0 + e->group_rows : e->img->height;
+	size_t len = (size_t)(y1 - y0) * (e->row_bytes + 1), out;
+	bool last = g + 1 == e->n;
+	int rc = e->set.deflate == FB_PNG_DEFLATE_ZLIB
+			 ? deflate_zlib(e, sc, y0, y1, last, fb_png_group_slot(e, g), e->slot_cap, &out)
+			 : deflate_libdeflate(e, sc, y0, y1, last, fb_png_group_slot(e, g),
+					      e->slot_cap, &out);
+
+	if (rc != Z_OK)
+		return rc;
+	e->group[g].len = out;
+	e->group[g].adler = libdeflate_adler32(1, sc->buf, len);
+	return 1;
 }
 
 void fb_png_groups_encode(struct fb_png_groups *e, uint32_t g0, uint32_t g1)

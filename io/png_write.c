@@ -56,7 +56,14 @@ static void on_flush(png_structp png)
 const char *const fb_png_filter_names[] = { "none", "sub", "up", "avg", "paeth", "adaptive",
 					    NULL };
 
-static const struct fb_png_settings defaults = { FB_PNG_DEFAULT_LEVEL, FB_PNG_DEFAULT_FILTER };
+const char *const fb_png_deflate_names[] = { "libdeflate", "zlib", NULL };
+
+int fb_png_max_level(enum fb_png_deflate deflate)
+{
+	return deflate == FB_PNG_DEFLATE_ZLIB ? 9 : 12;
+}
+
+static const struct fb_png_settings defaults = FB_PNG_DEFAULTS;
 
 /* libpng's encode of img: only the chunks before the image data when header_only, else
  * the whole file at set's level and filter. */
@@ -114,7 +121,7 @@ static int libpng_encode(const char *what, const struct fb_image *img,
 	}
 	png_set_text(png, info, chunks, (int)n_text);
 	if (!header_only) {
-		png_set_compression_level(png, set->level);
+		png_set_compression_level(png, set->level > 9 ? 9 : set->level);
 		png_set_filter(png, PNG_FILTER_TYPE_BASE, filter_mask[set->filter]);
 	}
 	png_write_info(png, info);

@@ -29,15 +29,31 @@ enum fb_png_filter {
 /* "none", "sub", "up", "avg", "paeth", "adaptive"; NULL-terminated. */
 extern const char *const fb_png_filter_names[];
 
-/* How the pixels are compressed: zlib level 0-9 and the row filter. The defaults were
- * chosen by measurement (docs/performance.md). */
+/* Which deflate compresses the rows: libdeflate (whole buffers, faster at the same
+ * ratio; levels 0-12) or zlib (levels 0-9, each group primed with the 32 KiB before it). */
+enum fb_png_deflate {
+	FB_PNG_DEFLATE_LIBDEFLATE,
+	FB_PNG_DEFLATE_ZLIB,
+};
+
+/* "libdeflate", "zlib"; NULL-terminated. */
+extern const char *const fb_png_deflate_names[];
+
+/* The highest level of each deflate. */
+int fb_png_max_level(enum fb_png_deflate deflate);
+
+/* How the pixels are compressed: the deflate, its level and the row filter. The
+ * defaults were chosen by measurement (docs/performance.md, "Deflate"). */
 struct fb_png_settings {
 	int level;
 	enum fb_png_filter filter;
+	enum fb_png_deflate deflate;
 };
 
-#define FB_PNG_DEFAULT_LEVEL 6
+#define FB_PNG_DEFAULT_LEVEL 7
 #define FB_PNG_DEFAULT_FILTER FB_PNG_FILTER_ADAPTIVE
+#define FB_PNG_DEFAULT_DEFLATE FB_PNG_DEFLATE_LIBDEFLATE
+#define FB_PNG_DEFAULTS { FB_PNG_DEFAULT_LEVEL, FB_PNG_DEFAULT_FILTER, FB_PNG_DEFAULT_DEFLATE }
 
 /* A growable byte buffer: the encoded file. Free data with free(). */
 struct fb_bytes {
@@ -59,8 +75,8 @@ int fb_png_encode(const char *what, const struct fb_image *img, const struct fb_
 int fb_png_encode_image(const char *what, const struct fb_image *img,
 			const struct fb_png_text *text, size_t n_text, struct fb_bytes *out);
 
-/* The same PNG encoded serially by libpng (png_write_row), at the same level and filter:
- * the reference for tests and benchmarks. Its pixels decode the same; its bytes differ
+/* The same PNG encoded serially by libpng (png_write_row) with zlib, at the same level
+ * (9 for the levels above) and filter: the reference for tests and benchmarks. Its pixels decode the same; its bytes differ
  * (one deflate stream, 8 KiB IDAT chunks). */
 int fb_png_encode_libpng(const char *what, const struct fb_image *img,
 			 const struct fb_png_text *text, size_t n_text,

@@ -178,8 +178,14 @@ EOF
 t unknown-output-key "bad.json: output.pgn: unknown key (did you mean 'png'?)" <<EOF
 { $J, "output": { "pgn": "x.png" } }
 EOF
-t png-level-range "bad.json: output.png_level: expected an integer from 0 to 9, got 10" <<EOF
-{ $J, "output": { "png": "x.png", "png_level": 10 } }
+t png-level-range "bad.json: output.png_level: expected an integer from 0 to 12, got 13" <<EOF
+{ $J, "output": { "png": "x.png", "png_level": 13 } }
+EOF
+t png-level-zlib "bad.json: output.png_level: expected an integer from 0 to 9, got 10" <<EOF
+{ $J, "output": { "png": "x.png", "png_level": 10, "png_deflate": "zlib" } }
+EOF
+t png-deflate-choice "bad.json: output.png_deflate: expected one of libdeflate, zlib, got \"zlb\" (did you mean 'zlib'?)" <<EOF
+{ $J, "output": { "png": "x.png", "png_deflate": "zlb" } }
 EOF
 t png-filter-choice "bad.json: output.png_filter: expected one of none, sub, up, avg, paeth, adaptive, got \"pareth\" (did you mean 'paeth'?)" <<EOF
 { $J, "output": { "png": "x.png", "png_filter": "pareth" } }

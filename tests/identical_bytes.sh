@@ -70,14 +70,16 @@ same_at_every_j() {
 }
 
 # The PNG encoder's row groups: a 640x480 image is four groups of 256 KiB, which the
-# workers compress side by side; at the default settings and at two others.
+# workers compress side by side; at the default settings, at libdeflate's fastest and
+# smallest, and with zlib.
 cat >"$dir/groups.json" <<'JSON'
 {"kernel": "mandelbrot", "width": 640, "height": 480, "params": {"max_iter": 60}}
 JSON
-for settings in "6 adaptive" "1 none" "9 paeth"; do
+for settings in "7 adaptive libdeflate" "1 none libdeflate" "12 paeth libdeflate" \
+	"6 adaptive zlib"; do
 	set -- $settings
-	same_at_every_j "groups-$1-$2" "$dir/groups.json" --set output.png_level="$1" \
-		--set output.png_filter="$2"
+	same_at_every_j "groups-$1-$2-$3" "$dir/groups.json" --set output.png_level="$1" \
+		--set output.png_filter="$2" --set output.png_deflate="$3"
 done
 # A filmed heat run: frames of two groups each, encoded by the workers.
 cat >"$dir/heat.json" <<JSON

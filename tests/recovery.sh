@@ -139,7 +139,7 @@ grep -h "recovered:" mandel-f1.err mandel-f4.err mandel-f7.err heat-f1.err group
 
 # ---- 2. faults that must fail the run ----
 cat >kill.json <<'JSON'
-{"kernel": "mandelbrot", "width": 480, "height": 360, "params": {"max_iter": 6000},
+{"kernel": "mandelbrot", "width": 480, "height": 360, "params": {"max_iter": 20000},
  "output": {"png": "kill.png"}}
 JSON
 FORKBAND_FAULT=crash:chunk=5,times=0 "$bin" run kill.json -j 3 --chunk 4 -q -o rep.png 2>rep.err
