@@ -183,19 +183,26 @@ static void claim(struct run *r, unsigned w)
 		me->state = SLOT_WORKING;
 		return;
 	}
+	/* The schedule deals in blocks of `align` rows (in rows when align <= 1). */
+	uint32_t align = r->pass->align > 1 ? r->pass->align : 1;
+	uint32_t units = (uint32_t)(((uint64_t)r->pass->rows + align - 1) / align);
+	uint32_t chunk = (uint32_t)(((uint64_t)r->chunk + align - 1) / align);
+
 	if (fb_schedule_is_shared(r->schedule)) {
-		have = fb_schedule_next_shared(r->schedule, r->pass->rows, r->workers, r->chunk,
+		have = fb_schedule_next_shared(r->schedule, units, r->workers, chunk,
 					       &r->ctl->cursor, &y0, &y1);
 	} else {
 		uint64_t pos = me->pos;
 
-		have = fb_schedule_next_private(r->schedule, r->pass->rows, r->workers, r->chunk,
-						w, &pos, &y0, &y1);
+		have = fb_schedule_next_private(r->schedule, units, r->workers, chunk, w, &pos,
+						&y0, &y1);
 		me->pos = pos;
 	}
 	if (have) {
-		me->y0 = y0;
-		me->y1 = y1;
+		uint64_t end = (uint64_t)y1 * align;
+
+		me->y0 = y0 * align;
+		me->y1 = end < r->pass->rows ? (uint32_t)end : r->pass->rows;
 	}
 	/* Tasks after the rows, and rows still being computed by others: the worker
 	 * waits (work_step()) and claims again. */

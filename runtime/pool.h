@@ -78,6 +78,11 @@ struct fb_pass {
 	const char *phase;	/* the phase its time counts toward in reports
 				 * ("compute", "colour"); NULL: name */
 	uint32_t rows;		/* rows [0, rows) are computed */
+	/* Rows are handed out in whole blocks of `align` rows counted from row 0 (the last
+	 * block ends at `rows`), whatever the schedule; a chunk is rounded up to whole
+	 * blocks. For a compute() whose results depend on how rows are grouped into calls
+	 * (matmul's BLAS engine makes one dgemm call a block). 0 or 1: any rows. */
+	uint32_t align;
 	const char *unit;	/* what a row of this pass is, in messages and progress
 				 * displays ("groups" for the PNG encode); NULL: "rows" */
 	void *ctx;		/* passed to compute() and fold() */

@@ -10,6 +10,7 @@
  * - A stepped pass restarts the step, also after a death while the step was being
  *   ended: the per-step totals stay exact.
  * - Tasks after the rows (tasks_after) see every row, also after a death in the rows.
+ * - An aligned pass gets only chunks of whole blocks from row 0, also when redone.
  * Every schedule, 1 to 4 workers.
  */
 #include "runtime/compat.h"
@@ -48,6 +49,7 @@ struct shared {
 	/* The rest is not. */
 	uint64_t out[ROWS];	/* row y holds y * y + 1 + step once computed */
 	uint32_t task_saw[TASKS];	/* tasks_after: 1 every row was there, 2 one was not */
+	uint32_t misaligned;	/* aligned: chunks that did not start or end on a block */
 	int64_t deaths_left;	/* faults still to happen */
 };
 
@@ -258,6 +260,53 @@ static void tasks_after(enum fb_schedule s, unsigned workers)
 	no_children("tasks after rows");
 }
 
+#define ALIGN 7
+
+/* rows_cb for an aligned pass: counts the chunks that are not whole blocks. */
+static void aligned_cb(void *vctx, uint32_t y0, uint32_t y1, void *vpart)
+{
+	struct ctx *c = vctx;
+
+	if (y0 % ALIGN || (y1 % ALIGN && y1 != ROWS))
+		__atomic_add_fetch(&c->sh->misaligned, 1, __ATOMIC_RELAXED);
+	rows_cb(vctx, y0, y1, vpart);
+}
+
+/* align 7 over 96 rows (the last block 5 rows), at chunks of 1, 5 and 13 rows, with a
+ * worker killed in row 41: every chunk whole blocks, every row once. */
+static void aligned(enum fb_schedule s, unsigned workers)
+{
+	static const uint32_t chunks[] = { 1, 5, 13 };
+
+	for (size_t i = 0; i < FB_ARRAY_LEN(chunks); i++) {
+		struct ctx c = { .sh = shared_malloc(sizeof(struct shared)), .row = 41,
+				 .how = DIE_KILL };
+		struct fb_pool_options opt = { .workers = workers, .schedule = s,
+					       .chunk = chunks[i] };
+		struct fb_pass pass = {
+			.name = "test", .rows = ROWS, .align = ALIGN, .ctx = &c,
+			.compute = aligned_cb, .fold = fold_cb,
+			.partial_size = 2 * sizeof(uint64_t),
+			.state = { { c.sh, offsetof(struct shared, out), false } },
+		};
+		struct fb_pass_stats st;
+		uint64_t sum = 0;
+
+		memset(c.sh, 0, sizeof(*c.sh));
+		c.sh->deaths_left = 1;
+		for (uint32_t y = 0; y < ROWS; y++)
+			sum += (uint64_t)y * y + 1;
+		CHECK(fb_pool_run(&opt, &pass, &st) == 0, "aligned, %s, %u workers: %s",
+		      fb_schedule_name(s), workers, last_msg);
+		CHECK(c.sh->misaligned == 0 && c.sh->totals[1] == ROWS && c.sh->totals[0] == sum,
+		      "aligned, %s, %u workers, chunk %u: %u chunks not whole blocks, %llu rows "
+		      "folded", fb_schedule_name(s), workers, chunks[i], c.sh->misaligned,
+		      (unsigned long long)c.sh->totals[1]);
+		fb_pass_stats_free(&st);
+		shared_free(c.sh, sizeof(struct shared));
+	}
+}
+
 int main(void)
 {
 	fb_error_set_sink(capture, NULL);
@@ -276,6 +325,7 @@ int main(void)
 			gives_up(sc, w, DIE_SEGV, 1000, "SIGSEGV");
 			gives_up(sc, w, DIE_IN_LOCK, 2, "already rerun once");
 			tasks_after(sc, w);
+			aligned(sc, w);
 		}
 	}
 	/* The rows named: a chunk of 8 rows holding row 41. */
