@@ -952,12 +952,18 @@ struct exch {
 	uint32_t request, done;
 };
 
-/* Rows [*r0, *r1) of `rows` are rank's: contiguous blocks, as even as they come (the
- * rows of matmul and heat cost the same). */
-static void block_of(uint32_t rows, int rank, uint32_t *r0, uint32_t *r1)
+/* Rows [*r0, *r1) of the pass are rank's: contiguous blocks, as even as they come (the
+ * rows of matmul and heat cost the same), in whole blocks of the pass's `align` rows,
+ * so a rank may have none when there are fewer blocks than ranks. */
+static void block_of(const struct fb_pass *pass, int rank, uint32_t *r0, uint32_t *r1)
 {
-	*r0 = (uint32_t)((uint64_t)rows * (uint64_t)rank / (uint64_t)n_ranks);
-	*r1 = (uint32_t)((uint64_t)rows * (uint64_t)(rank + 1) / (uint64_t)n_ranks);
+	uint64_t align = pass->align > 1 ? pass->align : 1;
+	uint64_t units = (pass->rows + align - 1) / align;
+	uint64_t u0 = units * (uint64_t)rank / (uint64_t)n_ranks;
+	uint64_t u1 = units * (uint64_t)(rank + 1) / (uint64_t)n_ranks;
+
+	*r0 = (uint32_t)(u0 * align < pass->rows ? u0 * align : pass->rows);
+	*r1 = (uint32_t)(u1 * align < pass->rows ? u1 * align : pass->rows);
 }
 
 /* A failure inside a pass of a whole-image kernel leaves the other ranks inside a
@@ -1100,7 +1106,7 @@ static void gather_rows(const struct fb_pass *pass)
 		for (int r = 0; r < n_ranks; r++) {
 			uint32_t a, z;
 
-			block_of(pass->rows, r, &a, &z);
+			block_of(pass, r, &a, &z);
 			if ((uint64_t)z * rb > INT32_MAX) {
 				fb_error("%s: %u rows of %zu bytes are more than one MPI message "
 					 "holds", pass->name, pass->rows, rb);
@@ -1135,8 +1141,8 @@ static int mpi_run(const struct fb_backend *be, const struct fb_pool_options *op
 		return fb_pool_run(opt, pass, stats);
 	if (!pass->out_rows[0].p || pass->tasks || pass->state[1].p)
 		FB_BUG("pass %s cannot run across ranks", pass->name);
-	block_of(pass->rows, my_rank, &r0, &r1);
-	if (r1 - r0 < (pass->halo ? pass->halo : 1))
+	block_of(pass, my_rank, &r0, &r1);
+	if (pass->halo ? r1 - r0 < pass->halo : r1 == r0 && pass->align <= 1)
 		FB_BUG("pass %s: %u rows on %d ranks", pass->name, pass->rows, n_ranks);
 	m.sub_at = r0;
 	m.sub_rows = r1 - r0;

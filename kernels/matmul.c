@@ -1,11 +1,19 @@
 /* matmul.c: C = A B in double, in bands of rows of C, with a heat map of C.
  *
  * A and B come typed from io/config (read from .npy files or generated); the workers
- * read them from the parent's memory, inherited copy-on-write. Each row of C is
- * computed in cache blocks, but every C[i][j] is the sum over k in ascending order,
- * exactly as a plain triple loop computes it (no fused multiply-add: the build uses
- * -ffp-contract=off), so C does not depend on the blocking, the workers or the
- * schedule. Each row's sum, sum of squares and diagonal entry are kept per row and
+ * read them from the parent's memory, inherited copy-on-write. Two engines:
+ * - "exact": each row of C is computed in cache blocks, but every C[i][j] is the sum
+ *   over k in ascending order, exactly as a plain triple loop computes it (no fused
+ *   multiply-add: the build uses -ffp-contract=off), so C is the same on every machine.
+ * - "blas" (the default): each worker calls OpenBLAS's single-threaded cblas_dgemm on
+ *   fixed bands of BLAS_BAND rows of C. OpenBLAS's result for a row depends on how rows
+ *   are grouped into a call (its kernels treat a call's last rows, and small calls,
+ *   differently: measured, docs/decisions.md), so the bands are fixed, counted from
+ *   row 0, and the pool hands out only whole bands (fb_pass.align): each band is the
+ *   same call at any worker count and schedule. C may differ in the last bits from
+ *   exact's, and between CPUs whose OpenBLAS kernels differ.
+ * Either way C does not depend on the workers or the schedule. Each row's sum, sum of
+ * squares and diagonal entry are kept per row and
  * folded in row order between the passes, so the floating totals are deterministic
  * too; min and max are folded per chunk (order-free). The colour pass maps C to a
  * diverging blue-white-red scale centred on 0 and scaled to max |C|.
@@ -17,13 +25,19 @@
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+enum matmul_engine { MM_BLAS, MM_EXACT };
+
+static const char *const engine_names[] = { "blas", "exact", NULL };
+
 struct matmul_params {
 	struct fb_matsrc a, b;
+	int engine;		/* enum matmul_engine */
 };
 
 static const struct fb_param params[] = {
@@ -31,7 +45,18 @@ static const struct fb_param params[] = {
 	  "the left matrix, R x K", .required = true },
 	{ "b", FB_PARAM_MATSRC, offsetof(struct matmul_params, b),
 	  "the right matrix, K x C", .required = true },
+	{ "engine", FB_PARAM_CHOICE, offsetof(struct matmul_params, engine),
+	  "blas: OpenBLAS dgemm on fixed bands of rows (fast; the last bits may differ "
+	  "between CPUs); exact: the plain triple loop's sums, bit for bit everywhere",
+	  .choices = engine_names, .def_choice = MM_BLAS },
 };
+
+/* Rows of C a dgemm call computes: bands counted from row 0, the last one shorter. Each
+ * call packs all of B again, so shorter bands cost more: n = 2048 on the 2-core
+ * development machine (AMD EPYC, OpenBLAS 0.3.21 SkylakeX kernels, one thread), bands
+ * of 64, 128, 256, 512 rows took 1.37, 1.16, 1.08, 1.04 times one call for all of C
+ * (docs/performance.md). */
+#define BLAS_BAND 256
 
 /* Cache blocks: KB rows of B by JB columns is 256 KiB, a share of L2 that stays put
  * while every row of a chunk uses it, ROWS at a time. (Blocks of 64-256 by 256-1024
@@ -50,6 +75,7 @@ struct totals {
 
 struct state {
 	const double *a, *b;
+	enum matmul_engine engine;
 	uint64_t n, k, m;		/* C is n x m; A n x k; B k x m */
 	double *c;			/* shared */
 	uint8_t *rgb;			/* shared */
@@ -110,12 +136,19 @@ static int create(void **out, const void *vp, uint32_t w, uint32_t h,
 	(void)input;
 	if (!s)
 		return fb_error("out of memory");
-	*s = (struct state){ .a = p->a.data, .b = p->b.data, .n = h, .k = p->a.cols, .m = w };
+	*s = (struct state){ .a = p->a.data, .b = p->b.data, .engine = (enum matmul_engine)p->engine,
+			     .n = h, .k = p->a.cols, .m = w };
 	if (!fb_size_mul(w, h, &cells) || !fb_size_mul(cells, sizeof(double), &s->c_size) ||
 	    !fb_size_mul(cells, 3, &s->rgb_size) || !fb_size_mul(h, sizeof(double), &s->row_size)) {
 		free(s);
 		return fb_error("a %ux%u product is too large for this machine's address space", h, w);
 	}
+	/* OpenBLAS must not start threads of its own in the workers, which are the
+	 * parallelism: forkband links Debian's single-threaded build (CMakeLists.txt), and
+	 * should a threaded one be loaded instead, it is held to one thread here, before
+	 * any fork. */
+	if (s->engine == MM_BLAS && openblas_get_parallel() != 0)
+		openblas_set_num_threads(1);
 	s->c = shared_malloc_or_error(s->c_size);
 	s->rgb = s->c ? shared_malloc_or_error(s->rgb_size) : NULL;
 	s->rowsum = s->rgb ? shared_malloc_or_error(s->row_size) : NULL;
@@ -215,17 +248,28 @@ static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 	struct partial *part = vpart;
 	uint64_t k = s->k, m = s->m;
 
-	/* The chunk's rows of C start at 0; then each KB x JB block of B, loaded into
-	 * cache once, serves every row of the chunk, four rows at a time. For each
-	 * C[i][j], kk still runs 0, 1, ..., k-1 in order across the blocks. */
-	memset(s->c + (uint64_t)y0 * m, 0, (uint64_t)(y1 - y0) * m * sizeof(double));
-	for (uint64_t kb = 0; kb < k; kb += KB) {
-		uint64_t ke = kb + KB < k ? kb + KB : k;
+	if (s->engine == MM_BLAS) {
+		/* Whole bands (the pass is aligned to them): one call each. */
+		for (uint64_t i0 = y0; i0 < y1; i0 += BLAS_BAND) {
+			uint64_t rows = y1 - i0 < BLAS_BAND ? y1 - i0 : BLAS_BAND;
 
-		for (uint64_t jb = 0; jb < m; jb += JB)
-			for (uint64_t i0 = y0; i0 < y1; i0 += ROWS)
-				block(s, i0, i0 + ROWS < y1 ? i0 + ROWS : y1, kb, ke, jb,
-				      jb + JB < m ? jb + JB : m);
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)m,
+				    (int)k, 1.0, s->a + i0 * k, (int)k, s->b, (int)m, 0.0,
+				    s->c + i0 * m, (int)m);
+		}
+	} else {
+		/* The chunk's rows of C start at 0; then each KB x JB block of B, loaded
+		 * into cache once, serves every row of the chunk, four rows at a time. For
+		 * each C[i][j], kk still runs 0, 1, ..., k-1 in order across the blocks. */
+		memset(s->c + (uint64_t)y0 * m, 0, (uint64_t)(y1 - y0) * m * sizeof(double));
+		for (uint64_t kb = 0; kb < k; kb += KB) {
+			uint64_t ke = kb + KB < k ? kb + KB : k;
+
+			for (uint64_t jb = 0; jb < m; jb += JB)
+				for (uint64_t i0 = y0; i0 < y1; i0 += ROWS)
+					block(s, i0, i0 + ROWS < y1 ? i0 + ROWS : y1, kb, ke, jb,
+					      jb + JB < m ? jb + JB : m);
+		}
 	}
 	for (uint64_t i = y0; i < y1; i++) {
 		const double *crow = s->c + i * m;
@@ -285,6 +329,7 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 	*out = (struct fb_pass){ .rows = (uint32_t)s->n, .ctx = s };
 	if (i == 0) {
 		out->name = out->phase = "compute";
+		out->align = s->engine == MM_BLAS ? BLAS_BAND : 0;
 		out->compute = compute_rows;
 		out->partial_size = sizeof(struct partial);
 		out->fold = compute_fold;
