@@ -90,9 +90,9 @@ static void print_version(void)
 	char cpu[64];
 
 	fb_isa_describe_cpu(cpu, sizeof(cpu));
-	printf("forkband %s\nlock: %s\nisa: %s (auto; this CPU: %s)\ncompiler: %s\nbuild: %s\n",
-	       FORKBAND_VERSION, FB_LOCK_VARIANT, fb_isa_name(fb_isa_best()), cpu, FB_COMPILER,
-	       FORKBAND_BUILD_TYPE);
+	printf("forkband %s\nlock: %s\nisa: %s (auto; this CPU: %s)\nblas: %s\ncompiler: %s\n"
+	       "build: %s\n", FORKBAND_VERSION, FB_LOCK_VARIANT, fb_isa_name(fb_isa_best()), cpu,
+	       fb_matmul_blas_name(), FB_COMPILER, FORKBAND_BUILD_TYPE);
 }
 
 /* What runs the jobs: the local pool, or MPI ranks in forkband-mpi (fb_main()). */

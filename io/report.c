@@ -130,6 +130,8 @@ int fb_report_write(const char *path, const struct fb_job_result *results, size_
 		/* What the escape kernels ran on (--isa, else the best the CPU has). */
 		cJSON_AddStringToObject(host, "isa", fb_isa_name(fb_isa_current()));
 		cJSON_AddStringToObject(host, "compiler", FB_COMPILER);
+		/* What matmul's blas engine computes with. */
+		cJSON_AddStringToObject(host, "blas", fb_matmul_blas_name());
 	}
 	jobs = cJSON_AddArrayToObject(root, "jobs");
 	for (size_t i = 0; jobs && i < n; i++) {

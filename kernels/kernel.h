@@ -227,6 +227,10 @@ extern const size_t fb_kernel_count;
 /* The kernel called name, or NULL. */
 const struct fb_kernel *fb_kernel_find(const char *name);
 
+/* matmul's BLAS, as "OpenBLAS 0.3.21, SkylakeX kernels": the kernels OpenBLAS picked
+ * for this CPU (or OPENBLAS_CORETYPE), which set the last bits of the blas engine. */
+const char *fb_matmul_blas_name(void);
+
 /* Fills a params struct with the table's defaults. */
 void fb_kernel_defaults(const struct fb_kernel *k, void *params);
 

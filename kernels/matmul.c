@@ -399,6 +399,20 @@ static size_t footprint(void *vs)
 	return s->c_size + s->rgb_size + 3 * s->row_size;
 }
 
+const char *fb_matmul_blas_name(void)
+{
+	static char name[96];
+	const char *config = openblas_get_config(), *v = strstr(config, "OpenBLAS ");
+	int len = 0;
+
+	/* The config string starts "OpenBLAS 0.3.21 DYNAMIC_ARCH ...": keep the version. */
+	if (v)
+		sscanf(v + 9, "%*s%n", &len);
+	snprintf(name, sizeof(name), "OpenBLAS %.*s, %s kernels", len, v ? v + 9 : "?",
+		 openblas_get_corename());
+	return name;
+}
+
 const struct fb_kernel fb_kernel_matmul = {
 	.name = "matmul",
 	.summary = "C = A B in double, in bands of rows of C, with a heat map of C",
