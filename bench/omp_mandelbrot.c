@@ -28,7 +28,7 @@
  */
 #include "runtime/compat.h"
 
-#include "io/colormap.h"
+#include "kernels/colormap.h"
 #include "io/outfile.h"
 #include "io/png_write.h"
 #include "kernels/escape.h"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_omp_compare.sh: times forkband against the OpenMP baseline on the default job.
 #
-# usage: bench/run_omp_compare.sh [-n RUNS] [-j "1 2 ..."] [-i ISA] [-v]
+# usage: bench/run_omp_compare.sh [-n RUNS] [-j "1 2 ..."] [-i ISA] [-s WxH] [-v]
 #                                 [FORKBAND [OMP_MANDELBROT]]
 #
 # Builds nothing: the binaries default to build/bench/forkband and
@@ -18,6 +18,7 @@
 # -i ISA runs forkband with --isa ISA: `-i scalar` compares the runtimes alone (the
 # OpenMP program runs the scalar loop); without it forkband runs its default, the best
 # vector loop the CPU has, and the comparison is of the two programs as users get them.
+# -s WxH renders the default job's view at another size (issue 15's goal is at 2048x2048).
 # -v also prints every run's "compute end-to-end" seconds. Before each pair of runs it
 # waits until the CPUs are idle (bench/quiet.sh; QUIET=0 turns that off), and says how
 # many pairs started on a busy machine anyway.
@@ -37,14 +38,16 @@ runs=7
 jobs=""
 verbose=0
 isa=()
-while getopts "n:j:i:vh" opt; do
+size=1920x1080
+while getopts "n:j:i:s:vh" opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	j) jobs=$OPTARG ;;
 	i) isa=(--isa "$OPTARG") ;;
+	s) size=$OPTARG ;;
 	v) verbose=1 ;;
 	h) sed -n '2,/^set -e/p' "$0" | sed '$d' | cut -c3-; exit 0 ;;
-	*) echo "usage: $0 [-n RUNS] [-j \"1 2 ...\"] [-i ISA] [-v] [FORKBAND [OMP_MANDELBROT]]" >&2
+	*) echo "usage: $0 [-n RUNS] [-j \"1 2 ...\"] [-i ISA] [-s WxH] [-v] [FORKBAND [OMP_MANDELBROT]]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -61,9 +64,14 @@ done
 case $runs in
 '' | *[!0-9]* | 0) echo "$0: -n: expected a positive integer, got '$runs'" >&2; exit 2 ;;
 esac
+case $size in
+[1-9]*x[1-9]*) W=${size%x*} H=${size#*x} ;;
+*) echo "$0: -s: expected WIDTHxHEIGHT, got '$size'" >&2; exit 2 ;;
+esac
+case $W$H in *[!0-9]*) echo "$0: -s: expected WIDTHxHEIGHT, got '$size'" >&2; exit 2 ;; esac
 
 # The default job, spelled out for both programs.
-W=1920 H=1080 MAX_ITER=1000 CX=-0.65 CY=0 SCALE=4.3
+MAX_ITER=1000 CX=-0.65 CY=0 SCALE=4.3
 config=$here/configs/mandelbrot.json
 fb_job=(--set "width=$W" --set "height=$H" --set "params.max_iter=$MAX_ITER"
 	--set "params.center=[$CX,$CY]" --set "params.scale=$SCALE" --set params.bailout=2

@@ -26,7 +26,7 @@
 #include "escape.h"
 
 #include "escape_row.h"
-#include "io/colormap.h"
+#include "colormap.h"
 #include "kernel.h"
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"

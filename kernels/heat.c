@@ -14,7 +14,7 @@
  */
 #include "runtime/compat.h"
 
-#include "io/colormap.h"
+#include "colormap.h"
 #include "kernel.h"
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"

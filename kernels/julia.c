@@ -2,7 +2,7 @@
 #include "runtime/compat.h"
 
 #include "escape.h"
-#include "io/colormap.h"
+#include "colormap.h"
 
 #include <math.h>
 

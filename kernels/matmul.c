@@ -20,6 +20,7 @@
  */
 #include "runtime/compat.h"
 
+#include "colormap.h"
 #include "io/matgen.h"
 #include "kernel.h"
 #include "runtime/error.h"
@@ -297,12 +298,6 @@ static void compute_fold(void *vs, const void *vpart)
 	fb_range_merge(&s->totals->range, &p->range);
 }
 
-static void blend(const uint8_t a[3], const uint8_t b[3], double f, uint8_t *out)
-{
-	for (int c = 0; c < 3; c++)
-		out[c] = (uint8_t)lround(a[c] + (b[c] - a[c]) * f);
-}
-
 static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 {
 	static const uint8_t white[3] = { 247, 247, 247 }, blue[3] = { 33, 102, 172 },
@@ -314,9 +309,9 @@ static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 		double t = s->maxabs > 0 ? s->c[i] / s->maxabs : 0;
 
 		if (t < 0)
-			blend(white, blue, t < -1 ? 1 : -t, s->rgb + 3 * i);
+			fb_blend_rgb(white, blue, t < -1 ? 1 : -t, s->rgb + 3 * i);
 		else
-			blend(white, red, t > 1 ? 1 : t, s->rgb + 3 * i);
+			fb_blend_rgb(white, red, t > 1 ? 1 : t, s->rgb + 3 * i);
 	}
 }
 

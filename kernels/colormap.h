@@ -27,4 +27,7 @@ void fb_palette_cyclic(int palette, double t, uint8_t rgb[3]);
 /* Discrete bands: stop (k mod number of stops). */
 void fb_palette_band(int palette, uint64_t k, uint8_t rgb[3]);
 
+/* rgb = a + (b - a) f per channel, rounded half away from zero (f in [0, 1]). */
+void fb_blend_rgb(const uint8_t a[3], const uint8_t b[3], double f, uint8_t rgb[3]);
+
 #endif

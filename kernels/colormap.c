@@ -29,10 +29,24 @@ static const struct palette palettes[] = {
 _Static_assert(FB_ARRAY_LEN(palettes) + 1 == FB_ARRAY_LEN(fb_palette_names),
 	       "every palette has a name");
 
-static void blend(const uint8_t a[3], const uint8_t b[3], double f, uint8_t rgb[3])
+/* lround(x) for 0 <= x < 2^52, without the libm call (which the compiler may not
+ * inline: no SSE2 instruction rounds half away from zero): x - trunc(x) is exact in
+ * that range, so comparing it with 0.5 rounds exactly as lround does. The colouring of
+ * every pixel goes through here. */
+static inline uint8_t round_byte(double x)
+{
+	uint64_t r;
+
+	if (!(x >= 0 && x < 4503599627370496.0))	/* not expected: blends stay in 0..255 */
+		return (uint8_t)lround(x);
+	r = (uint64_t)x;
+	return (uint8_t)(r + (x - (double)r >= 0.5));
+}
+
+void fb_blend_rgb(const uint8_t a[3], const uint8_t b[3], double f, uint8_t rgb[3])
 {
 	for (int c = 0; c < 3; c++)
-		rgb[c] = (uint8_t)lround(a[c] + (b[c] - a[c]) * f);
+		rgb[c] = round_byte(a[c] + (b[c] - a[c]) * f);
 }
 
 void fb_palette_linear(int palette, double t, uint8_t rgb[3])
@@ -48,10 +62,10 @@ void fb_palette_linear(int palette, double t, uint8_t rgb[3])
 	pos = t * (p->n - 1);
 	i = (unsigned)pos;
 	if (i >= p->n - 1) {
-		blend(p->stop[p->n - 1], p->stop[p->n - 1], 0, rgb);
+		fb_blend_rgb(p->stop[p->n - 1], p->stop[p->n - 1], 0, rgb);
 		return;
 	}
-	blend(p->stop[i], p->stop[i + 1], pos - i, rgb);
+	fb_blend_rgb(p->stop[i], p->stop[i + 1], pos - i, rgb);
 }
 
 void fb_palette_cyclic(int palette, double t, uint8_t rgb[3])
@@ -67,7 +81,7 @@ void fb_palette_cyclic(int palette, double t, uint8_t rgb[3])
 	i = (unsigned)pos;
 	if (i >= p->n)	/* t just below 1 can round up */
 		i = p->n - 1;
-	blend(p->stop[i], p->stop[(i + 1) % p->n], pos - i, rgb);
+	fb_blend_rgb(p->stop[i], p->stop[(i + 1) % p->n], pos - i, rgb);
 }
 
 void fb_palette_band(int palette, uint64_t k, uint8_t rgb[3])
