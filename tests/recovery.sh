@@ -6,7 +6,7 @@
 #    recovery is reported;
 # 2. rows that crash every time fail the run (exit 1) naming the rows and the signal;
 #    a hung worker is stopped by --timeout; a bad FORKBAND_FAULT is refused;
-# 3. KILLS (default 50) runs in a row with a random worker SIGKILLed from outside:
+# 3. KILLS (default 30) runs in a row with a random worker SIGKILLed from outside:
 #    identical output, no hang;
 # 4. a parent killed by SIGKILL leaves no worker behind;
 # 5. SIGINT, SIGTERM, SIGHUP: exit 130, 143, 129 within a second, no worker left, no
@@ -16,7 +16,7 @@
 set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
-kills=${3:-50}
+kills=${3:-30}
 dir=$(mktemp -d)
 cd "$dir" || exit 1
 mnt=""
