@@ -953,14 +953,15 @@ struct exch {
 };
 
 /* Rows [*r0, *r1) of the pass are rank's: contiguous blocks, as even as they come (the
- * rows of matmul and heat cost the same), in whole blocks of the pass's `align` rows,
- * so a rank may have none when there are fewer blocks than ranks. */
+ * rows of matmul and heat cost the same), in whole blocks of the pass's `align` rows.
+ * With fewer blocks than ranks the last ranks get none, not rank 0 (which shows the
+ * progress bar). */
 static void block_of(const struct fb_pass *pass, int rank, uint32_t *r0, uint32_t *r1)
 {
 	uint64_t align = pass->align > 1 ? pass->align : 1;
-	uint64_t units = (pass->rows + align - 1) / align;
-	uint64_t u0 = units * (uint64_t)rank / (uint64_t)n_ranks;
-	uint64_t u1 = units * (uint64_t)(rank + 1) / (uint64_t)n_ranks;
+	uint64_t units = (pass->rows + align - 1) / align, n = (uint64_t)n_ranks;
+	uint64_t u0 = units - units * (n - (uint64_t)rank) / n;
+	uint64_t u1 = units - units * (n - (uint64_t)rank - 1) / n;
 
 	*r0 = (uint32_t)(u0 * align < pass->rows ? u0 * align : pass->rows);
 	*r1 = (uint32_t)(u1 * align < pass->rows ? u1 * align : pass->rows);

@@ -37,7 +37,6 @@ static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job 
 	const char *names[7] = { "png", "png_level", "png_filter", "png_deflate", "report",
 				 "frames", job->kernel->raw_output };
 	size_t n = job->kernel->raw_output ? 7 : 6;
-	const cJSON *level_v = cJSON_GetObjectItemCaseSensitive(obj, "png_level");
 	char path[256];
 	int64_t level = job->png_set.level;
 	int filter = (int)job->png_set.filter, deflate = (int)job->png_set.deflate;
@@ -46,18 +45,18 @@ static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job 
 	    cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", &job->png) < 0 ||
 	    cfg_get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_deflate"),
 			   "output.png_deflate", fb_png_deflate_names, &deflate) < 0 ||
-	    cfg_get_int(c, level_v, "output.png_level", 0,
-			fb_png_max_level((enum fb_png_deflate)deflate), &level) < 0 ||
+	    cfg_get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "png_level"), "output.png_level", 0,
+			fb_png_max_level(FB_PNG_DEFLATE_LIBDEFLATE), &level) < 0 ||
 	    cfg_get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_filter"), "output.png_filter",
 		       fb_png_filter_names, &filter) < 0 ||
 	    cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "report"), "output.report",
 		     &job->report) < 0)
 		return -1;
-	/* A level left out, or kept from a job whose deflate went higher (libdeflate's
-	 * 10-12 under zlib): checked against this job's deflate. */
+	/* libdeflate's levels 10-12 have no zlib counterpart. */
 	if (level > fb_png_max_level((enum fb_png_deflate)deflate))
-		return cfg_error(c, "output.png_level", "expected 0 to %d with png_deflate %s, "
-				 "got %lld", fb_png_max_level((enum fb_png_deflate)deflate),
+		return cfg_error(c, "output.png_level", "expected an integer from 0 to %d with "
+				 "png_deflate %s, got %lld",
+				 fb_png_max_level((enum fb_png_deflate)deflate),
 				 fb_png_deflate_names[deflate], (long long)level);
 	job->png_set.level = (int)level;
 	job->png_set.filter = (enum fb_png_filter)filter;

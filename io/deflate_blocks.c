@@ -22,8 +22,13 @@
 
 #define MAX_BITS 15
 /* Codes up to this long decode with one table look-up; longer ones (rare symbols) bit
- * by bit. */
+ * by bit. tests/ builds this file once more with a short table, so that the bit-by-bit
+ * path decodes most codes there. */
+#ifdef FB_DEFLATE_FAST_BITS
+#define FAST_BITS FB_DEFLATE_FAST_BITS
+#else
 #define FAST_BITS 10
+#endif
 
 struct huff {
 	uint16_t fast[1u << FAST_BITS];	/* next FAST_BITS bits -> symbol << 4 | length; 0: longer */

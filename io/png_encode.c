@@ -82,8 +82,8 @@ int fb_png_groups_init_ring(struct fb_png_groups *e, const char *what,
 
 	memset(e, 0, sizeof(*e));
 	if (!settings_ok(set))
-		return fb_error("cannot encode %s: level %d or filter %d out of range", what,
-				set->level, (int)set->filter);
+		return fb_error("cannot encode %s: deflate %d, level %d or filter %d out of range",
+				what, (int)set->deflate, set->level, (int)set->filter);
 	if (img->channels < 1 || img->channels > 4 || (img->depth != 8 && img->depth != 16))
 		return fb_error("cannot encode %s: unsupported layout (%u channels of %u bits)",
 				what, img->channels, img->depth);

@@ -756,6 +756,11 @@ int fb_pool_run(const struct fb_pool_options *opt, const struct fb_pass *pass,
 	};
 	r->chunk = opt->chunk ? opt->chunk
 			      : fb_schedule_default_chunk(opt->schedule, pass->rows, opt->workers);
+	if (pass->align > 1) {	/* whole blocks (claim()); the stats say so too */
+		uint64_t c = ((uint64_t)r->chunk + pass->align - 1) / pass->align * pass->align;
+
+		r->chunk = c < UINT32_MAX ? (uint32_t)c : UINT32_MAX / pass->align * pass->align;
+	}
 	CPU_ZERO(&r->allowed);
 	if (opt->pin && (sched_getaffinity(0, sizeof(r->allowed), &r->allowed) < 0 ||
 			 CPU_COUNT(&r->allowed) == 0)) {

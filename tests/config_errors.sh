@@ -181,7 +181,7 @@ EOF
 t png-level-range "bad.json: output.png_level: expected an integer from 0 to 12, got 13" <<EOF
 { $J, "output": { "png": "x.png", "png_level": 13 } }
 EOF
-t png-level-zlib "bad.json: output.png_level: expected an integer from 0 to 9, got 10" <<EOF
+t png-level-zlib "bad.json: output.png_level: expected an integer from 0 to 9 with png_deflate zlib, got 10" <<EOF
 { $J, "output": { "png": "x.png", "png_level": 10, "png_deflate": "zlib" } }
 EOF
 t png-deflate-choice "bad.json: output.png_deflate: expected one of libdeflate, zlib, got \"zlb\" (did you mean 'zlib'?)" <<EOF

@@ -23,10 +23,10 @@
 
 /* Runs the job on the pool; returns a copy of C and fills the totals. */
 static double *run(const struct fb_job *job, unsigned workers, enum fb_schedule s,
-		   struct fb_total *t, size_t *nt)
+		   uint32_t chunk, struct fb_total *t, size_t *nt)
 {
 	const struct fb_kernel *k = job->kernel;
-	struct fb_pool_options opt = { .workers = workers, .schedule = s };
+	struct fb_pool_options opt = { .workers = workers, .schedule = s, .chunk = chunk };
 	struct fb_kernel_output out;
 	struct fb_pass pass;
 	void *state = NULL;
@@ -118,11 +118,16 @@ static void product(const char *a, const char *b, const char *what, const char *
 			ref[i * m + j] = c;
 			bound[i * m + j] = 4.0 * (double)k * DBL_EPSILON * abs_c;
 		}
-	for (unsigned w = 1; w <= 7; w += 2) {
+	/* Every schedule at 1, 3, 5, 7 workers with the default chunk, and at 3 with
+	 * chunks of 1 and 100 rows (for blas, rounded up to whole bands). */
+	for (unsigned v = 0; v < 6; v++) {
+		unsigned w = v < 4 ? 1 + 2 * v : 3;
+		uint32_t chunk = v < 4 ? 0 : v == 4 ? 1 : 100;
+
 		for (int s = 0; s < FB_SCHED_COUNT; s++) {
 			struct fb_total t[8];
 			size_t nt = 0;
-			double *c = run(&batch.job[0], w, (enum fb_schedule)s, t, &nt);
+			double *c = run(&batch.job[0], w, (enum fb_schedule)s, chunk, t, &nt);
 
 			CHECK(c != NULL, "%s: run failed", what);
 			if (!c)
@@ -137,8 +142,8 @@ static void product(const char *a, const char *b, const char *what, const char *
 				      "%.17g", what, engine, off / m, off % m, c[off], ref[off]);
 			} else {
 				CHECK(memcmp(c, first, n * m * sizeof(double)) == 0,
-				      "%s, %s: -j %u %s differs from -j 1 static", what, engine, w,
-				      fb_schedule_name((enum fb_schedule)s));
+				      "%s, %s: -j %u %s chunk %u differs from -j 1 static", what,
+				      engine, w, fb_schedule_name((enum fb_schedule)s), chunk);
 			}
 			fold_totals(c, n, m, &sum, &sq, &trace, &lo, &hi);
 			CHECK(total(t, nt, "sum") == sum && total(t, nt, "min") == lo &&
@@ -175,7 +180,7 @@ int main(void)
 
 	products("{\"generate\":\"random\",\"rows\":37,\"cols\":131,\"seed\":1}",
 		 "{\"generate\":\"random\",\"rows\":131,\"cols\":600,\"seed\":2}", "random");
-	/* Three bands of the blas engine (256 + 256 + 93 rows), chunks of one row up. */
+	/* Three bands of the blas engine (256 + 256 + 93 rows). */
 	products("{\"generate\":\"random\",\"rows\":605,\"cols\":70,\"seed\":5}",
 		 "{\"generate\":\"random\",\"rows\":70,\"cols\":45,\"seed\":6}", "random, 3 bands");
 	products("{\"generate\":\"random\",\"rows\":50,\"cols\":50,\"seed\":3}",

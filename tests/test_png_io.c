@@ -22,7 +22,6 @@
 #include "runtime/compat.h"
 
 #include "check.h"
-#include "io/deflate_blocks.h"
 #include "io/png_encode.h"
 #include "io/png_read.h"
 #include "io/png_write.h"
@@ -31,7 +30,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <libdeflate.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -1073,122 +1071,6 @@ static void encoder_workers(void)
 	printf("png: %d encodes on the pool gave the bytes of one process\n", n);
 }
 
-/* The reference for fb_deflate_last_block(): zlib inflates the stream with Z_BLOCK,
- * which stops after each block's end code with the bit position in data_type (bit 7 at
- * a block boundary, bit 6 while in the final block, bits 0-2 the unused bits of the
- * last byte read). -1 if zlib finds the stream bad or incomplete. */
-static int zlib_last_block(const uint8_t *data, size_t n, uint64_t *last, uint64_t *end)
-{
-	static uint8_t sink[1 << 16];
-	z_stream z;
-	int rc = -1;
-
-	*last = 0;
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, -15) != Z_OK)
-		return -1;
-	z.next_in = (uint8_t *)data;
-	z.avail_in = (uInt)n;
-	for (;;) {
-		z.next_out = sink;
-		z.avail_out = sizeof(sink);
-		if (inflate(&z, Z_BLOCK) != Z_OK)
-			break;
-		if (z.data_type & 128) {
-			uint64_t bit = (uint64_t)(n - z.avail_in) * 8 - (unsigned)(z.data_type & 7);
-
-			if (z.data_type & 64) {
-				*end = bit;
-				rc = 0;
-				break;
-			}
-			*last = bit;
-		}
-	}
-	inflateEnd(&z);
-	return rc;
-}
-
-/* One stream: the walk must agree with zlib's, and every truncation must be refused. */
-static void walk_one(const char *what, const uint8_t *z, size_t n, unsigned *streams)
-{
-	uint64_t last = 0, end = 0, zlast = 0, zend = 0;
-
-	CHECK(zlib_last_block(z, n, &zlast, &zend) == 0, "%s: zlib cannot inflate it", what);
-	CHECK(fb_deflate_last_block(z, n, &last, &end) == 0 && last == zlast && end == zend,
-	      "%s: walk says last block at bit %llu, end %llu; zlib %llu, %llu", what,
-	      (unsigned long long)last, (unsigned long long)end, (unsigned long long)zlast,
-	      (unsigned long long)zend);
-	for (size_t cut = 0; cut < n; cut += 1 + cut / 3)
-		CHECK(fb_deflate_last_block(z, cut, &last, &end) < 0,
-		      "%s: cut to %zu of %zu bytes, the walk found a whole stream", what, cut, n);
-	(*streams)++;
-}
-
-/* fb_deflate_last_block() against zlib's inflate: streams of libdeflate at every level
- * and of zlib with fixed codes, Huffman only, stored blocks and small blocks, over a
- * smooth image's filtered rows, noise and short inputs; and garbage never crashes it. */
-static void deflate_walk(void)
-{
-	struct fb_image img = make_smooth(300, 400, 3, 8);
-	size_t n_img = (size_t)img.width * img.height * 3, cap = 2 * n_img + 1024;
-	uint8_t *noise = malloc(n_img), *z = malloc(cap);
-	const struct { const uint8_t *p; size_t n; const char *name; } in[] = {
-		{ img.data, n_img, "smooth" }, { noise, 70000, "noise" }, { img.data, 1, "1 byte" },
-		{ noise, 0, "empty" }, { img.data, 300, "300 bytes" },
-	};
-	unsigned streams = 0, seed = 12345;
-
-	for (size_t i = 0; i < n_img; i++) {
-		seed = seed * 1103515245u + 12345u;
-		noise[i] = (uint8_t)(seed >> 23);
-	}
-	for (size_t k = 0; k < FB_ARRAY_LEN(in); k++) {
-		char what[96];
-
-		for (int level = 0; level <= 12; level++) {
-			struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
-			size_t n = c ? libdeflate_deflate_compress(c, in[k].p, in[k].n, z, cap) : 0;
-
-			snprintf(what, sizeof(what), "%s, libdeflate level %d", in[k].name, level);
-			CHECK(n > 0, "%s: libdeflate failed", what);
-			if (n)
-				walk_one(what, z, n, &streams);
-			libdeflate_free_compressor(c);
-		}
-		for (int strategy = Z_FILTERED; strategy <= Z_FIXED; strategy++)
-			for (int level = 0; level <= 9; level += 3) {
-				z_stream zs;
-
-				memset(&zs, 0, sizeof(zs));
-				/* memLevel 1: small buffers, so many blocks. */
-				CHECK(deflateInit2(&zs, level, Z_DEFLATED, -15, 1, strategy) == Z_OK,
-				      "deflateInit2");
-				zs.next_in = (uint8_t *)in[k].p;
-				zs.avail_in = (uInt)in[k].n;
-				zs.next_out = z;
-				zs.avail_out = (uInt)cap;
-				CHECK(deflate(&zs, Z_FINISH) == Z_STREAM_END, "zlib deflate");
-				snprintf(what, sizeof(what), "%s, zlib level %d strategy %d",
-					 in[k].name, level, strategy);
-				walk_one(what, z, zs.total_out, &streams);
-				deflateEnd(&zs);
-			}
-	}
-	/* Garbage: the walk answers (almost always "not a stream") and reads nothing past
-	 * the end; ASan builds check the latter. */
-	for (size_t off = 0; off + 4096 <= 70000; off += 997) {
-		uint64_t last, end;
-
-		(void)fb_deflate_last_block(noise + off, 4096, &last, &end);
-	}
-	free(noise);
-	free(z);
-	free(img.data);
-	printf("png: the deflate block walk agrees with zlib on %u streams and refuses their "
-	       "truncations\n", streams);
-}
-
 static void encoder_refuses(void)
 {
 	struct fb_image img = make_image(4, 4, 3, 8);
@@ -1228,7 +1110,6 @@ int main(int argc, char **argv)
 	encoder_layouts();
 	encoder_workers();
 	encoder_refuses();
-	deflate_walk();
 	corpus(root);
 	broken_inputs(stat(root, &st) == 0 ? root : NULL);
 	remove_tmpdir();

@@ -302,8 +302,13 @@ static void aligned(enum fb_schedule s, unsigned workers)
 		      "aligned, %s, %u workers, chunk %u: %u chunks not whole blocks, %llu rows "
 		      "folded", fb_schedule_name(s), workers, chunks[i], c.sh->misaligned,
 		      (unsigned long long)c.sh->totals[1]);
+		CHECK(c.sh->deaths_left <= 0 && st.n_events == 1,
+		      "aligned, %s, %u workers: the worker was not killed and its rows redone "
+		      "(deaths left %lld, %u events)", fb_schedule_name(s), workers,
+		      (long long)c.sh->deaths_left, st.n_events);
 		fb_pass_stats_free(&st);
 		shared_free(c.sh, sizeof(struct shared));
+		no_children("aligned");
 	}
 }
 
