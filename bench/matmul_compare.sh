@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# matmul_compare.sh: forkband's matmul compute phase against OpenBLAS's cblas_dgemm on
-# the same generated N x N matrices, at the same thread counts, alternating runs,
-# medians, ratio forkband / OpenBLAS.
-# usage: bench/matmul_compare.sh [-n RUNS] [-j "1 2"] [-s N] [FORKBAND [MATMUL_BLAS]]
-# Needs libopenblas-dev (cmake --preset bench builds build/bench/bench/matmul_blas).
+# matmul_compare.sh: forkband's matmul compute phase against OpenBLAS's threaded
+# cblas_dgemm on the same generated N x N matrices, at the same thread counts,
+# alternating runs, medians, ratio forkband / OpenBLAS.
+# usage: bench/matmul_compare.sh [-n RUNS] [-j "1 2"] [-s N] [-e ENGINE] [FORKBAND [MATMUL_BLAS]]
+# -e: forkband's matmul engine, blas (the default) or exact.
+# Both programs take OPENBLAS_CORETYPE from the environment: set it where Debian's
+# OpenBLAS 0.3.21 picks slow kernels for the CPU (forkband --version names them).
+# Needs libopenblas-pthread-dev (cmake --preset bench builds build/bench/bench/matmul_blas).
 set -euo pipefail
-runs=3 jobs="1 $(nproc)" n=2048
-while getopts "n:j:s:h" opt; do
+runs=3 jobs="1 $(nproc)" n=2048 engine=blas
+while getopts "n:j:s:e:h" opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	j) jobs=$OPTARG ;;
 	s) n=$OPTARG ;;
+	e) engine=$OPTARG ;;
 	*) sed -n '2,/^set -e/p' "$0" | sed '$d' | cut -c3-; exit 0 ;;
 	esac
 done
@@ -21,10 +25,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/mm.json" <<JSON
 {"kernel": "matmul", "params": {"a": {"generate": "random", "rows": $n, "cols": $n, "seed": 1},
- "b": {"generate": "random", "rows": $n, "cols": $n, "seed": 2}}}
+ "b": {"generate": "random", "rows": $n, "cols": $n, "seed": 2}, "engine": "$engine"}}
 JSON
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-printf "%3s %14s %14s %10s   (n = %d, %d runs)\n" -j forkband openblas fb/blas "$n" "$runs"
+printf "%3s %14s %14s %10s   (n = %d, %d runs, engine %s, %s)\n" -j forkband openblas fb/blas \
+	"$n" "$runs" "$engine" "$("$fb" --version | sed -n 's/^blas: //p')"
 for j in $jobs; do
 	: >"$tmp/f" && : >"$tmp/b"
 	for ((r = 0; r < runs; r++)); do
