@@ -24,7 +24,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 run_mpi() {	# run_mpi NP BTL ARGS...: forkband-mpi under mpirun on this host
 	local np=$1 btl=$2
 	shift 2
-	timeout 120 mpirun -q --oversubscribe --bind-to none --mca btl "$btl" -np "$np" "$mpi" "$@"
+	timeout 120 mpirun -q --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 --mca btl "$btl" -np "$np" "$mpi" "$@"
 }
 
 # An input for the filters, made by forkband itself: 640x480 RGB.
