@@ -3,10 +3,13 @@
  * A PNG's pixels are one zlib stream of filtered rows. Here the rows are cut into
  * groups of a fixed size in bytes (FB_PNG_GROUP_BYTES of filtered rows, whole rows,
  * never a function of the worker count), and each group becomes a raw deflate stream of
- * its own: primed with the 32 KiB of filtered bytes before it as a dictionary (so its
- * matches reach back as they would in one stream), ended with Z_SYNC_FLUSH (a byte
- * boundary, no end-of-stream marker), the last with Z_FINISH. The groups laid end to
- * end after a zlib header, with the Adler-32 of the whole combined from the groups'
+ * its own, ended on a byte boundary with no end-of-stream marker (the last group ends
+ * the stream). With libdeflate (the default) the group is compressed alone, and its
+ * final block is made non-final and followed by an empty stored block
+ * (io/deflate_blocks.h finds that block); with zlib it is primed with the 32 KiB of
+ * filtered bytes before it as a dictionary (so its matches reach back as they would in
+ * one stream) and ended with Z_SYNC_FLUSH, the last with Z_FINISH. The groups laid end
+ * to end after a zlib header, with the Adler-32 of the whole combined from the groups'
  * (adler32_combine), are one valid zlib stream. This is the method of pigz and mtpng.
  *
  * Each group's bytes depend only on the image, the settings and the group's index, so
@@ -24,7 +27,9 @@
  * (row y at y mod ring_rows) and the groups' output in a ring of `slots` slots (group g
  * in slot g mod slots), and the file is appended group by group as groups are encoded
  * (struct fb_png_stream), to a file or to memory. Group g reads rows
- * fb_png_group_first_row(g) to its last: its own and the 32 KiB of rows before them.
+ * fb_png_group_first_row(g) to its last: its own and the 32 KiB of rows before them
+ * (zlib's dictionary; libdeflate reads only the row above its first, but the ring is
+ * sized for either).
  */
 #ifndef FORKBAND_PNG_ENCODE_H
 #define FORKBAND_PNG_ENCODE_H
