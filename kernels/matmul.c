@@ -55,7 +55,7 @@ static const struct fb_param params[] = {
 /* Rows of C a dgemm call computes: bands counted from row 0, the last one shorter. Each
  * call packs all of B again, so shorter bands cost more: n = 2048 on the 2-core
  * development machine (AMD EPYC, OpenBLAS 0.3.21 SkylakeX kernels, one thread), bands
- * of 64, 128, 256, 512 rows took 1.37, 1.16, 1.08, 1.04 times one call for all of C
+ * of 64, 128, 256, 512 rows took 1.38, 1.18, 1.08, 1.03 times one call for all of C
  * (docs/performance.md). */
 #define BLAS_BAND 256
 
