@@ -130,7 +130,7 @@ cat >mm.json <<'JSON'
  "output": {"png": "out.png", "npy": "out.npy"}}
 JSON
 # The exact engine too (rows in any grouping); the blas engine above is cut into bands
-# of 256 rows, so at 3 ranks one rank has none.
+# of 256 rows.
 sed 's/"seed": 4}/"seed": 4}, "engine": "exact"/' mm.json >mme.json
 for job in h mm mme; do
 	[ -n "$quick" ] && continue	# a sanitizer build: the streamed kernels only
@@ -145,6 +145,8 @@ for job in h mm mme; do
 	for combo in 2:1 3:2; do
 		IFS=: read -r np j <<<"$combo"
 		[ -n "$quick" ] && [ "$combo" != 3:2 ] && continue
+		# matmul's 300 rows are two bands: at 3 ranks one band each and an empty rank.
+		[ "$job" != h ] && [ "$combo" != 3:2 ] && continue
 		rm -f out.png out.npy f-*.png mpi.json
 		run_mpi "$np" self,vader run "$job.json" -q -j "$j" --report mpi.json 2>err.txt ||
 			{ bad "$job at $combo: forkband-mpi failed: $(head -3 err.txt)"; continue; }
