@@ -107,7 +107,7 @@ echo '{"kernel": "mandelbrot", "width": 16, "height": 8}' |
 # SIGTERM mid-run: exit 143, nothing written, no temporary file, no process left.
 mkdir "$dir/term"
 (cd "$dir/term" && exec "$bin" run -q --set width=3000 --set height=3000 \
-	--set params.max_iter=3000 -o t.png) &
+	--set params.max_iter=10000 -o t.png) &
 pid=$!
 sleep 0.5
 kill -TERM "$pid"

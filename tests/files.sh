@@ -183,7 +183,7 @@ else bad "stored job with a FIFO input: exit $rc, $(cat in.err)"; fi
 rm -f src.png && mv src.real src.png
 # A job that needs longer than --timeout fails and writes nothing, however close.
 printf precious >slow.png
-"$bin" run --set width=1200 --set height=900 --set params.max_iter=3000 -j 1 -q \
+"$bin" run --set width=1200 --set height=900 --set params.max_iter=100000 -j 1 -q \
 	--timeout 0.3 -o slow.png 2>slow.err
 rc=$?
 if [ $rc = 1 ] && [ "$(cat slow.png)" = precious ] && no_temp; then

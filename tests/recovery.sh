@@ -172,7 +172,7 @@ echo "  $(cat hang.err) ($ms ms)"
 # bound on the time: under valgrind everything takes far longer; the message and the
 # missing output show that the deadline, not the end of the job, stopped it.
 t0=$(date +%s%N)
-"$bin" run kill.json -q --set width=7000 --set height=7000 --set params.max_iter=2 \
+"$bin" run kill.json -q --set width=10000 --set height=10000 --set params.max_iter=2 \
 	-o late.png --timeout 1 2>late.err
 rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
