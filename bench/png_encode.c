@@ -127,27 +127,32 @@ static int sweep(const struct fb_image *img, int rounds)
 	return 0;
 }
 
+/* The index of the first len bytes of name in the NULL-terminated names, or -1. */
+static int name_index(const char *const *names, const char *name, size_t len)
+{
+	for (int i = 0; names[i]; i++)
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
 /* "zlib:6" or "libdeflate:7" into set (filter kept); false if not one. */
 static bool parse_candidate(const char *s, struct fb_png_settings *set)
 {
 	const char *colon = strchr(s, ':');
+	int d = colon ? name_index(fb_png_deflate_names, s, (size_t)(colon - s)) : -1;
 	char *end;
 	long level;
 
-	if (!colon)
+	if (d < 0)
 		return false;
-	for (int d = 0; fb_png_deflate_names[d]; d++)
-		if (strlen(fb_png_deflate_names[d]) == (size_t)(colon - s) &&
-		    strncmp(s, fb_png_deflate_names[d], (size_t)(colon - s)) == 0) {
-			level = strtol(colon + 1, &end, 10);
-			if (end == colon + 1 || *end || level < 0 ||
-			    level > fb_png_max_level((enum fb_png_deflate)d))
-				return false;
-			set->deflate = (enum fb_png_deflate)d;
-			set->level = (int)level;
-			return true;
-		}
-	return false;
+	level = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end || level < 0 ||
+	    level > fb_png_max_level((enum fb_png_deflate)d))
+		return false;
+	set->deflate = (enum fb_png_deflate)d;
+	set->level = (int)level;
+	return true;
 }
 
 #define MAX_CANDIDATES 32
@@ -221,11 +226,9 @@ int main(int argc, char **argv)
 			candidates = argv[++a];
 		} else if (a + 1 < argc && strcmp(argv[a], "-d") == 0) {
 			const char *name = argv[++a];
-			int d = 0;
+			int d = name_index(fb_png_deflate_names, name, strlen(name));
 
-			while (fb_png_deflate_names[d] && strcmp(fb_png_deflate_names[d], name) != 0)
-				d++;
-			if (!fb_png_deflate_names[d]) {
+			if (d < 0) {
 				fprintf(stderr, "png_encode: unknown deflate '%s'\n", name);
 				return 2;
 			}
@@ -236,11 +239,9 @@ int main(int argc, char **argv)
 			set.level = atoi(argv[++a]);
 		} else if (a + 1 < argc && strcmp(argv[a], "-f") == 0) {
 			const char *name = argv[++a];
-			int f = 0;
+			int f = name_index(fb_png_filter_names, name, strlen(name));
 
-			while (fb_png_filter_names[f] && strcmp(fb_png_filter_names[f], name) != 0)
-				f++;
-			if (!fb_png_filter_names[f]) {
+			if (f < 0) {
 				fprintf(stderr, "png_encode: unknown filter '%s'\n", name);
 				return 2;
 			}
