@@ -13,19 +13,9 @@
 
 #define LANES_FN fb_escape_row_avx2_fast
 
-/* Six operations a step instead of eight, and a chain of two instead of three:
- * y = fma(x + x, y, ci), x = fms(x, x, y2) + cr, y2 = y*y, mag = fma(x, x, y2).
- * x2 is not carried (the fused forms take x itself); escape_lanes.h still sets it,
- * and the compiler drops it. */
-#define V_STEP(x, y, x2, y2, mag, cr, ci)                                              \
-	do {                                                                           \
-		VEC y_ = _mm256_fmadd_pd(V_ADD((x), (x)), (y), (ci));                   \
-		(x) = V_ADD(_mm256_fmsub_pd((x), (x), (y2)), (cr));                    \
-		(y) = y_;                                                              \
-		(y2) = V_MUL((y), (y));                                                \
-		(mag) = _mm256_fmadd_pd((x), (x), (y2));                               \
-		(void)(x2);                                                            \
-	} while (0)
+/* The fused step of escape_lanes.h. */
+#define V_FMADD _mm256_fmadd_pd
+#define V_FMSUB _mm256_fmsub_pd
 
 #include "escape_lanes.h"
 #endif

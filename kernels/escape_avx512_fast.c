@@ -11,17 +11,9 @@
 
 #define LANES_FN fb_escape_row_avx512_fast
 
-/* As escape_avx2_fast.c: y = fma(x + x, y, ci), x = fms(x, x, y2) + cr, y2 = y*y,
- * mag = fma(x, x, y2). */
-#define V_STEP(x, y, x2, y2, mag, cr, ci)                                              \
-	do {                                                                           \
-		VEC y_ = _mm512_fmadd_pd(V_ADD((x), (x)), (y), (ci));                   \
-		(x) = V_ADD(_mm512_fmsub_pd((x), (x), (y2)), (cr));                    \
-		(y) = y_;                                                              \
-		(y2) = V_MUL((y), (y));                                                \
-		(mag) = _mm512_fmadd_pd((x), (x), (y2));                               \
-		(void)(x2);                                                            \
-	} while (0)
+/* The fused step of escape_lanes.h, as escape_avx2_fast.c takes it. */
+#define V_FMADD _mm512_fmadd_pd
+#define V_FMSUB _mm512_fmsub_pd
 
 #include "escape_lanes.h"
 #endif
