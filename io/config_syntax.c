@@ -83,8 +83,178 @@ static void position(const char *text, const char *at, size_t *line, size_t *col
 	}
 }
 
+/* What a JSON text does wrong that a person writing it is likely to do on purpose:
+ * comments, a comma after the last item, a key without quotes, single quotes. cJSON
+ * stops where the text stops being JSON (after a trailing comma, at the closing
+ * bracket, maybe on the next line) and says nothing of why; this walk finds the first
+ * such mistake where it was made. It is a plain JSON grammar, without recursion
+ * (nesting is bounded by scan() before it runs), and only names these mistakes:
+ * anything else is left to cJSON's error position, which the caller keeps unless the
+ * mistake found here comes first. */
+static const char *skip_string(const char *p, const char *end, const char **nul);
+
+struct diagnosis {
+	const char *at;		/* where the text stops being JSON; NULL: it does not */
+	bool named;		/* msg names one of the mistakes above; else it says what
+				 * was expected there */
+	char msg[96];
+};
+
+static bool is_ident(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '$';
+}
+
+/* A number as cJSON reads one (leading zeros pass): the byte after it, or p. */
+static const char *skip_number(const char *p, const char *end)
+{
+	const char *q = p, *digits;
+
+	if (q < end && *q == '-')
+		q++;
+	for (digits = q; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == digits)
+		return p;
+	if (q < end && *q == '.')
+		for (q++; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+	if (q < end && (*q == 'e' || *q == 'E')) {
+		const char *e = q++;
+
+		if (q < end && (*q == '+' || *q == '-'))
+			q++;
+		for (digits = q; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		if (q == digits)
+			q = e;
+	}
+	return q;
+}
+
+/* Names the mistake at p, if it is one of those above, else says what was expected
+ * there (expect). */
+static void name_mistake(struct diagnosis *d, const char *p, const char *end, bool key,
+			 const char *expect)
+{
+	size_t n = 0;
+
+	d->at = p;
+	d->named = true;
+	if (end - p >= 2 && p[0] == '/' && (p[1] == '/' || p[1] == '*')) {
+		snprintf(d->msg, sizeof(d->msg), "JSON has no comments (found '%c%c')", p[0], p[1]);
+	} else if (*p == '\'') {
+		snprintf(d->msg, sizeof(d->msg), "%s take double quotes, not single",
+			 key ? "keys" : "strings");
+	} else if (key && is_ident(*p)) {
+		while (p + n < end && n < 24 && (is_ident(p[n]) || (p[n] >= '0' && p[n] <= '9')))
+			n++;
+		snprintf(d->msg, sizeof(d->msg), "keys must be quoted strings, got '%.*s'", (int)n, p);
+	} else {
+		d->named = false;
+		snprintf(d->msg, sizeof(d->msg), "expected %s", expect);
+	}
+}
+
+static struct diagnosis diagnose(const char *text, size_t len)
+{
+	enum { VALUE, VALUE_OR_CLOSE, KEY, KEY_OR_CLOSE, COLON, COMMA_OR_CLOSE, END } want = VALUE;
+	const char *end = text + len, *comma = NULL, *p = text, *nul = NULL;
+	char stack[FB_CONFIG_MAX_DEPTH + 1];	/* '{' or '[' of each open container */
+	struct diagnosis d = { NULL, false, "" };
+	size_t depth = 0;
+
+	for (;;) {
+		while (p < end && memchr(" \t\r\n", *p, 4))
+			p++;
+		if (p == end)
+			return d;
+		if ((want == KEY || want == VALUE) && comma && (*p == '}' || *p == ']')) {
+			d.at = comma;
+			d.named = true;
+			snprintf(d.msg, sizeof(d.msg), "trailing comma before '%c' (JSON allows "
+				 "none after the last item)", *p);
+			return d;
+		}
+		switch (want) {
+		case KEY:
+		case KEY_OR_CLOSE:
+			if (want == KEY_OR_CLOSE && *p == '}')
+				break;
+			if (*p != '"') {
+				name_mistake(&d, p, end, true, want == KEY ? "a key in double quotes" :
+					     "a key in double quotes or '}'");
+				return d;
+			}
+			p = skip_string(p, end, &nul);
+			want = COLON;
+			comma = NULL;
+			continue;
+		case COLON:
+			if (*p != ':') {
+				name_mistake(&d, p, end, false, "':' after the key");
+				return d;
+			}
+			p++;
+			want = VALUE;
+			continue;
+		case COMMA_OR_CLOSE:
+			if (*p == ',') {
+				comma = p++;
+				want = stack[depth - 1] == '{' ? KEY : VALUE;
+				continue;
+			}
+			if (*p == '}' || *p == ']')
+				break;
+			name_mistake(&d, p, end, false, stack[depth - 1] == '{' ? "',' or '}'" :
+				     "',' or ']'");
+			return d;
+		case VALUE:
+		case VALUE_OR_CLOSE:
+			if (want == VALUE_OR_CLOSE && *p == ']')
+				break;
+			comma = NULL;
+			if (*p == '{' || *p == '[') {
+				if (depth >= sizeof(stack))
+					return d;
+				stack[depth++] = *p;
+				want = *p++ == '{' ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+				continue;
+			}
+			if (*p == '"') {
+				p = skip_string(p, end, &nul);
+			} else if (skip_number(p, end) != p) {
+				p = skip_number(p, end);
+			} else if ((end - p >= 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) ||
+				   (end - p >= 5 && !memcmp(p, "false", 5))) {
+				p += *p == 'f' ? 5 : 4;
+			} else {
+				name_mistake(&d, p, end, false, want == VALUE_OR_CLOSE ?
+					     "a value or ']'" : "a value");
+				return d;
+			}
+			want = depth ? COMMA_OR_CLOSE : END;
+			continue;
+		case END:
+			name_mistake(&d, p, end, false, "nothing after the value");
+			return d;
+		}
+		/* A closing bracket where one may stand: it must close what is open. */
+		if (depth == 0 || (*p == '}') != (stack[depth - 1] == '{')) {
+			name_mistake(&d, p, end, false, depth == 0 ? "nothing after the value" :
+				     stack[depth - 1] == '{' ? "',' or '}'" : "',' or ']'");
+			return d;
+		}
+		depth--;
+		p++;
+		want = depth ? COMMA_OR_CLOSE : END;
+	}
+}
+
 int cfg_syntax_error(const char *source, const char *text, size_t len, const char *at)
 {
+	struct diagnosis d;
+
 	size_t line, col, n = 0;
 	char near[16];
 
@@ -92,6 +262,11 @@ int cfg_syntax_error(const char *source, const char *text, size_t len, const cha
 		at = text + len;
 	if (len > 0 && at == text + len - 1 && *at != '\0' && ends_too_soon(text, len))
 		at = text + len;
+	d = diagnose(text, len);
+	if (d.at && d.named && d.at <= at) {
+		position(text, d.at, &line, &col);
+		return fb_error("%s:%zu:%zu: invalid JSON: %s", source, line, col, d.msg);
+	}
 	position(text, at, &line, &col);
 	if (at == text + len)
 		return fb_error("%s:%zu:%zu: invalid JSON: unexpected end of file", source, line, col);
@@ -101,9 +276,14 @@ int cfg_syntax_error(const char *source, const char *text, size_t len, const cha
 	for (const char *p = at; p < text + len && n < 12 && *p != '\n' && *p != '\r'; p++)
 		near[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
 	near[n] = '\0';
+	/* Where the walk above and cJSON agree, what the walk expected there helps. */
+	if (d.at != at)
+		d.msg[0] = '\0';
 	if (n == 0)
-		return fb_error("%s:%zu:%zu: invalid JSON at the end of the line", source, line, col);
-	return fb_error("%s:%zu:%zu: invalid JSON near '%s'", source, line, col, near);
+		return fb_error("%s:%zu:%zu: invalid JSON at the end of the line%s%s", source, line,
+				col, *d.msg ? ": " : "", d.msg);
+	return fb_error("%s:%zu:%zu: invalid JSON near '%s'%s%s", source, line, col, near,
+			*d.msg ? ": " : "", d.msg);
 }
 
 /* Reads past the string whose opening quote is at p; returns the byte after its closing

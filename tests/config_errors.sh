@@ -129,9 +129,35 @@ t syntax-end-of-file 'bad.json:3:1: invalid JSON: unexpected end of file' <<EOF
 {
   $J,
 EOF
-t syntax-comment-one-line '~^forkband: bad\.json:1:1: invalid JSON near .//' <<EOF
+t syntax-comment-one-line 'bad.json:1:1: invalid JSON: JSON has no comments' <<EOF
 // a comment, then the job on the next line
 { $J }
+EOF
+t syntax-comment-block 'bad.json:2:10: invalid JSON: JSON has no comments' <<EOF
+{ $J,
+  "x": 1 /* why */
+}
+EOF
+# Reported at the comma, not at the bracket on the next line.
+t syntax-trailing-comma "bad.json:2:50: invalid JSON: trailing comma before '}'" <<EOF
+{
+  $J,
+}
+EOF
+t syntax-trailing-comma-array "bad.json:1:62: invalid JSON: trailing comma before ']'" <<EOF
+{ $J, "x": [1, 2,
+  ] }
+EOF
+t syntax-unquoted-key "bad.json:2:3: invalid JSON: keys must be quoted strings, got 'width'" <<EOF
+{ "kernel": "mandelbrot",
+  width: 8 }
+EOF
+t syntax-single-quotes "bad.json:1:13: invalid JSON: strings take double quotes, not single" <<EOF
+{ "kernel": 'mandelbrot' }
+EOF
+t syntax-missing-comma "bad.json:2:3: invalid JSON near '\"width\": 8 }': expected ',' or '}'" <<EOF
+{ "kernel": "mandelbrot"
+  "width": 8 }
 EOF
 t syntax-trailing-garbage "bad.json:1:53: invalid JSON near 'x'" <<EOF
 { $J } x
