@@ -263,7 +263,7 @@ static int cmd_run(int argc, char **argv)
 	for (j = 0; j < batch.n; j++) {
 		enum fb_drive_status ds;
 
-		prog.job = batch.n > 1 ? batch.job[j].label : NULL;
+		fb_progress_set_job(&prog, j + 1, batch.n, batch.job[j].label);
 		ds = fb_drive_job(&batch.job[j], &dopt, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
 			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
@@ -485,8 +485,6 @@ static int cmd_kernels(int argc, char **argv)
 	return FB_EXIT_OK;
 }
 
-static bool stderr_is_tty;	/* set before the handlers are installed */
-
 /* Ends the process from a signal handler: stops and reaps the workers, removes the
  * temporary outputs, prints why (`what`; NULL: nothing) and whether an output was cut
  * short, and exits with status. Async-signal-safe calls only. */
@@ -517,8 +515,7 @@ FB_NORETURN static void stop_now(const char *what, int status)
 	removed = fb_outfile_remove_active();
 	if (!what || !speaks)
 		_exit(status);
-	if (stderr_is_tty)	/* over the progress bar */
-		say("\r\033[K");
+	fb_progress_erase_now();	/* over the progress bar, as it was drawn */
 	say(program);
 	say(": ");
 	say(what);
@@ -599,7 +596,6 @@ static void install_signal_handlers(void)
 				    SIGALRM };
 	struct sigaction sa = { .sa_handler = on_terminate };
 
-	stderr_is_tty = isatty(STDERR_FILENO);
 	/* One handler at a time: a second signal waits until the first has exited. */
 	fb_terminating_signals(&sa.sa_mask);
 	for (size_t i = 0; i < FB_ARRAY_LEN(sigs); i++) {

@@ -346,6 +346,10 @@ static bool pass(void *vs, unsigned i, struct fb_pass *out)
 		out->fold = step_fold;
 		out->steps = s->every && s->every < left ? s->every : left;
 		out->step_end = step_end;
+		if (s->p.tolerance > 0) {	/* progress shows the change, not a false ETA */
+			out->converge = &s->ctl->residual;
+			out->converge_target = s->p.tolerance;
+		}
 		/* A step writes the grid that is not current, reading a row's neighbours. */
 		out->out_rows[0] = (struct fb_rowbuf){ s->grid[0], s->w * sizeof(double) };
 		out->out_rows[1] = (struct fb_rowbuf){ s->grid[1], s->w * sizeof(double) };

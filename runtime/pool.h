@@ -106,6 +106,13 @@ struct fb_pass {
 	 * is reported in rows of one step: all the steps' rows divided by steps. */
 	unsigned steps;
 	bool (*step_end)(void *ctx, unsigned step);
+	/* For progress displays only: a stepped pass whose step_end() ends it once a value
+	 * falls below a target (a residual under a tolerance) points here at that value,
+	 * as the last step left it in shared memory (the parent reads it while the workers
+	 * run), so that a display can show it against the target instead of an ETA to a
+	 * step count the pass may never reach. NULL: the pass runs all its steps. */
+	const double *converge;
+	double converge_target;
 	/* Tasks: work that is not rows (a strip pipeline's PNG groups), handed out one at a
 	 * time through a cursor of their own before any row (unless tasks_after), whatever
 	 * the schedule: task i

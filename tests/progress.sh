@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# progress.sh: the progress bar on a terminal (a pseudo-terminal from util-linux
+# `script`), split into its redraws (at each \r): at 40, 80 and 200 columns, from
+# COLUMNS or from the terminal's own width, every redraw shows a percent and an ETA and
+# is narrower than the width; TERM=dumb gets no escape codes; a batch shows `job 2/3`;
+# a stepped job with a tolerance shows its change against it and its ETA only as an
+# upper bound; `forkband scale` shows the study's `run K/N`. Each job runs about half a
+# second at -j 1, so that the bar (at most 10 redraws a second) draws a few times.
+# usage: progress.sh FORKBAND
+set -u
+bin=$(realpath "$1")
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail=0
+export LC_ALL=C		# lengths in bytes, as forkband counts them
+
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+
+if ! command -v script >/dev/null; then
+	echo "FAIL: no 'script' command to give forkband a terminal (scripts/deps installs bsdutils)"
+	exit 1
+fi
+
+# onterm NAME SHELL-COMMAND: runs it on a pseudo-terminal of no set width (COLUMNS
+# unset, TERM xterm unless the command says otherwise); the redraws, one a line, with
+# the erase-to-end-of-line codes taken out, into $dir/NAME, and the raw bytes into
+# $dir/NAME.raw. script needs a stdin, even an empty one.
+onterm() {
+	env -u COLUMNS TERM=xterm script -qfec "$2" /dev/null >"$dir/$1.raw" 2>&1 </dev/null ||
+		bad "$1: exit $? on a terminal: $(tr '\r' '\n' <"$dir/$1.raw" | tail -3)"
+	tr '\r' '\n' <"$dir/$1.raw" | sed 's/\x1b\[K//g' | grep '%' >"$dir/$1"
+}
+
+# fits NAME WIDTH: every redraw has a percent and an ETA and at most WIDTH - 1 bytes.
+fits() {
+	local n long
+	n=$(wc -l <"$dir/$1")
+	long=$(awk -v w="$2" 'length($0) > w - 1 || !/[0-9]%/ || !/ETA/' "$dir/$1" | head -2)
+	if [ "$n" -ge 2 ] && [ -z "$long" ]; then
+		ok "$1: $n redraws, each with a percent and an ETA, none over $(($2 - 1)) columns"
+	else
+		bad "$1: $n redraws at $2 columns; wrong: $long"
+	fi
+}
+
+job="'$bin' run -j 1 --set width=64 --set height=48 --set params.max_iter=1000000 -o '$dir/m.png'"
+
+# The terminal's own width (no COLUMNS): 40 and 80 columns.
+onterm tty40 "stty cols 40; $job"
+fits tty40 40
+onterm tty80 "stty cols 80; $job"
+fits tty80 80
+grep -q $'\x1b\\[K' "$dir/tty80.raw" && ok "an xterm's redraws erase with ESC [K" ||
+	bad "no ESC [K on an xterm"
+
+# A batch whose label (the config's path) is long: `job 2/3` before the bar. COLUMNS
+# wins over the terminal's width: 200 columns on an 80-column terminal.
+mkdir -p "$dir/a-folder-with-a-rather-long-name"
+batch="$dir/a-folder-with-a-rather-long-name/batch.json"
+cat >"$batch" <<EOF
+{ "defaults": { "kernel": "mandelbrot", "width": 64, "height": 48,
+                "params": { "max_iter": 400000 } },
+  "jobs": [ { "output": { "png": "$dir/b1.png" } }, { "output": { "png": "$dir/b2.png" } },
+            { "output": { "png": "$dir/b3.png" } } ] }
+EOF
+onterm batch200 "stty cols 80; COLUMNS=200 '$bin' run -j 1 '$batch'"
+fits batch200 200
+grep -qF "job 2/3 $batch: jobs[1] " "$dir/batch200" && ok "a batch shows 'job 2/3 LABEL'" ||
+	bad "no 'job 2/3 LABEL': $(head -3 "$dir/batch200")"
+awk 'length($0) > 79 { found = 1 } END { exit !found }' "$dir/batch200" &&
+	ok "COLUMNS=200 wins over an 80-column terminal" || bad "lines cut to 80 under COLUMNS=200"
+
+# The same at 40 columns on a dumb terminal: the label gives way to the percent and the
+# ETA, and the line is redrawn and erased with spaces, no escape codes.
+onterm batch40 "TERM=dumb COLUMNS=40 '$bin' run -j 1 '$batch'"
+fits batch40 40
+grep -q "^job 2/3 " "$dir/batch40" && ok "at 40 columns the batch still shows 'job 2/3'" ||
+	bad "no 'job 2/3' at 40 columns: $(head -3 "$dir/batch40")"
+grep -q $'\x1b' "$dir/batch40.raw" && bad "TERM=dumb got an escape code" ||
+	ok "TERM=dumb: no escape codes"
+
+# Heat with a tolerance: the change against it, and no ETA but an upper bound (it
+# stops when the change falls below the tolerance, which no rate predicts).
+cat >"$dir/heat.json" <<EOF
+{ "kernel": "heat", "width": 96, "height": 72,
+  "params": { "alpha": 0.24, "steps": 200000, "tolerance": 1e-6, "initial": 20,
+              "sources": [ { "x": 20, "y": 20, "radius": 5, "value": 100 } ] },
+  "output": { "png": "$dir/h.png" } }
+EOF
+onterm heat "COLUMNS=80 '$bin' run -j 1 '$dir/heat.json'"
+fits heat 80
+grep '^step ' "$dir/heat" >"$dir/steps"
+grep -Eq "change [0-9.e+-]+ > 1e-06" "$dir/steps" && ok "a tolerance shows the change against it" ||
+	bad "no change against the tolerance: $(head -3 "$dir/steps")"
+grep -q "ETA <= [0-9]" "$dir/steps" && ok "its ETA is an upper bound (ETA <=)" ||
+	bad "no 'ETA <=': $(head -3 "$dir/steps")"
+grep -q "ETA [0-9]" "$dir/steps" && bad "a false ETA: $(grep -m1 "ETA [0-9]" "$dir/steps")" ||
+	ok "no ETA to the step count"
+
+# A study: the whole study's run K/N, percent and ETA.
+onterm scale "COLUMNS=80 '$bin' scale --set width=64 --set height=48 \
+	--set params.max_iter=300000 --workers 1,2 --repeat 1 --warmup 0"
+fits scale 80
+grep -q "^run 2/2 -j 2 dynamic " "$dir/scale" && ok "scale shows 'run 2/2 -j 2 dynamic'" ||
+	bad "no 'run 2/2': $(head -3 "$dir/scale")"
+
+exit $fail
