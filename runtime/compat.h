@@ -14,6 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Installed as libforkband's <forkband/compat.h>, the header has forkband_config.h
+ * beside it: the -D flags the library was built with (the lock variant), for programs
+ * that do not pass them. In the source tree there is none and the build's flags rule. */
+#if defined(__has_include)
+#if __has_include("forkband_config.h")
+#include "forkband_config.h"
+#endif
+#endif
+
 #define FB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Cache line size on every machine forkband targets (x86-64, arm64); shared words that
