@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_COUNTS 256
 #define MAX_REPEAT 10000
@@ -45,14 +46,19 @@ static const char scale_usage[] =
 	"  --pin              pin worker i to the i-th CPU (sched_setaffinity)\n"
 	"  --csv FILE         one row per timed run, raw times\n"
 	"  --json FILE        everything: machine, job, runs, statistics\n"
+	"  --markdown FILE    a Markdown table, one row per point: median +- MAD, min,\n"
+	"                     max, speedup and efficiency\n"
 	"  --plot FILE.svg    speedup and efficiency against workers\n"
+	"                     (one of these four may be - for stdout; the table then\n"
+	"                     goes to stderr)\n"
 	"  --keep-outputs     write each run's outputs, named NAME.SCHEDULE-jN-rK.EXT\n"
 	"  --set PATH=VALUE   override a config field, as for run\n"
 	"  --force            run even if the job needs more memory than is available,\n"
 	"                     and replace read-only output files\n"
 	"  --isa I            instruction set of the mandelbrot and julia loops: scalar,\n"
 	"                     sse2, avx2, avx512 or auto (default), as for run\n"
-	"  -q, --quiet        no progress line\n"
+	"  -q, --quiet        no progress line (on a terminal it shows the whole study:\n"
+	"                     run K/N, percent and ETA)\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"Worker counts are studied in increasing order, so that the 1-worker time (T1) is\n"
@@ -66,7 +72,7 @@ struct scale_args {
 	size_t n_schedules;
 	unsigned repeat, warmup;
 	bool weak, pin, keep, quiet, force;
-	const char *csv, *json, *plot;
+	const char *csv, *json, *markdown, *plot;
 	struct fb_overrides ov;
 };
 
@@ -177,10 +183,30 @@ static int parse_schedules(struct scale_args *a, const char *list)
 	return rc;
 }
 
+static bool is_stdout(const char *path)
+{
+	return path && strcmp(path, "-") == 0;
+}
+
+/* Before any run: the plot is SVG whatever it is called (a .png name would hold SVG),
+ * and standard output takes one file, not two interleaved. */
+static int check_outputs(const struct scale_args *a)
+{
+	size_t l = a->plot ? strlen(a->plot) : 0;
+
+	if (a->plot && !is_stdout(a->plot) &&
+	    (l < 4 || strcasecmp(a->plot + l - 4, ".svg") != 0))
+		return fb_error("scale: --plot writes SVG; name it .svg");
+	if (is_stdout(a->csv) + is_stdout(a->json) + is_stdout(a->markdown) +
+	    is_stdout(a->plot) > 1)
+		return fb_error("scale: one output at most may be '-' (standard output)");
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct scale_args *a)
 {
 	enum { O_WORKERS = 256, O_SCHEDULE, O_REPEAT, O_WARMUP, O_WEAK, O_PIN, O_CSV, O_JSON,
-	       O_PLOT, O_KEEP, O_SET, O_FORCE, O_ISA };
+	       O_MARKDOWN, O_PLOT, O_KEEP, O_SET, O_FORCE, O_ISA };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "schedule", required_argument, NULL, O_SCHEDULE },
@@ -190,6 +216,7 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		{ "pin", no_argument, NULL, O_PIN },
 		{ "csv", required_argument, NULL, O_CSV },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "markdown", required_argument, NULL, O_MARKDOWN },
 		{ "plot", required_argument, NULL, O_PLOT },
 		{ "keep-outputs", no_argument, NULL, O_KEEP },
 		{ "set", required_argument, NULL, O_SET },
@@ -238,6 +265,9 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		case O_JSON:
 			a->json = optarg;
 			break;
+		case O_MARKDOWN:
+			a->markdown = optarg;
+			break;
 		case O_PLOT:
 			a->plot = optarg;
 			break;
@@ -269,6 +299,8 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		a->config = argv[optind++];
 	if (optind < argc)
 		return fb_error("scale: one config file at a time, got '%s' too", argv[optind]);
+	if (check_outputs(a) < 0)
+		return -1;
 	if (a->n_workers == 0) {
 		/* 1, 2, 4, ... below the CPU count, then the CPU count itself. */
 		unsigned cpus = fb_usable_cpus();
@@ -545,11 +577,14 @@ static void fmt(char *buf, size_t len, double v, int decimals)
 		snprintf(buf, len, "%.*f", decimals, v);
 }
 
+/* The table's stream: stdout, or stderr when an output is written to stdout. */
+static FILE *table;
+
 static void print_header(void)
 {
-	printf("%-8s %8s %16s %16s %7s %6s %7s %6s %7s %6s %4s\n", "schedule", "workers",
-	       "wall_s (mad)", "compute_s (mad)", "S_wall", "E_wall", "S_comp", "E_comp",
-	       "KF_comp", "imbal", "out");
+	fprintf(table, "%-8s %8s %16s %16s %7s %6s %7s %6s %7s %6s %4s\n", "schedule",
+		"workers", "wall_s (mad)", "compute_s (mad)", "S_wall", "E_wall", "S_comp",
+		"E_comp", "KF_comp", "imbal", "out");
 }
 
 static void print_point(const struct fb_study_point *p)
@@ -566,12 +601,11 @@ static void print_point(const struct fb_study_point *p)
 	snprintf(comp, sizeof(comp), "%.3f (%.3f)", p->t[FB_T_COMPUTE].median,
 		 p->t[FB_T_COMPUTE].mad);
 	snprintf(n, sizeof(n), "%u%s", p->workers, p->oversubscribed ? "*" : "");
-	printf("%-8s %8s %16s %16s %7s %6s %7s %6s %7s %6s %4u\n", fb_schedule_name(p->schedule),
-	       n, wall, comp, sw, ew, sc, ec, kf, im, p->outliers);
-	fflush(stdout);
+	fprintf(table, "%-8s %8s %16s %16s %7s %6s %7s %6s %7s %6s %4u\n",
+		fb_schedule_name(p->schedule), n, wall, comp, sw, ew, sc, ec, kf, im, p->outliers);
+	fflush(table);
 }
 
-/* Runs every point; fills st. Returns an exit status. */
 /* Each rank's busy seconds and their largest over their mean (a run across MPI
  * ranks), into run. */
 static void rank_figures(const struct fb_job_result *res, struct fb_study_run *run)
@@ -589,6 +623,13 @@ static void rank_figures(const struct fb_job_result *res, struct fb_study_run *r
 	run->rank_imbalance = sum > 0 ? max / (sum / res->ranks) : NAN;
 }
 
+/* A run's expected time in arbitrary units, for the study's ETA. */
+static double run_weight(const struct fb_job *job, unsigned workers, unsigned cpus)
+{
+	return (double)job->height / (workers < cpus ? workers : cpus);
+}
+
+/* Runs every point; fills st. Returns an exit status. */
 static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st,
 		 const struct fb_backend *be)
 {
@@ -600,9 +641,18 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st,
 	unsigned corrupt_at = corrupt ? (unsigned)atoi(corrupt) : 0;
 	struct fb_progress prog;
 	char label[96];
+	size_t run_k = 0, n_runs = a->n_schedules * a->n_workers * (a->warmup + a->repeat);
+	unsigned cpus = fb_usable_cpus();
+	double total = 0;
 
 	fb_progress_init(&prog, a->quiet || !fb_backend_leader(be));
-	prog.job = label;
+	/* The study's ETA weighs each run by its rows over the CPUs its workers can use:
+	 * a run's time goes as 1 / workers up to the CPU count (and, with --weak, grows
+	 * with the height). */
+	for (size_t wi = 0; wi < a->n_workers; wi++)
+		total += run_weight(job_for(jobs, a, wi), a->workers[wi], cpus) *
+			 (double)(a->warmup + a->repeat) * (double)a->n_schedules;
+	fb_progress_study_start(&prog, total);
 	for (size_t si = 0; si < a->n_schedules; si++) {
 		const struct fb_study_point *t1 = NULL;
 
@@ -628,8 +678,10 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st,
 				snprintf(where, sizeof(where), "%s -j %u %s %u",
 					 fb_schedule_name(job->schedule), job->workers,
 					 timed ? "run" : "warm-up", timed ? r - a->warmup + 1 : r + 1);
-				snprintf(label, sizeof(label), "%s/%u", where,
-					 timed ? a->repeat : a->warmup);
+				snprintf(label, sizeof(label), "-j %u %s%s", job->workers,
+					 fb_schedule_name(job->schedule), timed ? "" : " warm-up");
+				fb_progress_study_run(&prog, ++run_k, n_runs, label,
+						      run_weight(job, job->workers, cpus));
 				if (a->keep) {
 					keep_tag(tag, sizeof(tag), job->schedule, job->workers, a, r);
 					job->png = png ? tagged_path(png, tag) : NULL;
@@ -705,6 +757,8 @@ int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 		if (load_jobs(&a, &jobs) == 0 &&
 		    (!a.csv || fb_config_add_output(&jobs.batch[0], "--csv", a.csv) == 0) &&
 		    (!a.json || fb_config_add_output(&jobs.batch[0], "--json", a.json) == 0) &&
+		    (!a.markdown ||
+		     fb_config_add_output(&jobs.batch[0], "--markdown", a.markdown) == 0) &&
 		    (!a.plot || fb_config_add_output(&jobs.batch[0], "--plot", a.plot) == 0) &&
 		    (!a.keep || check_kept_outputs(&a, &jobs) == 0)) {
 			status = FB_EXIT_OK;
@@ -720,6 +774,9 @@ int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 		goto out;
 	}
 	status = FB_EXIT_USAGE;
+	/* An output on stdout is for a pipe: the table must not run into it. */
+	table = is_stdout(a.csv) || is_stdout(a.json) || is_stdout(a.markdown) ||
+			is_stdout(a.plot) ? stderr : stdout;
 
 	points = a.n_schedules * a.n_workers;
 	st = (struct fb_study){
@@ -741,25 +798,28 @@ int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 	st.hosts = be->where ? hosts : NULL;
 
 	fb_escape(shown, sizeof(shown), st.config);	/* a terminal reads it */
-	printf("%s scaling of %s: %ux%u %s; %zu schedule%s x %zu worker count%s, %u run%s "
-	       "after %u warm-up%s each; %u CPUs%s\n",
-	       a.weak ? "weak" : "strong", shown, jobs.batch[0].job[0].width,
-	       jobs.batch[0].job[0].height, jobs.batch[0].job[0].kernel->name, a.n_schedules,
-	       a.n_schedules == 1 ? "" : "s", a.n_workers, a.n_workers == 1 ? "" : "s",
-	       a.repeat, a.repeat == 1 ? "" : "s", a.warmup, a.warmup == 1 ? "" : "s", st.cpus,
-	       a.pin ? ", workers pinned" : "");
+	fprintf(table, "%s scaling of %s: %ux%u %s; %zu schedule%s x %zu worker count%s, %u run%s "
+		"after %u warm-up%s each; %u CPUs%s\n",
+		a.weak ? "weak" : "strong", shown, jobs.batch[0].job[0].width,
+		jobs.batch[0].job[0].height, jobs.batch[0].job[0].kernel->name, a.n_schedules,
+		a.n_schedules == 1 ? "" : "s", a.n_workers, a.n_workers == 1 ? "" : "s",
+		a.repeat, a.repeat == 1 ? "" : "s", a.warmup, a.warmup == 1 ? "" : "s", st.cpus,
+		a.pin ? ", workers pinned" : "");
 	if (a.workers[0] != 1)
-		printf("no 1-worker point in --workers: times only, no speedup, efficiency or "
-		       "Karp-Flatt\n");
+		fprintf(table, "no 1-worker point in --workers: times only, no speedup, efficiency "
+			"or Karp-Flatt\n");
 	if (st.ranks > 1)
-		printf("%u ranks (%s), the workers a rank\n", st.ranks, hosts);
+		fprintf(table, "%u ranks (%s), the workers a rank\n", st.ranks, hosts);
 	print_header();
 	status = study(&a, &jobs, &st, be);
 	if (status == FB_EXIT_OK) {
 		if (a.workers[a.n_workers - 1] > st.cpus)
-			printf("* oversubscribed: more workers than the %u CPUs this process may use\n", st.cpus);
+			fprintf(table, "* oversubscribed: more workers than the %u CPUs this process "
+				"may use\n", st.cpus);
+		fflush(table);
 		if (leader && ((a.csv && fb_study_write_csv(a.csv, &st) < 0) ||
 		    (a.json && fb_study_write_json(a.json, &st) < 0) ||
+		    (a.markdown && fb_study_write_markdown(a.markdown, &st) < 0) ||
 		    (a.plot && fb_study_write_svg(a.plot, &st) < 0)))
 			status = FB_EXIT_RUN;
 	}

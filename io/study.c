@@ -1,4 +1,5 @@
-/* study.c: write a scaling study as CSV (a row per run), JSON (everything) and an SVG plot. */
+/* study.c: write a scaling study as CSV (a row per run), a Markdown table (a row per
+ * point), JSON (everything) and an SVG plot. */
 #include "runtime/compat.h"
 
 #include "study.h"
@@ -82,6 +83,67 @@ int fb_study_write_csv(const char *path, const struct fb_study *s)
 		csv_num(out.f, 4, r->rank_busy_s ? r->rank_imbalance : NAN);
 		fputc('\n', out.f);
 	}
+	return fb_outfile_commit(&out);
+}
+
+/* ---- Markdown ---- */
+
+/* A table of the points, as hyperfine's --export-markdown makes one of its commands:
+ * for a README or a report. Medians and MADs, as everywhere in a study (docs/scaling.md
+ * says why not means and standard deviations). */
+
+/* A cell of a figure with the given decimals, "-" where it is undefined. */
+static void md_num(FILE *f, int decimals, double v)
+{
+	if (isfinite(v))
+		fprintf(f, " %.*f |", decimals, v);
+	else
+		fputs(" - |", f);
+}
+
+int fb_study_write_markdown(const char *path, const struct fb_study *s)
+{
+	struct fb_outfile out;
+	double slowest = 0, scale = 1;
+	const char *unit = "s";
+	int decimals = 3;
+	bool over = false;
+
+	/* One unit for the whole table: milliseconds when every median is under a second,
+	 * so that small jobs do not read 0.012 and 0.004. */
+	for (size_t i = 0; i < s->n_points; i++)
+		slowest = fmax(slowest, s->points[i].t[FB_T_WALL].median);
+	if (slowest < 1) {
+		scale = 1e3;
+		unit = "ms";
+		decimals = 1;
+	}
+	if (fb_outfile_open(&out, path) < 0)
+		return -1;
+	fprintf(out.f, "| Schedule | Workers | Wall median ± MAD [%s] | Min [%s] | Max [%s] "
+		"| Compute median ± MAD [%s] | %s | Efficiency | Compute %s "
+		"| Compute efficiency |\n", unit, unit, unit, unit,
+		s->weak ? "Scaled speedup" : "Speedup", s->weak ? "scaled speedup" : "speedup");
+	fputs("|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", out.f);
+	for (size_t i = 0; i < s->n_points; i++) {
+		const struct fb_study_point *p = &s->points[i];
+		const struct fb_stat *w = &p->t[FB_T_WALL], *c = &p->t[FB_T_COMPUTE];
+
+		over |= p->oversubscribed;
+		fprintf(out.f, "| %s | %u%s | %.*f ± %.*f | %.*f | %.*f | %.*f ± %.*f |",
+			fb_schedule_name(p->schedule), p->workers, p->oversubscribed ? "*" : "",
+			decimals, w->median * scale, decimals, w->mad * scale, decimals,
+			w->min * scale, decimals, w->max * scale, decimals, c->median * scale,
+			decimals, c->mad * scale);
+		md_num(out.f, 2, p->speedup[FB_B_WALL]);
+		md_num(out.f, 2, p->efficiency[FB_B_WALL]);
+		md_num(out.f, 2, p->speedup[FB_B_COMPUTE]);
+		md_num(out.f, 2, p->efficiency[FB_B_COMPUTE]);
+		fputc('\n', out.f);
+	}
+	if (over)
+		fprintf(out.f, "\n\\* more workers than the %u CPUs the study could use\n",
+			s->cpus);
 	return fb_outfile_commit(&out);
 }
 

@@ -3,7 +3,8 @@
  * A study runs one job at several worker counts and schedules, `repeat` timed runs per
  * point. Runs keep raw times; points keep the statistics over their runs and the
  * figures derived from them. app/scale.c fills the structs; this module only writes
- * them: CSV (one row per run), JSON (everything) and an SVG plot.
+ * them: CSV (one row per run), Markdown (a table of the points), JSON (everything) and
+ * an SVG plot.
  */
 #ifndef FORKBAND_STUDY_H
 #define FORKBAND_STUDY_H
@@ -78,9 +79,13 @@ struct fb_study {
 	size_t n_points;
 };
 
-/* Each writes whole or not at all (io/outfile.h); 0, or -1 after reporting. */
+/* Each writes whole or not at all (io/outfile.h), or straight to standard output for
+ * "-" (and to a device as it is); 0, or -1 after reporting. */
 int fb_study_write_csv(const char *path, const struct fb_study *s);
 int fb_study_write_json(const char *path, const struct fb_study *s);
+/* One row per point: the wall time's median ± MAD, min and max, the compute phase's
+ * median ± MAD, speedup and efficiency of both; times in ms when all are under 1 s. */
+int fb_study_write_markdown(const char *path, const struct fb_study *s);
 int fb_study_write_svg(const char *path, const struct fb_study *s);
 
 #endif

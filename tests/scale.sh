@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# scale.sh: `forkband scale` end to end: a tiny study's CSV, JSON and SVG; weak
-# scaling; kept outputs; the output check failing on a (forced) mismatch; bad
-# arguments. usage: scale.sh FORKBAND JSON_COUNT
+# scale.sh: `forkband scale` end to end: a tiny study's CSV, JSON, Markdown and SVG; an
+# output on stdout; weak scaling; kept outputs; the output check failing on a (forced)
+# mismatch; bad arguments. usage: scale.sh FORKBAND JSON_COUNT
 set -u
 bin=$(realpath "$1")
 json_count=$(realpath "$2")
@@ -14,7 +14,8 @@ small=(--set width=96 --set height=54 --set params.max_iter=200 -q)
 
 # A tiny strong-scaling study of two schedules.
 if "$bin" scale "${small[@]}" --workers 1,2 --repeat 2 --schedule static,dynamic \
-	--csv "$dir/s.csv" --json "$dir/s.json" --plot "$dir/s.svg" >"$dir/out" 2>"$dir/err"; then
+	--csv "$dir/s.csv" --json "$dir/s.json" --markdown "$dir/s.md" --plot "$dir/s.svg" \
+	>"$dir/out" 2>"$dir/err"; then
 	ok "tiny study ran"
 else
 	bad "tiny study failed: $(cat "$dir/err")"
@@ -38,6 +39,31 @@ else
 fi
 grep -q "^static  *1 " "$dir/out" && grep -q "^dynamic  *2 " "$dir/out" && ok "table on stdout" ||
 	bad "table: $(cat "$dir/out")"
+# The Markdown table: a header, the separator (as many cells, numbers right-aligned),
+# and one row per point with as many cells, in the order studied (an oversubscribed
+# count is marked 2*, on a machine of one CPU, and explained below the table).
+grep '^|' "$dir/s.md" >"$dir/table.md"
+md_cells() { awk -F'|' '{ print NF }' "$dir/table.md" | sort -u | tr '\n' ' '; }
+head -1 "$dir/s.md" | grep -q '^| Schedule | Workers | Wall median ± MAD \[[m]*s\] | Min' &&
+	ok "Markdown header" || bad "Markdown header: $(head -1 "$dir/s.md")"
+sed -n 2p "$dir/s.md" | grep -Eq '^\|:---(\|---:)+\|$' && ok "Markdown separator" ||
+	bad "Markdown separator: $(sed -n 2p "$dir/s.md")"
+[ "$(tail -n +3 "$dir/table.md" | cut -d'|' -f2,3 | tr -d ' *' | tr '\n' ' ')" = \
+	"static|1 static|2 dynamic|1 dynamic|2 " ] && ok "Markdown has a row per point" ||
+	bad "Markdown rows: $(tail -n +3 "$dir/s.md")"
+[ "$(md_cells)" = "12 " ] && ok "every Markdown row has the header's cells" ||
+	bad "Markdown cell counts: $(md_cells)"
+tail -n +3 "$dir/table.md" | grep -Evq '^\| [a-z]+ \| [0-9]+\*? \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ ± [0-9.]+ \|( [0-9.]+ \|){4}$' &&
+	bad "a Markdown row is not figures: $(tail -n +3 "$dir/table.md")" || ok "Markdown rows hold figures"
+
+# An output on stdout ('-'), for a pipe: the CSV alone there, the table on stderr.
+"$bin" scale "${small[@]}" --workers 1,2 --repeat 1 --csv - >"$dir/out" 2>"$dir/err" ||
+	bad "--csv - failed: $(cat "$dir/err")"
+[ "$(head -1 "$dir/out")" = "$header" ] && [ "$(wc -l <"$dir/out")" = 3 ] &&
+	ok "--csv - writes the CSV alone to stdout" || bad "--csv - stdout: $(cat "$dir/out")"
+grep -q "^dynamic  *2 " "$dir/err" && ok "with --csv -, the table goes to stderr" ||
+	bad "no table on stderr: $(cat "$dir/err")"
+[ ! -e ./- ] || bad "--csv - created a file named '-'"
 
 # Without a 1-worker point there is no T1: times only.
 "$bin" scale "${small[@]}" --workers 2 --repeat 1 >"$dir/out" 2>&1
@@ -94,6 +120,8 @@ done <<'CASES'
 --set params.max_iter=0|--set params.max_iter: expected an integer from 1
 --weak --workers 1,30000 --set height=100|--workers: expected a whole number from 1 to 4096
 --weak --workers 1,4000 --set height=1000|--weak: 4000 workers need a height of 4000000
+--plot p.png|scale: --plot writes SVG; name it .svg
+--csv - --markdown -|one output at most may be '-' (standard output)
 CASES
 
 exit $fail
