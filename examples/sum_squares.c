@@ -168,8 +168,8 @@ int main(int argc, char **argv)
 
 		for (uint32_t y = 0; y < ROWS; y++)
 			rows_ok = rows_ok && sh->row[y] == row_sum(y);
-		printf("fb_pool_run:     %" PRIu64 " (%" PRIu64 " workers, rows %s)  %s\n",
-		       sh->pool_total, workers, rows_ok ? "ok" : "WRONG",
+		printf("fb_pool_run:     %" PRIu64 " (%" PRIu64 " worker%s, rows %s)  %s\n",
+		       sh->pool_total, workers, workers == 1 ? "" : "s", rows_ok ? "ok" : "WRONG",
 		       sh->pool_total == serial && rows_ok ? "ok" : "WRONG");
 		ok = sh->pool_total == serial && rows_ok;
 	}
@@ -177,8 +177,8 @@ int main(int argc, char **argv)
 	if (by_hand(sh, (unsigned)workers) < 0) {
 		ok = 0;
 	} else {
-		printf("fork + spinlock: %" PRIu64 " (%" PRIu64 " workers)  %s\n", sh->hand_total,
-		       workers, sh->hand_total == serial ? "ok" : "WRONG");
+		printf("fork + spinlock: %" PRIu64 " (%" PRIu64 " worker%s)  %s\n", sh->hand_total,
+		       workers, workers == 1 ? "" : "s", sh->hand_total == serial ? "ok" : "WRONG");
 		ok = ok && sh->hand_total == serial;
 	}
 
