@@ -6,8 +6,9 @@
  * c = p, Julia from z0 = p with the param c (fb_escape_count() in escape.h); the count
  * is the first k with |z_k|^2 > R^2, or 0.
  *
- * Pass 0 (compute) writes the counts and, for smooth colouring, the fractional escape
- * value; each chunk folds inside/escaped/iterations and its part of the histogram. A
+ * Pass 0 (compute) writes the counts and, for smooth and histogram colouring, the
+ * fractional escape value; each chunk folds inside/escaped/iterations and its part of
+ * the histogram. A
  * row's counts and |z|^2 come from the row loop of the chosen instruction set
  * (escape_row.h: scalar, SSE2 or AVX2, bit-identical in exact arithmetic); everything
  * after them (totals, the smooth value, the histogram) is this file's one loop, so
@@ -69,7 +70,7 @@ struct state {
 
 	/* Shared (mapped before the passes). */
 	uint32_t *counts;
-	float *frac;		/* smooth only: k - mu, the continuous potential's offset */
+	float *frac;		/* smooth and histogram: k - mu, the potential's offset */
 	uint8_t *rgb;
 	struct totals *totals;
 	uint64_t *hist;		/* histogram only: [max_iter + 1] */
@@ -168,7 +169,7 @@ static int create(struct state **out, const void *vp, uint32_t w, uint32_t h, bo
 		fb_error("out of memory");
 		goto fail;
 	}
-	if (s->p.coloring == MB_SMOOTH && !strips) {
+	if (s->p.coloring != MB_BANDS && !strips) {
 		s->frac_size = s->counts_size;	/* a float per pixel, as a uint32_t count */
 		if (!(s->frac = shared_malloc_or_error(s->frac_size)))
 			goto fail;
@@ -261,8 +262,11 @@ fb_escape_row_fn *fb_escape_row_for(enum fb_isa isa, bool fast)
 	return fb_escape_row_scalar;
 }
 
-/* Counts row y into row (and, for smooth colouring, the offsets into frac), adding to
- * the chunk's totals and, when hist, to its histogram. */
+/* Counts row y into row (and, where frac is not NULL, the smooth offsets into it),
+ * adding to the chunk's totals and, when hist, to its histogram. The offset is computed
+ * here from |z|^2 alone, whichever row loop ran, so every instruction set that gives
+ * the same |z|^2 gives the same offsets, and both colourings that use it see one
+ * value. */
 static void count_row(struct state *s, uint32_t y, uint32_t *row, float *frac, bool hist,
 		      struct partial *part)
 {
@@ -285,7 +289,7 @@ static void count_row(struct state *s, uint32_t y, uint32_t *row, float *frac, b
 		}
 		part->escaped++;
 		part->iterations += k;
-		if (s->p.coloring == MB_SMOOTH) {
+		if (frac) {
 			/* Continuous potential: mu = k - log2(log|z_k| / log R), which is k
 			 * minus a value >= 0 (|z_k| > R); store that value. A radius <= 1 has
 			 * no such potential: keep the integer count. */
@@ -314,8 +318,7 @@ static void compute_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 	part->kmax = 0;
 	for (uint32_t y = y0; y < y1; y++)
 		count_row(s, y, s->counts + (size_t)y * s->w,
-			  s->frac ? s->frac + (size_t)y * s->w : s->row_frac, s->hist != NULL,
-			  part);
+			  s->frac ? s->frac + (size_t)y * s->w : NULL, s->hist != NULL, part);
 }
 
 /* The folds run under the lock. */
@@ -349,6 +352,17 @@ static void compute_fold(void *vs, const void *vpart)
 	histogram_fold(vs, vpart);
 }
 
+double fb_escape_histogram_level(const uint64_t *cum, double escaped, uint32_t k, float frac)
+{
+	/* |z_k| <= R^2 + |c| can pass R^2 a little: the offset then passes 1. */
+	double f = frac < 1 ? frac : 1;
+	/* In counts of pixels, exact at both ends (integers below 2^53): offset 1 gives
+	 * exactly cum[k - 1], the level of count k - 1 at offset 0. */
+	double below = (double)cum[k] - (double)(cum[k] - cum[k - 1]) * f;
+
+	return below / escaped;
+}
+
 /* Colours one row of counts (and smooth offsets) into px. */
 static void colour_row(const struct state *s, const uint32_t *counts, const float *frac,
 		       uint8_t *px)
@@ -372,7 +386,8 @@ static void colour_row(const struct state *s, const uint32_t *counts, const floa
 			fb_palette_cyclic(s->p.palette, log2((double)k - frac[x] + 1) * 0.5, px);
 			break;
 		case MB_HISTOGRAM:
-			fb_palette_linear(s->p.palette, (double)s->cum[k] / escaped, px);
+			fb_palette_linear(s->p.palette,
+					  fb_escape_histogram_level(s->cum, escaped, k, frac[x]), px);
 			break;
 		default:
 			fb_palette_band(s->p.palette, k, px);
@@ -394,7 +409,8 @@ static void colour_rows(void *vs, uint32_t y0, uint32_t y1, void *unused)
 	}
 }
 
-/* Strips: the histogram pass counts rows it does not keep. */
+/* Strips: the histogram pass counts rows it does not keep (nor their offsets: the
+ * strips compute them again). */
 static void histogram_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 {
 	struct state *s = vs;
@@ -403,7 +419,7 @@ static void histogram_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 	part->kmin = UINT32_MAX;
 	part->kmax = 0;
 	for (uint32_t y = y0; y < y1; y++)
-		count_row(s, y, s->row_counts, s->row_frac, true, part);
+		count_row(s, y, s->row_counts, NULL, true, part);
 }
 
 /* Strips: rows counted and coloured in one visit, into the rings. The histogram (when
@@ -419,7 +435,8 @@ static void strip_rows(void *vs, uint32_t y0, uint32_t y1, void *vpart)
 		uint32_t *counts = s->counts ? s->counts + (size_t)(y % s->raw_ring) * s->w
 					     : s->row_counts;
 
-		count_row(s, y, counts, s->row_frac, false, part);
+		count_row(s, y, counts, s->p.coloring != MB_BANDS ? s->row_frac : NULL, false,
+			  part);
 		colour_row(s, counts, s->row_frac, s->rgb + (size_t)(y % s->ring) * s->w * 3);
 	}
 }

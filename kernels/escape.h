@@ -58,6 +58,15 @@ static inline uint32_t fb_escape_count(double zr, double zi, double cr, double c
 	return 0;
 }
 
+/* Histogram colouring's ramp position for an escaped pixel of count k >= 1 whose smooth
+ * offset (k - mu, count_row() in escape.c) is frac; cum[] holds the histogram's prefix
+ * sums (cum[0] = 0: inside pixels are not in it) and escaped = cum[max_iter]. mu lies in
+ * [k - 1, k) (|z_{k-1}| <= R < |z_k|), so the position runs linearly from the level of
+ * count k, cum[k] / escaped (offset 0), down to that of k - 1 (offset 1; larger offsets
+ * count as 1). Count k at offset 0 and count k + 1 at offset 1 meet at the same level:
+ * the picture has no steps where counts change. */
+double fb_escape_histogram_level(const uint64_t *cum, double escaped, uint32_t k, float frac);
+
 extern const char *const fb_escape_coloring_names[];
 extern const char *const fb_escape_arithmetic_names[];
 

@@ -1,11 +1,13 @@
-/* test_escape.c: the mandelbrot and julia kernels' counts and totals equal the serial
- * reference, and their counts and pixels are identical at every worker count and
- * schedule; every instruction set's row loop gives scalar's counts, |z|^2 and pixels
- * bit for bit in exact arithmetic; fast arithmetic is identical at every worker count
- * and close to exact. */
+/* test_escape.c: the mandelbrot and julia kernels' counts, totals and pixels equal the
+ * serial reference, and their counts and pixels are identical at every worker count and
+ * schedule; histogram colouring has no steps where counts change; the cyclic ramps stay
+ * on their palettes' colours; every instruction set's row loop gives scalar's counts,
+ * |z|^2 and pixels bit for bit in exact arithmetic; fast arithmetic is identical at
+ * every worker count and close to exact. */
 #include "runtime/compat.h"
 
 #include "check.h"
+#include "kernels/colormap.h"
 #include "kernels/kernel.h"
 #include "kernels/escape.h"
 #include "kernels/escape_row.h"
@@ -13,6 +15,7 @@
 #include "reference.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const unsigned worker_counts[] = { 1, 2, 3, 7, 16 };
@@ -21,20 +24,26 @@ struct view {
 	const char *name;
 	struct ref_view v;
 	int coloring;
+	int palette;		/* an index into fb_palette_names */
 };
 
+/* Palettes: 0 classic, 1 fire, 2 ocean, 3 gray, 4 viridis; each colouring meets
+ * several, and every palette the cyclic ramp (smooth). */
 static const struct view views[] = {
-	{ "whole set", { 160, 90, -0.65, 0, 4.3, 2.0, 200, false, 0, 0 }, MB_SMOOTH },
+	{ "whole set", { 160, 90, -0.65, 0, 4.3, 2.0, 200, false, 0, 0 }, MB_SMOOTH, 0 },
 	{ "seahorse valley", { 97, 61, -0.743643887037151, 0.131825904205330, 0.02, 2.0, 600,
 				 false, 0, 0 },
-	  MB_HISTOGRAM },
-	{ "odd size, bands", { 37, 23, -0.5, 0.3, 2.5, 2.0, 50, false, 0, 0 }, MB_BANDS },
-	{ "big bailout", { 64, 64, -0.75, 0.1, 3.0, 100.0, 300, false, 0, 0 }, MB_SMOOTH },
-	{ "one pixel", { 1, 1, 0, 0, 1.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM },
-	{ "one row", { 200, 1, -0.75, 0, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH },
-	{ "julia dendrite", { 120, 80, 0, 0, 3.0, 2.0, 300, true, 0, 1 }, MB_SMOOTH },
-	{ "julia rabbit", { 90, 90, 0, 0, 3.2, 2.0, 500, true, -0.123, 0.745 }, MB_HISTOGRAM },
-	{ "julia zoom", { 77, 41, 0.1, -0.2, 0.5, 4.0, 400, true, -0.8, 0.156 }, MB_BANDS },
+	  MB_HISTOGRAM, 2 },
+	{ "odd size, bands", { 37, 23, -0.5, 0.3, 2.5, 2.0, 50, false, 0, 0 }, MB_BANDS, 1 },
+	{ "big bailout", { 64, 64, -0.75, 0.1, 3.0, 100.0, 300, false, 0, 0 }, MB_SMOOTH, 1 },
+	{ "hist, bailout", { 64, 48, -0.75, 0.1, 3.0, 1000.0, 300, false, 0, 0 }, MB_HISTOGRAM,
+	  0 },
+	{ "one pixel", { 1, 1, 0, 0, 1.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM, 3 },
+	{ "one row", { 200, 1, -0.75, 0, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH, 4 },
+	{ "julia dendrite", { 120, 80, 0, 0, 3.0, 2.0, 300, true, 0, 1 }, MB_SMOOTH, 3 },
+	{ "julia rabbit", { 90, 90, 0, 0, 3.2, 2.0, 500, true, -0.123, 0.745 }, MB_HISTOGRAM, 4 },
+	{ "julia zoom", { 77, 41, 0.1, -0.2, 0.5, 4.0, 400, true, -0.8, 0.156 }, MB_BANDS, 2 },
+	{ "julia, ocean", { 60, 40, 0, 0, 3.2, 2.0, 200, true, -0.123, 0.745 }, MB_SMOOTH, 2 },
 };
 
 static uint64_t total(const struct fb_total *t, size_t n, const char *name)
@@ -78,12 +87,15 @@ static void test_view(const struct view *vw)
 	const struct fb_kernel *k = fb_kernel_find(v->julia ? "julia" : "mandelbrot");
 	size_t px = (size_t)v->w * v->h;
 	uint32_t *ref = malloc(px * sizeof(*ref));
+	double *ref_mag2 = malloc(px * sizeof(*ref_mag2));
+	uint8_t *ref_rgb = malloc(px * 3);
 	uint8_t *first_rgb = NULL;
 	struct ref_totals rt;
 	struct escape_params p;
 	unsigned runs = 0;
 
-	ref_escape(v, ref, &rt);
+	ref_escape_mag2(v, ref, ref_mag2, &rt);
+	ref_escape_rgb(v, vw->coloring, vw->palette, ref, ref_mag2, ref_rgb);
 	fb_kernel_defaults(k, &p);
 	p.center[0] = v->cx;
 	p.center[1] = v->cy;
@@ -91,6 +103,7 @@ static void test_view(const struct view *vw)
 	p.bailout = v->bailout;
 	p.max_iter = v->max_iter;
 	p.coloring = vw->coloring;
+	p.palette = vw->palette;
 	p.c[0] = v->jr;
 	p.c[1] = v->ji;
 	for (size_t wi = 0; wi < FB_ARRAY_LEN(worker_counts); wi++) {
@@ -118,8 +131,16 @@ static void test_view(const struct view *vw)
 					break;
 				}
 			if (!first_rgb) {
+				size_t off = 0;
+
 				first_rgb = malloc(px * 3);
 				memcpy(first_rgb, out.rgb, px * 3);
+				for (size_t i = 0; i < px * 3; i++)
+					off += abs(out.rgb[i] - ref_rgb[i]) > 1;
+				CHECK(off == 0, "%s (%s, %s): %zu channels differ from the reference "
+				      "colouring by more than 1", vw->name,
+				      fb_escape_coloring_names[vw->coloring],
+				      fb_palette_names[vw->palette], off);
 			} else {
 				CHECK(memcmp(first_rgb, out.rgb, px * 3) == 0,
 				      "%s, -j %u %s: pixels differ from -j 1 static", vw->name,
@@ -129,10 +150,58 @@ static void test_view(const struct view *vw)
 			runs++;
 		}
 	}
-	printf("  %-16s %ux%u max_iter %u: %u runs match the reference (inside %llu)\n",
-	       vw->name, v->w, v->h, v->max_iter, runs, (unsigned long long)rt.inside);
+	printf("  %-16s %ux%u max_iter %u %s %s: %u runs match the reference (inside %llu)\n",
+	       vw->name, v->w, v->h, v->max_iter, fb_escape_coloring_names[vw->coloring],
+	       fb_palette_names[vw->palette], runs, (unsigned long long)rt.inside);
 	free(first_rgb);
+	free(ref_rgb);
+	free(ref_mag2);
 	free(ref);
+}
+
+/* Every palette's cyclic ramp is continuous (also where it wraps), and the palettes
+ * that do not wrap by design (all but classic, whose near-black blends into its deep
+ * blue) give only colours of their own linear ramp: no blend between their ends, such
+ * as the mid grey between fire's white and black, appears. */
+static void test_palettes(void)
+{
+	enum { CYCLIC = 1000, LINEAR = 4000 };
+
+	for (int pal = 0; fb_palette_names[pal]; pal++) {
+		uint8_t prev[3], c[3], l[3];
+		int worst_jump = 0, worst_off = 0;
+
+		fb_palette_cyclic(pal, (CYCLIC - 1.0) / CYCLIC, prev);
+		for (int i = 0; i < CYCLIC; i++) {
+			int off = 256;
+
+			fb_palette_cyclic(pal, (double)i / CYCLIC, c);
+			for (int ch = 0; ch < 3; ch++)
+				if (abs(c[ch] - prev[ch]) > worst_jump)
+					worst_jump = abs(c[ch] - prev[ch]);
+			memcpy(prev, c, 3);
+			if (pal == FB_PALETTE_DEFAULT)
+				continue;
+			for (int j = 0; j <= LINEAR && off > 0; j++) {
+				int d = 0;
+
+				fb_palette_linear(pal, (double)j / LINEAR, l);
+				for (int ch = 0; ch < 3; ch++)
+					d = abs(c[ch] - l[ch]) > d ? abs(c[ch] - l[ch]) : d;
+				off = d < off ? d : off;
+			}
+			worst_off = off > worst_off ? off : worst_off;
+		}
+		/* 8 ramps of up to 255 levels per period in 1000 samples: 2.04 a sample, 3 after
+		 * rounding. */
+		CHECK(worst_jump <= 3, "palette %s: the cyclic ramp jumps by %d levels",
+		      fb_palette_names[pal], worst_jump);
+		CHECK(worst_off <= 1, "palette %s: the cyclic ramp gives a colour %d levels off "
+		      "its linear ramp", fb_palette_names[pal], worst_off);
+		printf("  palette %-8s cyclic ramp: continuous (largest step %d)%s\n",
+		       fb_palette_names[pal], worst_jump,
+		       pal == FB_PALETTE_DEFAULT ? ", wraps" : ", on its linear ramp");
+	}
 }
 
 /* ---- instruction sets ---- */
@@ -217,19 +286,19 @@ static void test_rows(enum fb_isa isa, fb_escape_row_fn *fn, const char *what)
 
 /* Whole kernels on each instruction set: counts and pixels equal scalar's. */
 static const struct view isa_views[] = {
-	{ "width 1", { 1, 5, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH },
-	{ "width 2", { 2, 5, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM },
-	{ "width 3", { 3, 5, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_BANDS },
-	{ "width 5", { 5, 4, -0.75, 0.1, 3.0, 2.0, 100, true, -0.8, 0.156 }, MB_SMOOTH },
-	{ "width 7", { 7, 4, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM },
-	{ "width 9", { 9, 6, -0.5, 0, 3.0, 2.0, 100, true, -0.123, 0.745 }, MB_BANDS },
-	{ "width 13", { 13, 7, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH },
-	{ "width 101", { 101, 23, -0.65, 0, 4.3, 2.0, 300, false, 0, 0 }, MB_HISTOGRAM },
+	{ "width 1", { 1, 5, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH, 0 },
+	{ "width 2", { 2, 5, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM, 0 },
+	{ "width 3", { 3, 5, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_BANDS, 0 },
+	{ "width 5", { 5, 4, -0.75, 0.1, 3.0, 2.0, 100, true, -0.8, 0.156 }, MB_SMOOTH, 0 },
+	{ "width 7", { 7, 4, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM, 0 },
+	{ "width 9", { 9, 6, -0.5, 0, 3.0, 2.0, 100, true, -0.123, 0.745 }, MB_BANDS, 0 },
+	{ "width 13", { 13, 7, -0.75, 0.1, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH, 0 },
+	{ "width 101", { 101, 23, -0.65, 0, 4.3, 2.0, 300, false, 0, 0 }, MB_HISTOGRAM, 0 },
 	{ "deep zoom", { 64, 48, -0.743643887037151, 0.131825904205330, 1e-12, 2.0, 4000,
-			 false, 0, 0 }, MB_SMOOTH },
-	{ "max_iter 1", { 33, 20, -0.5, 0, 4.0, 2.0, 1, false, 0, 0 }, MB_HISTOGRAM },
-	{ "big bailout", { 50, 30, -0.75, 0.1, 3.0, 1e30, 300, false, 0, 0 }, MB_SMOOTH },
-	{ "julia rabbit", { 45, 45, 0, 0, 3.2, 2.0, 500, true, -0.123, 0.745 }, MB_BANDS },
+			 false, 0, 0 }, MB_SMOOTH, 0 },
+	{ "max_iter 1", { 33, 20, -0.5, 0, 4.0, 2.0, 1, false, 0, 0 }, MB_HISTOGRAM, 0 },
+	{ "big bailout", { 50, 30, -0.75, 0.1, 3.0, 1e30, 300, false, 0, 0 }, MB_SMOOTH, 0 },
+	{ "julia rabbit", { 45, 45, 0, 0, 3.2, 2.0, 500, true, -0.123, 0.745 }, MB_BANDS, 0 },
 };
 
 static void set_params(struct escape_params *p, const struct fb_kernel *k, const struct view *vw)
@@ -464,10 +533,115 @@ static void test_isas(void)
 	CHECK(fb_isa_set(FB_ISA_AUTO) == 0, "fb_isa_set(auto)");
 }
 
+/* ---- histogram colouring and palettes ---- */
+
+/* A count edge: horizontally adjacent escaped pixels x, x + 1 of different counts, where
+ * x - 1 has x's count and x + 2 has x + 1's. A step is an edge whose jump in grey level
+ * is bigger than twice the larger of the jumps just before and after it, plus 3 levels:
+ * where the colour follows a continuous potential, the jump across the edge is of the
+ * size of its neighbours'; where it follows the count alone, the neighbours do not move
+ * and the jump is the histogram's step between levels. Counts edges and steps in
+ * grey[] (one byte per pixel) of a w x h picture. */
+static void count_steps(const uint32_t *counts, const uint8_t *grey, uint32_t w, uint32_t h,
+			size_t *edges, size_t *steps)
+{
+	*edges = *steps = 0;
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 1; x + 2 < w; x++) {
+			const uint32_t *k = counts + (size_t)y * w + x;
+			const uint8_t *g = grey + (size_t)y * w + x;
+			int jump = abs(g[1] - g[0]);
+			int around = abs(g[0] - g[-1]) > abs(g[2] - g[1]) ? abs(g[0] - g[-1])
+									    : abs(g[2] - g[1]);
+
+			if (!k[-1] || !k[0] || !k[1] || !k[2] || k[0] == k[1] || k[-1] != k[0] ||
+			    k[1] != k[2])
+				continue;
+			(*edges)++;
+			*steps += jump > 2 * around + 3;
+		}
+}
+
+/* Histogram colouring follows the continuous potential: the level function meets itself
+ * where counts change, and a gray picture has (almost) no steps at count edges, where
+ * the same picture coloured by the count alone (the colouring before) has them at most
+ * edges. A large bailout makes the potential itself continuous (at R = 2 it jumps
+ * where the lowest counts change, |z_2| being far from R^2 there: docs/config.md). */
+static void test_histogram_continuous(void)
+{
+	const struct view vw = { "continuity", { 160, 100, -0.75, 0.1, 3.0, 1000.0, 300, false,
+						  0, 0 }, MB_HISTOGRAM, 3 };
+	const struct fb_kernel *k = fb_kernel_find("mandelbrot");
+	size_t px = (size_t)vw.v.w * vw.v.h, edges, steps, edges_k, steps_k;
+	uint64_t cum[40] = { 0 };
+	uint8_t *grey = malloc(px), *stepped = malloc(px);
+	struct fb_kernel_output out;
+	struct escape_params p;
+	uint64_t *below;
+	void *state;
+
+	/* The level alone, on a histogram of uneven bins. */
+	for (uint32_t i = 1; i < FB_ARRAY_LEN(cum); i++)
+		cum[i] = cum[i - 1] + (i * 7919u) % 23 + (i % 5 == 0 ? 400 : 0);
+	for (uint32_t i = 1; i + 1 < FB_ARRAY_LEN(cum); i++) {
+		double e = (double)cum[FB_ARRAY_LEN(cum) - 1];
+		double at_k = fb_escape_histogram_level(cum, e, i, 0);
+
+		CHECK(at_k == fb_escape_histogram_level(cum, e, i + 1, 1.0f),
+		      "histogram level: count %u at offset 0 is not count %u at offset 1", i, i + 1);
+		CHECK(at_k == (double)cum[i] / e, "histogram level: count %u at offset 0", i);
+		CHECK(fb_escape_histogram_level(cum, e, i, 0.25f) >=
+		      fb_escape_histogram_level(cum, e, i, 0.75f),
+		      "histogram level: count %u does not fall as the offset grows", i);
+		CHECK(fb_escape_histogram_level(cum, e, i, 7.0f) ==
+		      fb_escape_histogram_level(cum, e, i, 1.0f),
+		      "histogram level: an offset past 1 is not taken as 1");
+	}
+
+	/* The picture. */
+	set_params(&p, k, &vw);
+	p.palette = vw.palette;
+	if (!(state = run_kernel(k, &p, vw.v.w, vw.v.h, 2, FB_SCHED_DYNAMIC)))
+		goto out;
+	k->output(state, &out);
+	below = calloc(vw.v.max_iter + 1, sizeof(*below));
+	for (size_t i = 0; i < px; i++) {
+		grey[i] = out.rgb[3 * i];
+		below[((const uint32_t *)out.raw)[i]]++;
+	}
+	below[0] = 0;
+	for (uint32_t i = 1; i <= vw.v.max_iter; i++)
+		below[i] += below[i - 1];
+	for (size_t i = 0; i < px; i++) {
+		uint32_t c = ((const uint32_t *)out.raw)[i];
+		uint8_t rgb[3] = { 0, 0, 0 };
+
+		if (c)
+			fb_palette_linear(vw.palette, (double)below[c] / below[vw.v.max_iter], rgb);
+		stepped[i] = rgb[0];
+	}
+	count_steps(out.raw, grey, vw.v.w, vw.v.h, &edges, &steps);
+	count_steps(out.raw, stepped, vw.v.w, vw.v.h, &edges_k, &steps_k);
+	CHECK(edges > 200, "continuity: only %zu count edges between escaped pixels", edges);
+	CHECK(steps * 50 <= edges, "continuity: %zu of %zu count edges are steps (over 2%%)",
+	      steps, edges);
+	CHECK(steps_k * 2 >= edges_k, "continuity: the count alone makes only %zu steps at %zu "
+	      "edges: the measure cannot see steps", steps_k, edges_k);
+	printf("  histogram colouring: %zu steps at %zu count edges (by the count alone: %zu)\n",
+	       steps, edges, steps_k);
+	free(below);
+	k->destroy(state);
+out:
+	free(grey);
+	free(stepped);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < FB_ARRAY_LEN(views); i++)
 		test_view(&views[i]);
+	test_histogram_continuous();
+	test_palettes();
 	test_isas();
 	return check_exit("test_escape");
 }
