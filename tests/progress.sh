@@ -5,10 +5,13 @@
 # is narrower than the width; TERM=dumb gets no escape codes; a batch shows `job 2/3`;
 # a stepped job with a tolerance shows its change against it and its ETA only as an
 # upper bound; `forkband scale` shows the study's `run K/N`. Each job runs about half a
-# second at -j 1, so that the bar (at most 10 redraws a second) draws a few times.
-# usage: progress.sh FORKBAND
+# second at -j 1, so that the bar (at most 10 redraws a second) draws a few times; in
+# quick mode (a sanitizer build, whose loops run several times slower) a third of that.
+# usage: progress.sh FORKBAND [quick]
 set -u
 bin=$(realpath "$1")
+div=1 hw=128 hh=96
+[ "${2:-}" = quick ] && div=3 hw=96 hh=72	# heat's steps to converge grow with the grid
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail=0
@@ -44,7 +47,7 @@ fits() {
 	fi
 }
 
-job="'$bin' run -j 1 --set width=64 --set height=48 --set params.max_iter=2000000 -o '$dir/m.png'"
+job="'$bin' run -j 1 --set width=64 --set height=48 --set params.max_iter=$((2000000 / div)) -o '$dir/m.png'"
 
 # The terminal's own width (no COLUMNS): 40 and 80 columns.
 onterm tty40 "stty cols 40; $job"
@@ -60,7 +63,7 @@ mkdir -p "$dir/a-folder-with-a-rather-long-name"
 batch="$dir/a-folder-with-a-rather-long-name/batch.json"
 cat >"$batch" <<EOF
 { "defaults": { "kernel": "mandelbrot", "width": 64, "height": 48,
-                "params": { "max_iter": 600000 } },
+                "params": { "max_iter": $((600000 / div)) } },
   "jobs": [ { "output": { "png": "$dir/b1.png" } }, { "output": { "png": "$dir/b2.png" } },
             { "output": { "png": "$dir/b3.png" } } ] }
 EOF
@@ -83,7 +86,7 @@ grep -q $'\x1b' "$dir/batch40.raw" && bad "TERM=dumb got an escape code" ||
 # Heat with a tolerance: the change against it, and no ETA but an upper bound (it
 # stops when the change falls below the tolerance, which no rate predicts).
 cat >"$dir/heat.json" <<EOF
-{ "kernel": "heat", "width": 128, "height": 96,
+{ "kernel": "heat", "width": $hw, "height": $hh,
   "params": { "alpha": 0.24, "steps": 200000, "tolerance": 1e-6, "initial": 20,
               "sources": [ { "x": 20, "y": 20, "radius": 5, "value": 100 } ] },
   "output": { "png": "$dir/h.png" } }
