@@ -1,10 +1,10 @@
 /* matmul_blas.c: the peer for forkband's matmul: cblas_dgemm (OpenBLAS) on the same
- * generated matrices (io/matgen.h), timed without generation; prints dgemm_s=... and
+ * generated matrices (kernels/matgen.h), timed without generation; prints dgemm_s=... and
  * checks C against a sample of entries computed in plain double.
  * usage: matmul_blas N  (threads: OPENBLAS_NUM_THREADS) */
 #include "runtime/compat.h"
 
-#include "io/matgen.h"
+#include "kernels/matgen.h"
 #include "runtime/pool.h"
 
 #include <cblas.h>

@@ -3,7 +3,7 @@
 
 #include "config_internal.h"
 
-#include "matgen.h"
+#include "kernels/matgen.h"
 #include "npy.h"
 #include "outfile.h"
 #include "pathset.h"

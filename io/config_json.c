@@ -4,7 +4,7 @@
 
 #include "config_internal.h"
 
-#include "matgen.h"
+#include "kernels/matgen.h"
 
 #include <cJSON.h>
 #include <math.h>

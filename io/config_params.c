@@ -4,7 +4,7 @@
 
 #include "config_internal.h"
 
-#include "matgen.h"
+#include "kernels/matgen.h"
 #include "npy.h"
 #include "runtime/error.h"
 
@@ -111,7 +111,7 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 #define MAX_MATRIX_BYTES ((uint64_t)8 << 30)
 
 /* A matrix operand: {"npy": path}, read now, or {"generate": kind, "rows": R, "cols": C,
- * "seed": S}, made now (io/matgen.h), so that the kernel gets numbers, not files. */
+ * "seed": S}, made now (kernels/matgen.h), so that the kernel gets numbers, not files. */
 static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
 		      struct fb_matsrc *m)
 {

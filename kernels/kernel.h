@@ -48,7 +48,7 @@ enum fb_param_type {
  * freed by fb_params_free()). */
 struct fb_matsrc {
 	char *npy;		/* the file it was read from, or NULL if generated */
-	int generate;		/* enum fb_matgen (io/matgen.h) when npy is NULL */
+	int generate;		/* enum fb_matgen (kernels/matgen.h) when npy is NULL */
 	uint64_t rows, cols, seed;
 	double *data;		/* rows x cols, row-major */
 };

@@ -21,7 +21,7 @@
 #include "runtime/compat.h"
 
 #include "colormap.h"
-#include "io/matgen.h"
+#include "matgen.h"
 #include "kernel.h"
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"

@@ -5,14 +5,15 @@
  * products come out right (identity, ones, Hilbert), the totals match C, and C is
  * identical at every worker count and schedule (for blas, matrices of several bands:
  * OpenBLAS's rows depend on how they are grouped into calls). Jobs are given as JSON, as
- * forkband reads them: generated matrices and a .npy file. */
+ * forkband reads them: generated matrices and a .npy file. The zone plate generator
+ * follows its formula, and the product of two is the saddle its header promises. */
 #include "runtime/compat.h"
 
 #include "check.h"
 #include "io/config.h"
-#include "io/matgen.h"
 #include "io/npy.h"
 #include "kernels/kernel.h"
+#include "kernels/matgen.h"
 
 #include <float.h>
 #include <math.h>
@@ -176,6 +177,81 @@ static void products(const char *a, const char *b, const char *what)
 	product(a, b, what, "blas");
 }
 
+/* The zone plate, plainly: phase 2 pi 32 r^2 at the cell's centre, measured from the
+ * matrix's centre in units of its height and width. */
+static double zoneplate_ref(uint64_t i, uint64_t j, uint64_t rows, uint64_t cols)
+{
+	double x = (i + 0.5) / rows - 0.5, y = (j + 0.5) / cols - 0.5;
+
+	return cos(2 * M_PI * 32 * (x * x + y * y));
+}
+
+/* The generator against its formula (the last bits may differ: another order of the
+ * same operations); then C = Z(R x K) Z(K x C) against the identity that makes it a
+ * picture: with p(u) = 64 pi u^2, cos(p(x) + p(t)) cos(p(t) + p(y)) summed over t is
+ * (K / 2) cos(p(x) - p(y)) plus (1/2) Re(e^(i (p(x) + p(y))) S), S = sum of e^(2i p(t)):
+ * the saddle's hyperbolae plus rings no stronger than |S| / 2, which must be small
+ * beside K / 2 for the hyperbolae to show. */
+static void test_zoneplate(void)
+{
+	enum { R = 45, K = 70, C = 50 };	/* K = 64 would cancel the rings exactly */
+	double *a = malloc(R * K * sizeof(double)), *b = malloc(K * C * sizeof(double));
+	double *c, worst = 0, worst_gen = 0, sr = 0, si = 0, rings;
+	char text[256];
+	struct fb_batch batch;
+	struct fb_total t[8];
+	size_t nt;
+
+	fb_matgen_fill(FB_MAT_ZONEPLATE, R, K, 0, a);
+	fb_matgen_fill(FB_MAT_ZONEPLATE, K, C, 99, b);	/* the seed plays no part */
+	for (uint64_t i = 0; i < R; i++)
+		for (uint64_t j = 0; j < K; j++)
+			worst_gen = fmax(worst_gen, fabs(a[i * K + j] - zoneplate_ref(i, j, R, K)));
+	for (uint64_t i = 0; i < K; i++)
+		for (uint64_t j = 0; j < C; j++)
+			worst_gen = fmax(worst_gen, fabs(b[i * C + j] - zoneplate_ref(i, j, K, C)));
+	CHECK(worst_gen <= 1e-12, "zoneplate: %g from its formula", worst_gen);
+	CHECK(a[(R / 2) * K + K / 2] > 0.99, "zoneplate: the centre is not a crest");
+
+	for (uint64_t k = 0; k < K; k++) {
+		double u = (k + 0.5) / K - 0.5;
+
+		sr += cos(2 * 64 * M_PI * u * u);
+		si += sin(2 * 64 * M_PI * u * u);
+	}
+	rings = sqrt(sr * sr + si * si) / 2;
+	snprintf(text, sizeof(text), "{\"kernel\":\"matmul\",\"params\":{"
+		 "\"a\":{\"generate\":\"zoneplate\",\"rows\":%d,\"cols\":%d},"
+		 "\"b\":{\"generate\":\"zoneplate\",\"rows\":%d,\"cols\":%d}}}", R, K, K, C);
+	if (fb_config_parse("test", text, strlen(text), NULL, 0, &batch) < 0) {
+		CHECK(0, "zoneplate: config refused");
+		goto out;
+	}
+	if (!(c = run(&batch.job[0], 3, FB_SCHED_DYNAMIC, 0, t, &nt))) {
+		CHECK(0, "zoneplate: the job failed");
+	} else {
+		for (uint64_t i = 0; i < R; i++)
+			for (uint64_t j = 0; j < C; j++) {
+				double x = (i + 0.5) / R - 0.5, y = (j + 0.5) / C - 0.5;
+				double saddle = K / 2.0 * cos(64 * M_PI * (x * x - y * y));
+
+				worst = fmax(worst, fabs(c[i * C + j] - saddle));
+			}
+		CHECK(worst <= rings + 1e-9 * K, "zoneplate product: %g from the saddle, more "
+		      "than the rings' %g", worst, rings);
+		CHECK(rings * 5 <= K / 2.0, "zoneplate product: rings of %g against a saddle of "
+		      "%g", rings, K / 2.0);
+		printf("  zoneplate: the formula within %.1e; the product of two is the saddle "
+		       "(amplitude %g) within %.3g (rings of %.3g)\n", worst_gen, K / 2.0, worst,
+		       rings);
+		free(c);
+	}
+	fb_batch_free(&batch);
+out:
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	char path[64] = "/tmp/fb-matmul-XXXXXX.npy", spec[160];
@@ -191,6 +267,8 @@ int main(void)
 		"{\"generate\":\"identity\",\"rows\":50,\"cols\":50}", "random x identity");
 	products("{\"generate\":\"ones\",\"rows\":9,\"cols\":70}",
 		"{\"generate\":\"ones\",\"rows\":70,\"cols\":3}", "ones x ones");
+	products("{\"generate\":\"zoneplate\",\"rows\":40,\"cols\":33}",
+		 "{\"generate\":\"zoneplate\",\"rows\":33,\"cols\":51}", "zoneplate x zoneplate");
 	products("{\"generate\":\"hilbert\",\"rows\":1,\"cols\":1}",
 		"{\"generate\":\"hilbert\",\"rows\":1,\"cols\":1}", "1x1");
 	/* A from a .npy file: a 3x4 Hilbert matrix written by forkband's own writer. */
@@ -215,5 +293,6 @@ int main(void)
 		for (int i = 0; i < 6; i++)
 			CHECK(one[i] >= -1 && one[i] < 1, "random value %g outside [-1, 1)", one[i]);
 	}
+	test_zoneplate();
 	return check_exit("test_matmul");
 }

@@ -3,7 +3,10 @@
 
 #include "matgen.h"
 
-const char *const fb_matgen_names[] = { "random", "identity", "hilbert", "ones", NULL };
+#include <math.h>
+
+const char *const fb_matgen_names[] = { "random", "identity", "hilbert", "ones", "zoneplate",
+				       NULL };
 
 static uint64_t splitmix64(uint64_t *state)
 {
@@ -34,6 +37,14 @@ void fb_matgen_fill(enum fb_matgen kind, uint64_t rows, uint64_t cols, uint64_t 
 			case FB_MAT_HILBERT:
 				v = 1.0 / (double)(i + j + 1);
 				break;
+			case FB_MAT_ZONEPLATE: {
+				double x = ((double)i + 0.5) / (double)rows - 0.5;
+				double y = ((double)j + 0.5) / (double)cols - 0.5;
+
+				v = cos(64 * M_PI * (x * x + y * y));
+				break;
+			}
+			case FB_MAT_ONES:
 			default:
 				v = 1;
 				break;
