@@ -34,15 +34,15 @@ static const char *const run_keys[] = { "workers", "schedule", "chunk", "memory"
 
 static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
-	const char *names[7] = { "png", "png_level", "png_filter", "png_deflate", "report",
-				 "frames", job->kernel->raw_output };
-	size_t n = job->kernel->raw_output ? 7 : 6;
+	const char *names[7];
+	size_t n = output_keys(job->kernel, names);
 	char path[256];
 	int64_t level = job->png_set.level;
 	int filter = (int)job->png_set.filter, deflate = (int)job->png_set.deflate;
 
 	if (cfg_check_object(c, obj, "output", names, n) < 0 ||
-	    cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", &job->png) < 0 ||
+	    cfg_get_output(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", ".png",
+			   &job->png) < 0 ||
 	    cfg_get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_deflate"),
 			   "output.png_deflate", fb_png_deflate_names, &deflate) < 0 ||
 	    cfg_get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "png_level"), "output.png_level", 0,
@@ -258,9 +258,10 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 				return cfg_error(c, k, "%s's params set the size: leave %s out",
 						 job->kernel->name, k);
 	} else {
-		if (cJSON_GetObjectItemCaseSensitive(obj, "input"))
-			return cfg_error(c, "input", "unknown key: %s makes its image from nothing",
-					 job->kernel->name);
+		if (cJSON_GetObjectItemCaseSensitive(obj, "input") &&
+		    cfg_unknown_key(c, "input", "unknown key: %s makes its image from nothing",
+				    job->kernel->name) < 0)
+			return -1;
 		x = FB_DEFAULT_WIDTH;
 		if (cfg_get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "width"), "width", 1,
 			    FB_MAX_DIMENSION, &x) < 0)
@@ -309,6 +310,9 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 	}
 	v = cJSON_GetObjectItemCaseSensitive(obj, "output");
 	if (v && validate_output(c, v, job) < 0)
+		return -1;
+	/* Every unknown key is reported by now: nothing of a job that holds one is used. */
+	if (c->unknown && c->unknown->n > 0)
 		return -1;
 	if (check_size(c, job) < 0)
 		return -1;
@@ -390,7 +394,9 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 {
 	cJSON *doc;
 	const cJSON *jobs, *defaults, *item;
-	struct ctx c = { .source = source, .index = -1, .ov = ov, .n_ov = n_ov };
+	struct cfg_unknown unknown = { 0, false };
+	struct ctx c = { .source = source, .index = -1, .ov = ov, .n_ov = n_ov,
+			 .unknown = &unknown };
 	size_t n;
 	int rc = -1;
 
@@ -425,14 +431,16 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 	defaults = cJSON_GetObjectItemCaseSensitive(doc, "defaults");
 	if (jobs || defaults) {
 		for (const cJSON *it = doc->child; it; it = it->next)
-			if (strcmp(it->string, "defaults") && strcmp(it->string, "jobs")) {
+			if (strcmp(it->string, "defaults") && strcmp(it->string, "jobs") &&
+			    ++unknown.n <= CFG_MAX_UNKNOWN) {
 				const char *hint = fb_suggest(it->string, cfg_batch_keys, 2);
 
-				rc = fb_error("%s: %s: unknown key in a batch (expected defaults and jobs)%s%s%s",
-					      source, it->string, hint ? " (did you mean '" : "",
-					      hint ? hint : "", hint ? "'?)" : "");
-				goto out;
+				fb_error("%s: %s: unknown key in a batch (expected defaults and jobs)%s%s%s",
+					 source, it->string, hint ? " (did you mean '" : "",
+					 hint ? hint : "", hint ? "'?)" : "");
 			}
+		if (unknown.n > 0)
+			goto out;
 		if (defaults && !cJSON_IsObject(defaults)) {
 			rc = fb_error("%s: defaults: expected an object, got %s", source, cfg_show(defaults));
 			goto out;
@@ -491,6 +499,9 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 	}
 	rc = cfg_check_collisions(out, &c, file, doc, jobs);
 out:
+	if (unknown.n > CFG_MAX_UNKNOWN)
+		fb_error("%s: and %u more unknown key%s", source, unknown.n - CFG_MAX_UNKNOWN,
+			 unknown.n - CFG_MAX_UNKNOWN > 1 ? "s" : "");
 	cJSON_Delete(doc);
 	if (rc < 0)
 		fb_batch_free(out);
@@ -525,6 +536,11 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 	size_t len = 0, cap = 0;
 	struct stat st;
 	int fd, rc;
+
+	/* "-": the config comes from standard input, named "stdin" in messages; it is no
+	 * file that an output could replace. */
+	bool in = strcmp(path, "-") == 0;
+	const char *file = in ? NULL : path;
 
 	memset(out, 0, sizeof(*out));
 	fd = open(path, O_RDONLY | O_CLOEXEC);

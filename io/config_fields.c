@@ -8,6 +8,7 @@
 #include "runtime/error.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,6 +56,9 @@ FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char 
 	char msg[768];
 	va_list ap;
 
+	/* After an unknown key, only other unknown keys are worth a line (config_internal.h). */
+	if (c->unknown && c->unknown->n > 0 && !c->unknown->reporting)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -75,6 +79,24 @@ FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char 
 	if (!lookup(c->job, path) && c->defaults && lookup(c->defaults, path))
 		return fb_error("%s: defaults.%s: %s (in jobs[%d])", c->source, path, msg, c->index);
 	return fb_error("%s: jobs[%d].%s: %s", c->source, c->index, path, msg);
+}
+
+FB_PRINTF(3, 4) int cfg_unknown_key(const struct ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->unknown)
+		return cfg_error(c, path, "%s", msg);
+	if (++c->unknown->n <= CFG_MAX_UNKNOWN) {
+		c->unknown->reporting = true;
+		cfg_error(c, path, "%s", msg);
+		c->unknown->reporting = false;
+	}
+	return 0;
 }
 
 /* True if v is or holds a number that is not finite: cJSON reads 1e999 as infinity,
@@ -114,6 +136,8 @@ const char *cfg_show(const cJSON *v)
 	return buf;
 }
 
+/* Levenshtein distance, blind to ASCII case: "BLAS" is 'blas' typed with caps lock,
+ * not four typos away from it. */
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
@@ -125,7 +149,8 @@ static size_t edit_distance(const char *a, const char *b)
 	for (size_t i = 1; i <= la; i++) {
 		cur[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+						    tolower((unsigned char)b[j - 1]));
 			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
 
 			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
@@ -167,6 +192,7 @@ int cfg_check_object(const struct ctx *c, const cJSON *obj, const char *path,
 			const char *const *names, size_t n)
 {
 	char sub[256];
+	int rc;
 
 	if (!cJSON_IsObject(obj))
 		return cfg_error(c, path, "expected an object, got %s", cfg_show(obj));
@@ -182,14 +208,16 @@ int cfg_check_object(const struct ctx *c, const cJSON *obj, const char *path,
 		hint = fb_suggest(it->string, names, n);
 		/* A batch's keys cannot be set on a job (--set jobs=[] arrives here). */
 		if (!*path && (strcmp(it->string, "jobs") == 0 || strcmp(it->string, "defaults") == 0))
-			return cfg_error(c, sub, "unknown key in a job (%s belongs at the top of a "
-				      "batch file)", it->string);
-		/* The top level of a lone job may be a batch with a misspelt key ("defalts"). */
-		if (!hint && !*path && c->index < 0)
-			hint = fb_suggest(it->string, cfg_batch_keys, 2);
-		if (hint)
-			return cfg_error(c, sub, "unknown key (did you mean '%s'?)", hint);
-		return cfg_error(c, sub, "unknown key");
+			rc = cfg_unknown_key(c, sub, "unknown key in a job (%s belongs at the top of "
+					     "a batch file)", it->string);
+		else if (hint || (!*path && c->index < 0 &&
+				  /* A lone job's top may be a misspelt batch ("defalts"). */
+				  (hint = fb_suggest(it->string, cfg_batch_keys, 2))))
+			rc = cfg_unknown_key(c, sub, "unknown key (did you mean '%s'?)", hint);
+		else
+			rc = cfg_unknown_key(c, sub, "unknown key");
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }

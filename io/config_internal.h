@@ -30,6 +30,17 @@ struct cJSON;
  * params, 64), so that no valid file meets it. */
 #define MAX_OBJECT_KEYS 256
 
+/* Unknown keys are reported together: a job's every unknown key (the first
+ * CFG_MAX_UNKNOWN of them, one line each, then a count), rather than one per run.
+ * Checking goes on after the first, so that the others are found; any other error
+ * met meanwhile is held back, as it may only follow from a misspelt key (a required
+ * param under the wrong name is also "missing"). */
+#define CFG_MAX_UNKNOWN 5
+struct cfg_unknown {
+	unsigned n;		/* unknown keys found so far */
+	bool reporting;		/* cfg_error() is reporting one of them */
+};
+
 /* What an error message needs to say where a field came from. */
 struct ctx {
 	const char *source;		/* file name */
@@ -38,6 +49,7 @@ struct ctx {
 	const struct cJSON *defaults;	/* the batch's defaults, or NULL */
 	const struct fb_override *ov;
 	size_t n_ov;
+	struct cfg_unknown *unknown;	/* NULL: report the first unknown key and stop */
 };
 
 /* The keys of a batch file. */
@@ -50,10 +62,15 @@ FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char 
 /* The first control character in s, or NULL. */
 const char *cfg_control_char(const char *s);
 
+/* Reports an unknown key as cfg_error() does and counts it. Returns 0 while
+ * c->unknown collects them (the caller goes on checking), else -1. */
+FB_PRINTF(3, 4) int cfg_unknown_key(const struct ctx *c, const char *path, const char *fmt, ...);
+
 /* A short rendering of a JSON value for "got ..." (static buffer). */
 const char *cfg_show(const struct cJSON *v);
 
-/* The closest of names[0..n) to word, if close enough to be a likely typo, or NULL. */
+/* The closest of names[0..n) to word, if close enough to be a likely typo (case aside:
+ * "BLAS" finds "blas"), or NULL. */
 const char *fb_suggest(const char *word, const char *const *names, size_t n);
 
 /* buf = "prefix.key", or "key" when prefix is empty. */
@@ -70,6 +87,11 @@ int cfg_get_int(const struct ctx *c, const struct cJSON *v, const char *path, in
 /* Reads a string that must be one of choices (NULL-terminated) into *out, its index. */
 int cfg_get_choice(const struct ctx *c, const struct cJSON *v, const char *path,
 		   const char *const *choices, int *out);
+
+/* Only the keys of a job's params (obj, may be NULL) and of the objects in them, each
+ * unknown one reported through cfg_unknown_key(): the first pass of a job's check. */
+void cfg_check_param_keys(const struct ctx *c, const struct cJSON *obj,
+			  const struct fb_kernel *k);
 
 /* The job's params against its kernel's table, then the kernel's cross-field check. */
 int cfg_validate_params(const struct ctx *c, const struct cJSON *obj, struct fb_job *job);

@@ -115,8 +115,6 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
 		      struct fb_matsrc *m)
 {
-	static const char *const npy_keys[] = { "npy" };
-	static const char *const gen_keys[] = { "generate", "rows", "cols", "seed" };
 	const cJSON *npy = cJSON_GetObjectItemCaseSensitive(v, "npy");
 	char sub[256];
 	int64_t rows = 0, cols = 0, seed = 0;

@@ -154,8 +154,8 @@ int cfg_get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
 	long at;
 
 	if (!job->kernel->frames)
-		return cfg_error(c, "output.frames", "unknown key: %s takes no steps to film",
-				 job->kernel->name);
+		return cfg_unknown_key(c, "output.frames", "unknown key: %s takes no steps to film",
+				       job->kernel->name) < 0 ? -1 : 0;
 	if (cfg_check_object(c, v, "output.frames", keys, 2) < 0 ||
 	    cfg_get_int(c, cJSON_GetObjectItemCaseSensitive(v, "every"), "output.frames.every", 1,
 		    1000000000, &every) < 0)

@@ -44,7 +44,9 @@ list_files() {
 #   AS_NOBODY=1  run forkband as the user nobody (when root: root may write anywhere)
 #   STACK=KIB    run it under `ulimit -s KIB` (a small stack must not crash it)
 #   CHECK=CMD    shell code run in the folder afterwards that must succeed (a file the
-#                case must leave unchanged, say)
+#                case must leave unchanged, say); $errfile is the stderr it printed
+#   NLINES=N     stderr has N lines, not one (several errors at once: each its line);
+#                PATTERN must match one of them, CHECK can look at the others
 t() {
 	local name=$1 pattern=$2
 	shift 2
@@ -80,14 +82,15 @@ t() {
 	list_files "$dir" >"$dir.out/after"
 
 	lines=$(wc -l <"$dir.out/stderr")
+	local errfile=$dir.out/stderr want_lines=${NLINES:-1}
 	new=$(LC_ALL=C comm -13 "$dir.out/before" "$dir.out/after" | tr '\n' ' ')
 	if [ "$got" = 124 ]; then
 		why="timed out after 60 s"
 	elif [ "$got" != 2 ]; then
 		why="exit status $got, expected 2"
 	fi
-	if [ "$lines" != 1 ] || [ -n "$(tail -c 1 "$dir.out/stderr")" ]; then
-		why="${why:+$why; }stderr has $lines lines, expected exactly one"
+	if [ "$lines" != "$want_lines" ] || [ -n "$(tail -c 1 "$dir.out/stderr")" ]; then
+		why="${why:+$why; }stderr has $lines lines, expected exactly $want_lines"
 	elif [ "${pattern:0:1}" = "~" ]; then
 		grep -Eq -- "${pattern:1}" "$dir.out/stderr" ||
 			why="${why:+$why; }stderr does not match /${pattern:1}/"
@@ -195,6 +198,22 @@ t kernel-not-string 'bad.json: kernel: expected one of mandelbrot, julia, filter
 t unknown-key "bad.json: widht: unknown key (did you mean 'width'?)" <<EOF
 { "kernel": "mandelbrot", "widht": 8, "height": 8 }
 EOF
+# Every unknown key of a job at once, each on its line with its did-you-mean; no other
+# error (a param under a misspelt name is also missing, say) is told meanwhile.
+NLINES=4 CHECK='grep -qx "forkband: bad.json: widht: unknown key (did you mean '"'width'"'?)" $errfile &&
+	grep -qx "forkband: bad.json: params.max_iters: unknown key (did you mean '"'max_iter'"'?)" $errfile &&
+	grep -qx "forkband: bad.json: output.pgn: unknown key (did you mean '"'png'"'?)" $errfile' \
+	t unknown-keys-together "bad.json: run.worker: unknown key (did you mean 'workers'?)" <<EOF
+{ "kernel": "mandelbrot", "widht": 8, "params": { "max_iters": 5, "scale": 0 },
+  "run": { "worker": 2 }, "output": { "pgn": "x.png" } }
+EOF
+NLINES=6 CHECK='[ "$(grep -c ": unknown key$" $errfile)" = 5 ]' \
+	t unknown-keys-at-most-5 "bad.json: and 2 more unknown keys" <<EOF
+{ $J, "a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7 }
+EOF
+NLINES=2 t unknown-keys-in-a-batch "bad.json: jbos: unknown key in a batch" <<EOF
+{ "defaults": { $J }, "jobs": [ {} ], "jbos": [ {} ], "x": 1 }
+EOF
 t unknown-param "bad.json: params.max_iters: unknown key (did you mean 'max_iter'?)" <<EOF
 { $J, "params": { "max_iters": 100 } }
 EOF
@@ -296,6 +315,13 @@ EOF
 t workers-5000 'bad.json: run.workers: expected an integer from 1 to 4096, got 5000' <<EOF
 { $J, "run": { "workers": 5000 } }
 EOF
+t choice-wrong-case "bad.json: params.engine: expected one of blas, exact, got \"BLAS\" (did you mean 'blas'?)" <<EOF
+{ "kernel": "matmul", "params": { "engine": "BLAS", "a": { "generate": "ones", "rows": 2, "cols": 2 },
+  "b": { "generate": "ones", "rows": 2, "cols": 2 } } }
+EOF
+SETUP='"$bin" run -q --set width=8 --set height=8 -o in.png' \
+	t op-wrong-case "bad.json: params.ops[0].op: expected one of gaussian, box, unsharp, sobel, median, convolve, gray, invert, got \"Gaussian\" (did you mean 'gaussian'?)" \
+	<<<'{ "kernel": "filter", "input": "in.png", "params": { "ops": [ { "op": "Gaussian" } ] } }'
 t schedule-typo "bad.json: run.schedule: expected one of static, cyclic, dynamic, guided, got \"dynamc\" (did you mean 'dynamic'?)" <<EOF
 { $J, "run": { "schedule": "dynamc" } }
 EOF
@@ -468,6 +494,8 @@ t workers-option-abc '-j: expected an integer from 1 to 4096, got "abc"' -j abc 
 t workers-option-1e999 '-j: expected an integer from 1 to 4096, got a number too large' -j 1e999 <<<"{ $J }"
 t schedule-option-bogus '--schedule: expected one of static, cyclic, dynamic, guided, got "bogus"' \
 	--schedule bogus <<<"{ $J }"
+t schedule-option-typo "--schedule: expected one of static, cyclic, dynamic, guided, got \"statik\" (did you mean 'static'?)" \
+	--schedule statik <<<"{ $J }"
 t chunk-option-0 '--chunk: expected an integer from 1 to 1000000000, got 0' --chunk 0 <<<"{ $J }"
 t output-option-missing-folder "-o: cannot write 'nosuch/x.png': folder 'nosuch' does not exist" \
 	-o nosuch/x.png <<<"{ $J }"
