@@ -6,6 +6,7 @@
 #include "runtime/error.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,22 @@ static bool continues(char c)
 	return ((unsigned char)c & 0xc0) == 0x80;
 }
 
+/* Appends to out (of size len, holding *n bytes) what fits of the formatted text: *n
+ * never passes len - 1, however long a label is. */
+FB_PRINTF(4, 5) static void put(char *out, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(out + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < len ? *n + (size_t)k : len - 1;
+}
+
 /* Appends at most max bytes of s to out (of size len, holding *n), eliding the middle
  * as "..." when s is longer, and cutting between characters only. */
 static void put_elided(char *out, size_t len, size_t *n, const char *s, size_t max)
@@ -128,7 +145,7 @@ static void put_elided(char *out, size_t len, size_t *n, const char *s, size_t m
 	size_t l = strlen(s), head, tail;
 
 	if (l <= max) {
-		*n += (size_t)snprintf(out + *n, len - *n, "%s", s);
+		put(out, len, n, "%s", s);
 		return;
 	}
 	if (max < 5) {		/* no room for "..." and something either side */
@@ -142,8 +159,8 @@ static void put_elided(char *out, size_t len, size_t *n, const char *s, size_t m
 		head--;
 	while (tail > 0 && continues(s[l - tail]))
 		tail--;
-	*n += (size_t)snprintf(out + *n, len - *n, "%.*s%s%s", (int)head, s,
-			       tail || max >= 5 ? "..." : "", s + l - tail);
+	put(out, len, n, "%.*s%s%s", (int)head, s, tail || max >= 5 ? "..." : "",
+	    s + l - tail);
 }
 
 /* The pieces of one line, and which of them are shown. */
@@ -176,7 +193,7 @@ static size_t render(const struct line *l, char *out, size_t len)
 	out[0] = '\0';
 	if (lmax > 0 && label_len(l) > 0) {
 		if (l->label && *l->prefix && pl + 6 <= lmax) {
-			n += (size_t)snprintf(out + n, len - n, "%s ", l->prefix);
+			put(out, len, &n, "%s ", l->prefix);
 			put_elided(out, len, &n, l->label, lmax - pl - 1);
 		} else if (*l->prefix) {
 			/* The count stays whole after the label is gone. */
@@ -184,29 +201,29 @@ static size_t render(const struct line *l, char *out, size_t len)
 		} else {
 			put_elided(out, len, &n, l->label, lmax);
 		}
-		n += (size_t)snprintf(out + n, len - n, " ");
+		put(out, len, &n, " ");
 	}
 	if (l->name)
-		n += (size_t)snprintf(out + n, len - n, "%-7s ", l->name);
+		put(out, len, &n, "%-7s ", l->name);
 	if (l->cells) {
 		unsigned fill = (unsigned)(l->frac * l->cells);
 
 		for (unsigned i = 0; i < l->cells; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[l->cells] = '\0';
-		n += (size_t)snprintf(out + n, len - n, "[%s] ", bar);
+		put(out, len, &n, "[%s] ", bar);
 	}
-	n += (size_t)snprintf(out + n, len - n, "%3.0f%%", l->frac * 100);
+	put(out, len, &n, "%3.0f%%", l->frac * 100);
 	if (l->show_count && *l->count)
-		n += (size_t)snprintf(out + n, len - n, "  %s", l->count);
+		put(out, len, &n, "  %s", l->count);
 	if (l->show_change && *l->change)
-		n += (size_t)snprintf(out + n, len - n, "  %s", l->change);
+		put(out, len, &n, "  %s", l->change);
 	if (l->show_rate && *l->rate)
-		n += (size_t)snprintf(out + n, len - n, "  %s", l->rate);
+		put(out, len, &n, "  %s", l->rate);
 	if (l->show_elapsed)
-		n += (size_t)snprintf(out + n, len - n, "  %s", l->elapsed);
-	n += (size_t)snprintf(out + n, len - n, "  %s", l->eta);
-	return n < len ? n : len - 1;
+		put(out, len, &n, "  %s", l->elapsed);
+	put(out, len, &n, "  %s", l->eta);
+	return n;
 }
 
 /* Renders the line at most max bytes long, giving up pieces in the order the header
@@ -317,7 +334,7 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	double elapsed, rate, eta_s;
 	struct line l = { .show_count = true, .show_change = true, .show_rate = true,
 			  .show_elapsed = true, .cells = BAR_WIDTH };
-	char text[LINE_MAX + 64];
+	char text[LINE_MAX + 256];
 	unsigned cols;
 	size_t n;
 
@@ -335,7 +352,9 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	if (p->job_n)
 		snprintf(l.prefix, sizeof(l.prefix), "%s %zu/%zu", p->study ? "run" : "job",
 			 p->job_k, p->job_n);
-	l.label_max = label_len(&l);
+	cols = columns();
+	/* No label is worth more than the width (a path may be kilobytes long). */
+	l.label_max = label_len(&l) < cols ? label_len(&l) : cols;
 	if (p->study) {
 		/* The whole study, not the run: its runs are too short to watch one by one. */
 		l.frac = study_frac(p, now, l.frac, &eta_s);
@@ -377,7 +396,6 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 			snprintf(l.eta, sizeof(l.eta), "ETA <= %s", bound);
 		}
 	}
-	cols = columns();
 	/* Leave the last column free: a full line wraps, and cannot be redrawn with \r. */
 	n = fit(&l, text, sizeof(text), cols > 1 ? cols - 1 : 1);
 	draw(p, text, n, cols > 1 ? cols - 1 : 1);
