@@ -2,7 +2,8 @@
 # progress.sh: the progress bar on a terminal (a pseudo-terminal from util-linux
 # `script`), split into its redraws (at each \r): at 40, 80 and 200 columns, from
 # COLUMNS or from the terminal's own width, every redraw shows a percent and an ETA and
-# is narrower than the width; TERM=dumb gets no escape codes; a batch shows `job 2/3`;
+# is narrower than the width, and the rate gives way before the rows; TERM=dumb gets no
+# escape codes; a batch shows `job 2/3`;
 # a stepped job with a tolerance shows its change against it and its ETA only as an
 # upper bound; `forkband scale` shows the study's `run K/N`. Each job runs about half a
 # second at -j 1, so that the bar (at most 10 redraws a second) draws a few times; in
@@ -54,6 +55,18 @@ onterm tty40 "stty cols 40; $job"
 fits tty40 40
 onterm tty80 "stty cols 80; $job"
 fits tty80 80
+# What gives way first: at 80 columns nothing (the bar shrinks), at 60 the rate, at 40
+# the rows too.
+grep -v 'rows/s' "$dir/tty80" | head -1 | grep . && bad "80 columns lost the rate" ||
+	ok "80 columns: every redraw has the rows and the rate"
+onterm tty60 "stty cols 60; $job"
+fits tty60 60
+grep -v '/48 rows' "$dir/tty60" | head -1 | grep . && bad "60 columns lost the rows" ||
+	ok "60 columns: every redraw has the rows"
+grep -q 'rows/s' "$dir/tty60" && bad "60 columns kept the rate: $(grep -m1 rows/s "$dir/tty60")" ||
+	ok "60 columns: the rate gave way first"
+grep -q 'rows' "$dir/tty40" && bad "40 columns kept the rows: $(grep -m1 rows "$dir/tty40")" ||
+	ok "40 columns: the rows gave way too"
 grep -q $'\x1b\\[K' "$dir/tty80.raw" && ok "an xterm's redraws erase with ESC [K" ||
 	bad "no ESC [K on an xterm"
 
