@@ -32,6 +32,36 @@ static const char *const job_keys[] = { "kernel", "input", "width", "height", "p
 					 "output" };
 static const char *const run_keys[] = { "workers", "schedule", "chunk", "memory" };
 
+/* The keys of "output" for a kernel: names[7]; returns how many. */
+static size_t output_keys(const struct fb_kernel *k, const char *names[7])
+{
+	static const char *const common[6] = { "png", "png_level", "png_filter", "png_deflate",
+					       "report", "frames" };
+
+	memcpy(names, common, sizeof(common));
+	names[6] = k->raw_output;
+	return k->raw_output ? 7 : 6;
+}
+
+/* The keys of every object of a job whose kernel is known, before any value is judged:
+ * every unknown key is reported at once (config_internal.h). */
+static void check_keys(const struct ctx *c, const cJSON *obj, const struct fb_kernel *k)
+{
+	static const char *const frames_keys[] = { "every", "png" };
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(obj, "run");
+	const cJSON *out = cJSON_GetObjectItemCaseSensitive(obj, "output");
+	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(out, "frames");
+	const char *names[7];
+
+	if (cJSON_IsObject(run))
+		cfg_check_object(c, run, "run", run_keys, FB_ARRAY_LEN(run_keys));
+	if (cJSON_IsObject(out))
+		cfg_check_object(c, out, "output", names, output_keys(k, names));
+	if (k->frames && cJSON_IsObject(frames))
+		cfg_check_object(c, frames, "output.frames", frames_keys, 2);
+	cfg_check_param_keys(c, cJSON_GetObjectItemCaseSensitive(obj, "params"), k);
+}
+
 static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
 	const char *names[7];
@@ -41,8 +71,7 @@ static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job 
 	int filter = (int)job->png_set.filter, deflate = (int)job->png_set.deflate;
 
 	if (cfg_check_object(c, obj, "output", names, n) < 0 ||
-	    cfg_get_output(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", ".png",
-			   &job->png) < 0 ||
+	    cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", &job->png) < 0 ||
 	    cfg_get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_deflate"),
 			   "output.png_deflate", fb_png_deflate_names, &deflate) < 0 ||
 	    cfg_get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "png_level"), "output.png_level", 0,
@@ -248,6 +277,9 @@ static int validate_job(const struct ctx *c, const cJSON *obj, struct fb_job *jo
 					 list, cfg_show(kernel), hint);
 		return cfg_error(c, "kernel", "expected one of %s, got %s", list, cfg_show(kernel));
 	}
+	check_keys(c, obj, job->kernel);
+	if (c->unknown && c->unknown->n > 0)
+		return -1;
 
 	if (job->kernel->input) {
 		if (get_input(c, obj, job) < 0)
@@ -536,11 +568,6 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 	size_t len = 0, cap = 0;
 	struct stat st;
 	int fd, rc;
-
-	/* "-": the config comes from standard input, named "stdin" in messages; it is no
-	 * file that an output could replace. */
-	bool in = strcmp(path, "-") == 0;
-	const char *file = in ? NULL : path;
 
 	memset(out, 0, sizeof(*out));
 	fd = open(path, O_RDONLY | O_CLOEXEC);

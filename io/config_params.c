@@ -107,6 +107,10 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 	return 0;
 }
 
+/* The keys of a matrix operand: one or the other form. */
+static const char *const npy_keys[] = { "npy" };
+static const char *const gen_keys[] = { "generate", "rows", "cols", "seed" };
+
 /* Matrices read or generated for a job: at most this many bytes each. */
 #define MAX_MATRIX_BYTES ((uint64_t)8 << 30)
 
@@ -284,6 +288,62 @@ static int get_params(const struct ctx *c, const cJSON *obj, const char *prefix,
 			return -1;
 	}
 	return 0;
+}
+
+/* The keys of obj against a table (extra: one more allowed key, or NULL), then those of
+ * the objects inside it that the table describes. Values of another shape are passed
+ * over: get_params() reports them. */
+static void param_keys(const struct ctx *c, const cJSON *obj, const char *prefix,
+		       const struct fb_param *table, size_t n, const char *extra)
+{
+	const char *names[65];
+	char path[256], at[256];
+	size_t k = 0;
+
+	if (!cJSON_IsObject(obj) || n + 1 > FB_ARRAY_LEN(names))
+		return;
+	for (size_t i = 0; i < n; i++)
+		names[k++] = table[i].name;
+	if (extra)
+		names[k++] = extra;
+	cfg_check_object(c, obj, prefix, names, k);
+	for (size_t i = 0; i < n; i++) {
+		const struct fb_param *p = &table[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, p->name);
+		size_t j = 0;
+
+		cfg_join(path, sizeof(path), prefix, p->name);
+		if (p->type == FB_PARAM_OBJECT)
+			param_keys(c, v, path, p->ops->params, p->ops->n_params, NULL);
+		if (p->type == FB_PARAM_MATSRC && cJSON_IsObject(v)) {
+			/* One mistake, not one per key of the other form. */
+			if (cJSON_GetObjectItemCaseSensitive(v, "npy") &&
+			    cJSON_GetObjectItemCaseSensitive(v, "generate"))
+				cfg_unknown_key(c, path, "expected npy or generate, not both");
+			else if (cJSON_GetObjectItemCaseSensitive(v, "npy"))
+				cfg_check_object(c, v, path, npy_keys, FB_ARRAY_LEN(npy_keys));
+			else if (cJSON_GetObjectItemCaseSensitive(v, "generate"))
+				cfg_check_object(c, v, path, gen_keys, FB_ARRAY_LEN(gen_keys));
+		}
+		if ((p->type != FB_PARAM_OPS && p->type != FB_PARAM_LIST) || !cJSON_IsArray(v))
+			continue;
+		for (const cJSON *o = v->child; o; o = o->next, j++) {
+			const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "op");
+
+			snprintf(at, sizeof(at), "%s[%zu]", path, j);
+			if (p->type == FB_PARAM_LIST)
+				param_keys(c, o, at, p->ops[0].params, p->ops[0].n_params, NULL);
+			for (size_t kind = 0; p->type == FB_PARAM_OPS && kind < p->n_ops; kind++)
+				if (cJSON_IsString(op) && strcmp(op->valuestring, p->ops[kind].name) == 0)
+					param_keys(c, o, at, p->ops[kind].params, p->ops[kind].n_params,
+						   "op");
+		}
+	}
+}
+
+void cfg_check_param_keys(const struct ctx *c, const cJSON *obj, const struct fb_kernel *k)
+{
+	param_keys(c, obj, "params", k->params, k->n_params, NULL);
 }
 
 int cfg_validate_params(const struct ctx *c, const cJSON *obj, struct fb_job *job)
