@@ -28,7 +28,7 @@ struct view {
 };
 
 /* Palettes: 0 classic, 1 fire, 2 ocean, 3 gray, 4 viridis; each colouring meets
- * several, and every palette the cyclic ramp (smooth). */
+ * several (test_palettes() checks every cyclic ramp itself). */
 static const struct view views[] = {
 	{ "whole set", { 160, 90, -0.65, 0, 4.3, 2.0, 200, false, 0, 0 }, MB_SMOOTH, 0 },
 	{ "seahorse valley", { 97, 61, -0.743643887037151, 0.131825904205330, 0.02, 2.0, 600,
@@ -36,14 +36,11 @@ static const struct view views[] = {
 	  MB_HISTOGRAM, 2 },
 	{ "odd size, bands", { 37, 23, -0.5, 0.3, 2.5, 2.0, 50, false, 0, 0 }, MB_BANDS, 1 },
 	{ "big bailout", { 64, 64, -0.75, 0.1, 3.0, 100.0, 300, false, 0, 0 }, MB_SMOOTH, 1 },
-	{ "hist, bailout", { 64, 48, -0.75, 0.1, 3.0, 1000.0, 300, false, 0, 0 }, MB_HISTOGRAM,
-	  0 },
 	{ "one pixel", { 1, 1, 0, 0, 1.0, 2.0, 100, false, 0, 0 }, MB_HISTOGRAM, 3 },
 	{ "one row", { 200, 1, -0.75, 0, 3.0, 2.0, 100, false, 0, 0 }, MB_SMOOTH, 4 },
-	{ "julia dendrite", { 120, 80, 0, 0, 3.0, 2.0, 300, true, 0, 1 }, MB_SMOOTH, 3 },
+	{ "julia dendrite", { 120, 80, 0, 0, 3.0, 2.0, 300, true, 0, 1 }, MB_SMOOTH, 2 },
 	{ "julia rabbit", { 90, 90, 0, 0, 3.2, 2.0, 500, true, -0.123, 0.745 }, MB_HISTOGRAM, 4 },
 	{ "julia zoom", { 77, 41, 0.1, -0.2, 0.5, 4.0, 400, true, -0.8, 0.156 }, MB_BANDS, 2 },
-	{ "julia, ocean", { 60, 40, 0, 0, 3.2, 2.0, 200, true, -0.123, 0.745 }, MB_SMOOTH, 2 },
 };
 
 static uint64_t total(const struct fb_total *t, size_t n, const char *name)
@@ -167,9 +164,14 @@ static void test_palettes(void)
 {
 	enum { CYCLIC = 1000, LINEAR = 4000 };
 
+	static uint8_t ramp[LINEAR + 1][3];
+
 	for (int pal = 0; fb_palette_names[pal]; pal++) {
-		uint8_t prev[3], c[3], l[3];
+		uint8_t prev[3], c[3];
 		int worst_jump = 0, worst_off = 0;
+
+		for (int j = 0; j <= LINEAR; j++)
+			fb_palette_linear(pal, (double)j / LINEAR, ramp[j]);
 
 		fb_palette_cyclic(pal, (CYCLIC - 1.0) / CYCLIC, prev);
 		for (int i = 0; i < CYCLIC; i++) {
@@ -185,9 +187,8 @@ static void test_palettes(void)
 			for (int j = 0; j <= LINEAR && off > 0; j++) {
 				int d = 0;
 
-				fb_palette_linear(pal, (double)j / LINEAR, l);
 				for (int ch = 0; ch < 3; ch++)
-					d = abs(c[ch] - l[ch]) > d ? abs(c[ch] - l[ch]) : d;
+					d = abs(c[ch] - ramp[j][ch]) > d ? abs(c[ch] - ramp[j][ch]) : d;
 				off = d < off ? d : off;
 			}
 			worst_off = off > worst_off ? off : worst_off;
