@@ -43,19 +43,29 @@ static char *keep(struct fb_overrides *o, char *s)
 
 int fb_overrides_add_set(struct fb_overrides *o, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
-	char *path, *label;
+	const char *eq = strchr(arg, '='), *blank = " \t\r\n";
+	const char *p = arg + strspn(arg, blank), *pend = eq, *v, *vend;
+	char *path, *value, *label;
 
-	if (!eq || eq == arg)
+	/* White space around '=' and around the value is not part of either: --set
+	 * 'width = 640' is width=640 (a string with such spaces can be written as JSON,
+	 * "\" a \""). */
+	while (pend && pend > p && strchr(blank, pend[-1]))
+		pend--;
+	if (!eq || pend == p)
 		return fb_error("--set: expected PATH=VALUE, got '%s'", arg);
+	v = eq + 1 + strspn(eq + 1, blank);
+	for (vend = v + strlen(v); vend > v && strchr(blank, vend[-1]); vend--)
+		;
 	/* Copies, so that argv (and what ps shows) stays as typed. */
-	path = keep(o, strndup(arg, (size_t)(eq - arg)));
-	label = path ? malloc(strlen(path) + 8) : NULL;
+	path = keep(o, strndup(p, (size_t)(pend - p)));
+	value = path ? keep(o, strndup(v, (size_t)(vend - v))) : NULL;
+	label = value ? malloc(strlen(path) + 8) : NULL;
 	if (label)
 		sprintf(label, "--set %s", path);
-	if (!path || !keep(o, label))
+	if (!value || !keep(o, label))
 		return -1;
-	return fb_overrides_add(o, path, eq + 1, label);
+	return fb_overrides_add(o, path, value, label);
 }
 
 void fb_overrides_free(struct fb_overrides *o)

@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,23 +29,36 @@ static bool path_has_prefix(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
-	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '.');
+	return strncmp(path, prefix, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '.' || path[n] == '[');
 }
 
-/* The value at a dotted path inside obj, or NULL. */
+/* The value at a path of keys and list indexes ("params.ops[1].sigma") inside obj, or
+ * NULL. */
 static const cJSON *lookup(const cJSON *obj, const char *path)
 {
 	char key[256];
 
 	while (obj && *path) {
-		size_t n = strcspn(path, ".");
+		size_t n = strcspn(path, ".[");
 
-		if (n >= sizeof(key) || !cJSON_IsObject(obj))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		obj = cJSON_GetObjectItemCaseSensitive(obj, key);
-		path += n + (path[n] == '.');
+		if (*path == '[') {
+			char *end;
+			unsigned long i = strtoul(path + 1, &end, 10);
+
+			if (!cJSON_IsArray(obj) || *end != ']' || i > INT_MAX)
+				return NULL;
+			obj = cJSON_GetArrayItem(obj, (int)i);
+			path = end + 1;
+		} else {
+			if (n >= sizeof(key) || !cJSON_IsObject(obj))
+				return NULL;
+			memcpy(key, path, n);
+			key[n] = '\0';
+			obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+			path += n;
+		}
+		path += *path == '.';
 	}
 	return obj;
 }

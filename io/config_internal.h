@@ -137,7 +137,9 @@ int cfg_check_duplicates(const char *source, const struct cJSON *v, const char *
 /* Reports a JSON syntax error at `at` (NULL: the end) as "source:line:col: ...". */
 int cfg_syntax_error(const char *source, const char *text, size_t len, const char *at);
 
-/* Sets the value at an override's dotted path in job, creating objects on the way. */
+/* Sets the value at an override's path in job: keys and list indexes
+ * ("params.ops[0].sigma"), creating objects on the way; an index must name an item
+ * that exists (0 to length - 1). */
 int cfg_apply_override(const struct fb_override *o, struct cJSON *job);
 
 /* Deep merge: keys of over replace those of base, objects merge recursively. */

@@ -1,5 +1,5 @@
-/* config_override.c: --set and the other command-line overrides, and the merge of a
- * batch job over its defaults. */
+/* config_override.c: --set and the other command-line overrides (a path of keys and
+ * list indexes: params.ops[0].sigma), and the merge of a batch job over its defaults. */
 #include "runtime/compat.h"
 
 #include "config_internal.h"
@@ -7,59 +7,134 @@
 #include "runtime/error.h"
 
 #include <cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Sets the value at a dotted path, creating objects on the way. */
+/* One step of an override's path: a key of an object, or an item of a list. */
+struct step {
+	bool is_index;
+	char key[256];
+	unsigned long index;
+};
+
+/* Reads the step at *p (the first of the path, or one after '.' or at '['), moving *p
+ * past it and a '.' that follows. 0, or -1 after reporting. */
+static int next_step(const struct fb_override *o, const char **p, struct step *st)
+{
+	const char *s = *p;
+	size_t n;
+
+	if (*s == '[') {
+		char *end;
+
+		st->is_index = true;
+		errno = 0;
+		st->index = s[1] >= '0' && s[1] <= '9' ? strtoul(s + 1, &end, 10) : 0;
+		if (s[1] < '0' || s[1] > '9' || errno || *end != ']') {
+			n = strcspn(s, "]");
+			return fb_error("%s: expected a list index of 0 or more in [], got '%.*s'",
+					o->label, (int)(s[n] ? n + 1 : n), s);
+		}
+		s = end + 1;
+	} else {
+		n = strcspn(s, ".[");
+		if (n == 0 || n >= sizeof(st->key))
+			return fb_error("%s: expected a field path such as params.max_iter or "
+					"params.ops[0].sigma", o->label);
+		st->is_index = false;
+		memcpy(st->key, s, n);
+		st->key[n] = '\0';
+		s += n;
+	}
+	if (*s == '.' && s[1] != '\0')
+		s++;
+	else if (*s != '\0' && *s != '[')
+		return fb_error("%s: expected a field path such as params.max_iter or "
+				"params.ops[0].sigma", o->label);
+	*p = s;
+	return 0;
+}
+
+/* Sets the value at a path of keys and list indexes ("params.ops[0].sigma"), creating
+ * objects on the way. An index names an item that exists: lists do not grow, and
+ * counting from the end ([-1]) is not taken, so that a typo cannot add an item.
+ * Takes value on success only. */
+static int set_at(const struct fb_override *o, cJSON *job, cJSON *value)
+{
+	const char *p = o->path;
+	cJSON *cur = job;
+	struct step st;
+
+	if (*p == '[')
+		return fb_error("%s: expected a field path such as params.max_iter or "
+				"params.ops[0].sigma", o->label);
+	for (;;) {
+		const char *from = p;	/* the path before this step names cur */
+		cJSON *next;
+		int len;
+
+		if (next_step(o, &p, &st) < 0)
+			return -1;
+		len = (int)(p - o->path) - (p[-1] == '.');	/* the path through this step */
+		if (st.is_index) {
+			int size = cJSON_GetArraySize(cur);
+
+			if (st.index >= (unsigned long)size)
+				return fb_error("%s: index %lu is out of range: %.*s holds %d item%s",
+						o->label, st.index, (int)(from - o->path), o->path,
+						size, size == 1 ? "" : "s");
+			if (*p == '\0')
+				return cJSON_ReplaceItemInArray(cur, (int)st.index, value) ? 0 :
+				       fb_error("out of memory");
+			next = cJSON_GetArrayItem(cur, (int)st.index);
+		} else {
+			next = cJSON_GetObjectItemCaseSensitive(cur, st.key);
+			if (*p == '\0') {
+				bool ok = next ? cJSON_ReplaceItemInObjectCaseSensitive(cur, st.key, value) :
+					  cJSON_AddItemToObject(cur, st.key, value);
+
+				return ok ? 0 : fb_error("out of memory");
+			}
+			if (!next && *p == '[')
+				return fb_error("%s: %.*s is not set: there is no list to take an item of",
+						o->label, len, o->path);
+			if (!next && !(next = cJSON_AddObjectToObject(cur, st.key)))
+				return fb_error("out of memory");
+		}
+		if (*p == '[' && !cJSON_IsArray(next))
+			return fb_error("%s: cannot take an item of '%.*s', which is %s, not a list",
+					o->label, len, o->path, cfg_show(next));
+		if (*p != '[' && !cJSON_IsObject(next))
+			return fb_error("%s: cannot set a field inside '%.*s', which is %s, not an "
+					"object", o->label, len, o->path, cfg_show(next));
+		cur = next;
+	}
+}
+
 int cfg_apply_override(const struct fb_override *o, cJSON *job)
 {
-	char key[256];
-	const char *path = o->path;
-	cJSON *obj = job, *value;
-	int dots = 0;
+	cJSON *value = NULL;
+	int parts = 0;
 
 	/* Each component of the path may create an object: bounded like nesting in a
 	 * file, so that nothing after it recurses deeper (a 10,000-part path crashed
 	 * under a small stack). */
-	for (const char *p = path; *p; p++)
-		if (*p == '.' && ++dots >= FB_CONFIG_MAX_DEPTH)
+	for (const char *p = o->path; *p; p++)
+		if ((*p == '.' || *p == '[') && ++parts >= FB_CONFIG_MAX_DEPTH)
 			return fb_error("%s: expected a field path of at most %d parts", o->label,
 					FB_CONFIG_MAX_DEPTH);
-	value = NULL;
 	if (!o->literal && cfg_parse_value(o->label, o->value, &value) < 0)
 		return -1;
 	if (!value)	/* not JSON: take it as a string, so --set x=histogram works */
 		value = cJSON_CreateString(o->value);
 	if (!value)
 		return fb_error("out of memory");
-	for (;;) {
-		size_t n = strcspn(path, ".");
-		cJSON *next;
-
-		if (n == 0 || n >= sizeof(key)) {
-			cJSON_Delete(value);
-			return fb_error("%s: expected a field path such as params.max_iter",
-					o->label);
-		}
-		memcpy(key, path, n);
-		key[n] = '\0';
-		if (path[n] == '\0') {
-			if (cJSON_GetObjectItemCaseSensitive(obj, key))
-				cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value);
-			else
-				cJSON_AddItemToObject(obj, key, value);
-			return 0;
-		}
-		next = cJSON_GetObjectItemCaseSensitive(obj, key);
-		if (!next) {
-			next = cJSON_AddObjectToObject(obj, key);
-		} else if (!cJSON_IsObject(next)) {
-			cJSON_Delete(value);
-			return fb_error("%s: cannot set a field inside '%s', which is %s, not an object",
-					o->label, key, cfg_show(next));
-		}
-		obj = next;
-		path += n + 1;
+	if (set_at(o, job, value) < 0) {
+		cJSON_Delete(value);
+		return -1;
 	}
+	return 0;
 }
 
 /* Deep merge: keys of over replace those of base, objects merge recursively. */

@@ -66,6 +66,11 @@ static int get_ops(const struct ctx *c, const struct fb_param *p, const cJSON *v
 	if (!cJSON_IsArray(v))
 		return cfg_error(c, path, "expected a list of operations such as "
 				 "[{\"op\": \"%s\"}], got %s", names[0], cfg_show(v));
+	/* An empty list would only copy the input: ops are required, and a filter that
+	 * does nothing is a mistake. */
+	if (p->type == FB_PARAM_OPS && !v->child)
+		return cfg_error(c, path, "expected at least one operation, such as "
+				 "[{\"op\": \"%s\"}], got []", names[0]);
 	list->op = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*list->op));
 	if (!list->op)
 		return fb_error("out of memory");

@@ -489,6 +489,32 @@ t set-in-batch '--set params.scale: expected a finite number greater than 0, got
 	--set params.scale=-1 <<EOF
 { "defaults": { $J }, "jobs": [ { "output": { "png": "a.png" } }, {} ] }
 EOF
+# List items are addressable (params.ops[0].sigma); an index names an item that exists.
+IN='"$bin" run -q --set width=8 --set height=8 -o in.png'
+F='"kernel": "filter", "input": "in.png"'
+SETUP=$IN t set-index-bad-value '--set params.ops[0].sigma: expected a number greater than 0 and at most 100, got 0' \
+	--set 'params.ops[0].sigma=0' <<<"{ $F, \"params\": { \"ops\": [ { \"op\": \"gaussian\", \"sigma\": 1 } ] } }"
+SETUP=$IN t set-index-unknown-key "--set params.ops[1].sigam: unknown key (did you mean 'sigma'?)" \
+	--set 'params.ops[1].sigam=2' <<<"{ $F, \"params\": { \"ops\": [ { \"op\": \"gray\" }, { \"op\": \"gaussian\" } ] } }"
+SETUP=$IN t set-index-out-of-range '--set params.ops[2].sigma: index 2 is out of range: params.ops holds 2 items' \
+	--set 'params.ops[2].sigma=2' <<<"{ $F, \"params\": { \"ops\": [ { \"op\": \"gray\" }, { \"op\": \"gaussian\" } ] } }"
+SETUP=$IN t set-index-negative "--set params.ops[-1].sigma: expected a list index of 0 or more in [], got '[-1]'" \
+	--set 'params.ops[-1].sigma=2' <<<"{ $F, \"params\": { \"ops\": [ { \"op\": \"gaussian\" } ] } }"
+SETUP=$IN t set-index-unset-list '--set params.ops[0].op: params.ops is not set: there is no list to take an item of' \
+	--set 'params.ops[0].op=gray' <<<"{ $F }"
+t set-index-not-a-list "--set params.max_iter[0]: cannot take an item of 'params.max_iter', which is 5, not a list" \
+	--set 'params.max_iter[0]=1' <<<"{ $J, \"params\": { \"max_iter\": 5 } }"
+t set-index-into-a-number "--set params.center[0].x: cannot set a field inside 'params.center[0]', which is 0, not an object" \
+	--set 'params.center[0].x=1' <<<"{ $J, \"params\": { \"center\": [0, 0] } }"
+# An empty list of ops would only copy the input: refused, from the file or from --set.
+SETUP=$IN t ops-empty 'bad.json: params.ops: expected at least one operation, such as [{"op": "gaussian"}], got []' \
+	<<<"{ $F, \"params\": { \"ops\": [] } }"
+SETUP=$IN t set-ops-empty '--set params.ops: expected at least one operation' \
+	--set 'params.ops=[]' <<<"{ $F, \"params\": { \"ops\": [ { \"op\": \"gray\" } ] } }"
+# White space around '=' and the value is trimmed: the label names the bare path, and
+# the value is the number 0, not the string " 0 ".
+t set-trimmed '--set params.max_iter: expected an integer from 1 to 1000000000, got 0' \
+	--set ' params.max_iter = 0 ' <<<"{ $J }"
 t workers-option-0 '-j: expected an integer from 1 to 4096, got 0' -j 0 <<<"{ $J }"
 t workers-option-abc '-j: expected an integer from 1 to 4096, got "abc"' -j abc <<<"{ $J }"
 t workers-option-1e999 '-j: expected an integer from 1 to 4096, got a number too large' -j 1e999 <<<"{ $J }"
