@@ -177,6 +177,7 @@ static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 	const cJSON *in = cJSON_GetObjectItemCaseSensitive(obj, "input");
 	const struct fb_png_limits header = { .header_only = true };
 	struct fb_error_capture cap;
+	char note[PATH_MAX + 100];
 	int rc;
 
 	if (!in)
@@ -187,16 +188,17 @@ static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 	for (const char *k = "width"; k; k = strcmp(k, "width") == 0 ? "height" : NULL)
 		if (cJSON_GetObjectItemCaseSensitive(obj, k))
 			return cfg_error(c, k, "the input image sets the size: leave %s out", k);
+	if (cfg_input_path(c, "input", in->valuestring, &job->input) < 0)
+		return -1;
 	fb_error_capture_begin(&cap);
-	rc = cfg_check_input(in->valuestring);
+	rc = cfg_check_input(job->input);
 	if (rc == 0)
-		rc = fb_png_read_image(in->valuestring, &header, &job->input_image);
+		rc = fb_png_read_image(job->input, &header, &job->input_image);
 	fb_error_capture_end(&cap);
-	if (rc < 0)
-		return cfg_error(c, "input", "%s", cap.msg);
-	job->input = strdup(in->valuestring);
-	if (!job->input)
-		return fb_error("out of memory");
+	if (rc < 0) {
+		cfg_input_note(c, in->valuestring, job->input, note, sizeof(note));
+		return cfg_error(c, "input", "%s%s", cap.msg, note);
+	}
 	job->width = job->input_image.width;
 	job->height = job->input_image.height;
 	return 0;
@@ -420,6 +422,24 @@ out:
 	return rc;
 }
 
+/* The folder that relative input paths of the jobs in file start from
+ * (cfg_input_path()): file's, or NULL (the current directory) for a file in it, for no
+ * file, and for one that is not a regular file (/dev/stdin, a pipe from <(...)), which
+ * says nothing of where its paths point. malloc()ed; NULL also when out of memory,
+ * which only keeps paths as written. */
+static char *input_base(const char *file)
+{
+	struct stat st;
+	char *copy, *dir;
+
+	if (!file || stat(file, &st) < 0 || !S_ISREG(st.st_mode) || !strchr(file, '/'))
+		return NULL;
+	copy = strdup(file);
+	dir = copy ? strdup(dirname(copy)) : NULL;
+	free(copy);
+	return dir;
+}
+
 /* file: the file the text came from (a config, or a PNG holding a job), NULL if none. */
 static int parse(const char *source, const char *file, const char *text, size_t len,
 		 const struct fb_override *ov, size_t n_ov, bool pixels_only, struct fb_batch *out)
@@ -427,8 +447,9 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 	cJSON *doc;
 	const cJSON *jobs, *defaults, *item;
 	struct cfg_unknown unknown = { 0, false };
+	char *base = input_base(file);
 	struct ctx c = { .source = source, .index = -1, .ov = ov, .n_ov = n_ov,
-			 .unknown = &unknown };
+			 .unknown = &unknown, .base = base, .stored = pixels_only };
 	size_t n;
 	int rc = -1;
 
@@ -534,6 +555,7 @@ out:
 	if (unknown.n > CFG_MAX_UNKNOWN)
 		fb_error("%s: and %u more unknown key%s", source, unknown.n - CFG_MAX_UNKNOWN,
 			 unknown.n - CFG_MAX_UNKNOWN > 1 ? "s" : "");
+	free(base);
 	cJSON_Delete(doc);
 	if (rc < 0)
 		fb_batch_free(out);

@@ -33,6 +33,14 @@ static bool path_has_prefix(const char *path, const char *prefix)
 	       (path[n] == '\0' || path[n] == '.' || path[n] == '[');
 }
 
+bool cfg_from_override(const struct ctx *c, const char *path)
+{
+	for (size_t i = 0; i < c->n_ov; i++)
+		if (path_has_prefix(path, c->ov[i].path))
+			return true;
+	return false;
+}
+
 /* The value at a path of keys and list indexes ("params.ops[1].sigma") inside obj, or
  * NULL. */
 static const cJSON *lookup(const cJSON *obj, const char *path)

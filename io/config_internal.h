@@ -50,6 +50,9 @@ struct ctx {
 	const struct fb_override *ov;
 	size_t n_ov;
 	struct cfg_unknown *unknown;	/* NULL: report the first unknown key and stop */
+	const char *base;		/* the folder relative input paths start from;
+					 * NULL: the current directory (cfg_input_path()) */
+	bool stored;			/* the job was stored in the PNG in base */
 };
 
 /* The keys of a batch file. */
@@ -65,6 +68,9 @@ const char *cfg_control_char(const char *s);
 /* Reports an unknown key as cfg_error() does and counts it. Returns 0 while
  * c->unknown collects them (the caller goes on checking), else -1. */
 FB_PRINTF(3, 4) int cfg_unknown_key(const struct ctx *c, const char *path, const char *fmt, ...);
+
+/* Whether the value at path was set by an override (or inside one). */
+bool cfg_from_override(const struct ctx *c, const char *path);
 
 /* A short rendering of a JSON value for "got ..." (static buffer). */
 const char *cfg_show(const struct cJSON *v);
@@ -103,6 +109,21 @@ int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, c
 /* An input file (a filter's PNG, a .npy operand): it exists and is a regular file, so
  * that reading it cannot block. 0, or -1 after reporting. */
 int cfg_check_input(const char *path);
+
+/* Where an input path of a job (a filter's input, a .npy operand) is, as written:
+ * relative to the config file's folder (c->base), so that a config runs from any
+ * folder; for a job stored in a PNG, as stored (relative to the current directory, as
+ * it was resolved when the PNG was written) or, when nothing is there, in the PNG's
+ * folder: the stored path under it, then its file name alone. Absolute paths, paths
+ * given on the command line (an override of field) and jobs from no file (the
+ * built-in job, standard input) use the path as written. *out gets a malloc()ed path,
+ * to be opened as it is; 0, or -1 when out of memory. */
+int cfg_input_path(const struct ctx *c, const char *field, const char *written, char **out);
+
+/* The note to add to an error about an input (at most len bytes into buf): where the
+ * path as written was looked for, when that is not the path itself; "" otherwise. */
+void cfg_input_note(const struct ctx *c, const char *written, const char *resolved,
+		    char *buf, size_t len);
 
 /* output.frames of a stepping kernel. */
 int cfg_get_frames(const struct ctx *c, const struct cJSON *v, struct fb_job *job);

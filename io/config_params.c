@@ -9,6 +9,7 @@
 #include "runtime/error.h"
 
 #include <cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,17 +143,18 @@ static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
 			return -1;
 		if (!cJSON_IsString(npy) || !*npy->valuestring || cfg_control_char(npy->valuestring))
 			return cfg_error(c, sub, "expected the path of a .npy file, got %s", cfg_show(npy));
+		if (cfg_input_path(c, sub, npy->valuestring, &m->npy) < 0)
+			return -1;
 		fb_error_capture_begin(&cap);
-		rc = cfg_check_input(npy->valuestring);
+		rc = cfg_check_input(m->npy);
 		if (rc == 0)
-			rc = fb_npy_read_matrix(npy->valuestring, MAX_MATRIX_BYTES, &f);
+			rc = fb_npy_read_matrix(m->npy, MAX_MATRIX_BYTES, &f);
 		fb_error_capture_end(&cap);
-		if (rc < 0)
-			return cfg_error(c, sub, "%s", cap.msg);
-		m->npy = strdup(npy->valuestring);
-		if (!m->npy) {
-			fb_matrix_file_free(&f);
-			return fb_error("out of memory");
+		if (rc < 0) {
+			char note[PATH_MAX + 100];
+
+			cfg_input_note(c, npy->valuestring, m->npy, note, sizeof(note));
+			return cfg_error(c, sub, "%s%s", cap.msg, note);
 		}
 		m->rows = f.rows;
 		m->cols = f.cols;

@@ -30,6 +30,58 @@ static bool writable(const char *path, const struct stat *st)
 	return access(path, W_OK) == 0;
 }
 
+/* dir/name, or name alone when dir is NULL. malloc()ed; NULL when out of memory. */
+static char *join(const char *dir, const char *name)
+{
+	size_t n = dir ? strlen(dir) : 0;
+	char *s = malloc(n + strlen(name) + 2);
+
+	if (s)
+		sprintf(s, "%s%s%s", dir ? dir : "", n && dir[n - 1] != '/' ? "/" : "", name);
+	return s;
+}
+
+int cfg_input_path(const struct ctx *c, const char *field, const char *written, char **out)
+{
+	struct stat st;
+	const char *slash = strrchr(written, '/');
+
+	*out = NULL;
+	if (!c->base || written[0] == '/' || cfg_from_override(c, field) ||
+	    (c->stored && stat(written, &st) == 0))
+		*out = strdup(written);
+	else if (!c->stored)
+		*out = join(c->base, written);
+	else {
+		/* Stored: moved with its input, the PNG's folder holds the input where it
+		 * was (a/in.png under the PNG's folder) or beside the PNG (in.png). */
+		for (int i = 0; i < 2 && !*out; i++) {
+			char *p = join(c->base, i == 0 ? written : slash ? slash + 1 : written);
+
+			if (!p)
+				return fb_error("out of memory");
+			if (stat(p, &st) == 0)
+				*out = p;
+			else
+				free(p);
+		}
+		if (!*out)
+			*out = strdup(written);
+	}
+	return *out ? 0 : fb_error("out of memory");
+}
+
+void cfg_input_note(const struct ctx *c, const char *written, const char *resolved,
+		    char *buf, size_t len)
+{
+	*buf = '\0';
+	if (strcmp(written, resolved) != 0)
+		snprintf(buf, len, " ('%s' as %s, relative to %s folder)", written,
+			 c->stored ? "stored" : "written", c->stored ? "the PNG's" : "the config's");
+	else if (c->stored && c->base && written[0] != '/')
+		snprintf(buf, len, " (as stored; not in the PNG's folder '%s' either)", c->base);
+}
+
 int cfg_check_input(const char *path)
 {
 	struct stat st;
