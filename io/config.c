@@ -190,6 +190,9 @@ static int get_input(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 			return cfg_error(c, k, "the input image sets the size: leave %s out", k);
 	if (cfg_input_path(c, "input", in->valuestring, &job->input) < 0)
 		return -1;
+	if (c->stored && strcmp(job->input, in->valuestring) != 0 &&
+	    !(job->input_stored = strdup(in->valuestring)))
+		return fb_error("out of memory");
 	fb_error_capture_begin(&cap);
 	rc = cfg_check_input(job->input);
 	if (rc == 0)

@@ -57,7 +57,11 @@ struct fb_job {
 	unsigned workers;	/* 0: not set (the caller picks the CPU count) */
 	enum fb_schedule schedule;
 	uint32_t chunk;		/* 0: the schedule's default */
-	char *input;		/* the input PNG's path, for kernels with input */
+	char *input;		/* the input PNG's path, for kernels with input, as opened
+				 * (resolved: see docs/config.md, "Paths") */
+	char *input_stored;	/* a re-run's input as its PNG stored it, when found
+				 * elsewhere (NULL: input): stored again as it was, so that
+				 * the re-run writes the same bytes */
 	struct fb_image input_image;	/* decoded during validation; freed with the batch */
 	uint32_t frames_every;	/* output.frames: a frame every this many steps (0: none) */
 	char *frames_png;	/* its file name pattern (fb_frame_path()) */

@@ -133,14 +133,16 @@ static cJSON *params_json(const struct fb_job *job)
 	return params_object(job->kernel->params, job->kernel->n_params, job->params);
 }
 
-static cJSON *pixels_object(const struct fb_job *job)
+/* stored: the input as a PNG stores it (a re-run's as its PNG had it), else as opened. */
+static cJSON *pixels_object(const struct fb_job *job, bool stored)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *params = params_json(job);
+	const char *input = stored && job->input_stored ? job->input_stored : job->input;
 
 	/* A filter's size is its input's: naming the input says it. */
 	if (!o || !params || !cJSON_AddStringToObject(o, "kernel", job->kernel->name) ||
-	    (job->input && !cJSON_AddStringToObject(o, "input", job->input)) ||
+	    (input && !cJSON_AddStringToObject(o, "input", input)) ||
 	    (!job->input && !job->kernel->size &&
 	     (!cJSON_AddNumberToObject(o, "width", job->width) ||
 	      !cJSON_AddNumberToObject(o, "height", job->height)))) {
@@ -154,7 +156,7 @@ static cJSON *pixels_object(const struct fb_job *job)
 
 char *fb_job_pixels_json(const struct fb_job *job)
 {
-	cJSON *o = pixels_object(job);
+	cJSON *o = pixels_object(job, true);
 	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
 
 	cJSON_Delete(o);
@@ -163,7 +165,7 @@ char *fb_job_pixels_json(const struct fb_job *job)
 
 void *fb_job_to_json(const struct fb_job *job)
 {
-	cJSON *o = pixels_object(job);
+	cJSON *o = pixels_object(job, false);
 	cJSON *run, *outp;
 
 	if (!o)

@@ -89,8 +89,11 @@ mv "$dir/a/out.png" "$dir/a/in.png" "$dir/b/"
 run "a PNG moved with its input re-runs" -- "$bin" run -q ../b/out.png -o rerun1.png
 mv "$dir/a/deep.png" "$dir/b/" && mv "$dir/a/sub/in.png" "$dir/b/sub/"
 run "a PNG moved with its input's folder re-runs" -- "$bin" run -q ../b/deep.png -o rerun2.png
-cmp -s <(idat rerun0.png) <(idat rerun1.png) && [ -s rerun0.png ] &&
-	ok "the moved PNG's re-run writes the same pixels" || bad "the moved PNG's re-run wrote other pixels"
+cmp -s rerun0.png rerun1.png && [ -s rerun0.png ] &&
+	ok "the moved PNG's re-run writes the same bytes (its job stored as it was)" ||
+	bad "the moved PNG's re-run wrote other bytes"
+cmp -s "$dir/b/out.png" rerun1.png && ok "... the bytes of the PNG it re-ran" ||
+	bad "the moved PNG's re-run differs from the PNG"
 rm "$dir/b/in.png"
 "$bin" run -q ../b/out.png -o rerun3.png 2>"$dir/stderr" && bad "a re-run without its input ran"
 grep -qF "not in the PNG's folder '../b' either" "$dir/stderr" &&
