@@ -17,7 +17,12 @@
  * by its option instead of the file (`--set params.max_iter: ...`, `-j: ...`).
  *
  * Relative output paths are relative to the current directory, not to the config file,
- * like every other command-line tool's output options.
+ * like every other command-line tool's output options. Relative input paths (a
+ * filter's input, .npy operands) are relative to the config file's folder, and a PNG
+ * re-run looks for its input in the PNG's folder too (docs/config.md, "Paths").
+ *
+ * Every unknown key of a job is reported (one line each, the first five, then a
+ * count); any other problem stops the check at the first, reported in one line.
  */
 #ifndef FORKBAND_CONFIG_H
 #define FORKBAND_CONFIG_H
@@ -91,8 +96,9 @@ struct fb_config_policy {
 /* Sets the policy for the parses that follow (default: all false and 0). */
 void fb_config_set_policy(const struct fb_config_policy *p);
 
-/* Parses and validates `text` (len bytes) as read from `source`. Returns 0 with *out
- * filled, or -1 after reporting the first problem. */
+/* Parses and validates `text` (len bytes) as read from `source` (no file: input paths
+ * are relative to the current directory). Returns 0 with *out filled, or -1 after
+ * reporting the first problem (or the unknown keys). */
 int fb_config_parse(const char *source, const char *text, size_t len,
 		    const struct fb_override *ov, size_t n_ov, struct fb_batch *out);
 
