@@ -366,6 +366,7 @@ static void job_free(struct fb_job *job)
 		fb_params_free(job->kernel->params, job->kernel->n_params, job->params);
 	free(job->params);
 	free(job->input);
+	free(job->input_stored);
 	free(job->frames_png);
 	fb_image_free(&job->input_image);
 	free(job->png);
