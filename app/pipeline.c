@@ -202,7 +202,7 @@ static int put_bytes(void *vo, const void *p, size_t n)
 
 	if (o->hash)
 		o->crc = crc32(o->crc, p, (uInt)n);	/* n is at most an IDAT chunk or a header */
-	if (o->png.tmp && fwrite(p, 1, n, o->png.f) != n)
+	if (o->png.path && fwrite(p, 1, n, o->png.f) != n)
 		return fb_error_errno("cannot write '%s'", o->png.path);
 	return 0;
 }
@@ -239,8 +239,8 @@ int fb_stream_out_commit(struct fb_stream_out *o, const struct fb_job *job,
 			 const struct fb_drive_options *dopt)
 {
 	if ((o->ps.e && fb_png_stream_end(&o->ps) < 0) ||
-	    (o->png.tmp && fb_outfile_finish(&o->png) < 0) ||
-	    (o->raw.tmp && fb_outfile_finish(&o->raw) < 0))
+	    (o->png.path && fb_outfile_finish(&o->png) < 0) ||
+	    (o->raw.path && fb_outfile_finish(&o->raw) < 0))
 		return -1;
 	return fb_outputs_commit(job, dopt, &o->png, &o->raw);
 }

@@ -71,7 +71,8 @@ static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job 
 	int filter = (int)job->png_set.filter, deflate = (int)job->png_set.deflate;
 
 	if (cfg_check_object(c, obj, "output", names, n) < 0 ||
-	    cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", &job->png) < 0 ||
+	    cfg_get_output(c, cJSON_GetObjectItemCaseSensitive(obj, "png"), "output.png", ".png",
+			   &job->png) < 0 ||
 	    cfg_get_choice(c, cJSON_GetObjectItemCaseSensitive(obj, "png_deflate"),
 			   "output.png_deflate", fb_png_deflate_names, &deflate) < 0 ||
 	    cfg_get_int(c, cJSON_GetObjectItemCaseSensitive(obj, "png_level"), "output.png_level", 0,
@@ -92,7 +93,9 @@ static int validate_output(const struct ctx *c, const cJSON *obj, struct fb_job 
 	job->png_set.deflate = (enum fb_png_deflate)deflate;
 	if (n == 7) {
 		cfg_join(path, sizeof(path), "output", names[6]);
-		if (cfg_get_path(c, cJSON_GetObjectItemCaseSensitive(obj, names[6]), path, &job->raw) < 0)
+		/* The raw grid is a .npy file, whatever its key ("iterations", "npy"). */
+		if (cfg_get_output(c, cJSON_GetObjectItemCaseSensitive(obj, names[6]), path, ".npy",
+				   &job->raw) < 0)
 			return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "frames") &&
@@ -595,8 +598,15 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 	struct stat st;
 	int fd, rc;
 
+	/* "-": the config comes from standard input, named "stdin" in messages; it is no
+	 * file that an output could replace. */
+	bool in = strcmp(path, "-") == 0;
+	const char *file = in ? NULL : path;
+
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (in)
+		path = "stdin";
+	fd = in ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fb_error_errno("cannot open '%s'", path);
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -640,7 +650,14 @@ int fb_config_load(const char *path, const struct fb_override *ov, size_t n_ov,
 		len += (size_t)got;
 	}
 	close(fd);
-	rc = parse(path, path, text ? text : "", len, ov, n_ov, false, out);
+	/* A PNG arrives here only from a pipe (fb_is_png_file() sees regular files): its
+	 * job is read back from a file, which can be read twice. */
+	if (len >= 8 && memcmp(text, "\x89PNG\r\n\x1a\n", 8) == 0) {
+		free(text);
+		return fb_error("%s: a PNG, not a JSON config: to run the job a PNG holds again, "
+				"give the PNG's path", path);
+	}
+	rc = parse(path, file, text ? text : "", len, ov, n_ov, false, out);
 	free(text);
 	return rc;
 }

@@ -91,7 +91,13 @@ struct fb_config_policy {
 	bool force;		/* --force: replace read-only outputs */
 	uint64_t input_budget;	/* the most bytes a decoded input image may need (from the
 				 * memory available); 0: no limit but the reader's own */
+	bool stdout_relayed;	/* standard output is mpirun's relay (forkband-mpi), which
+				 * passes it through a terminal: no PNG or .npy to "-" */
 };
+
+/* The closest of names[0..n) to word, if close enough to be a likely typo, or NULL
+ * (config keys and values, and the command line's commands and options). */
+const char *fb_suggest(const char *word, const char *const *names, size_t n);
 
 /* Sets the policy for the parses that follow (default: all false and 0). */
 void fb_config_set_policy(const struct fb_config_policy *p);
@@ -123,7 +129,9 @@ void fb_job_release_data(struct fb_job *job);
 /* Checks that path can be created: not a folder (nor "x/"), a name that leaves room
  * for the temporary file's (the name a final symbolic link points at too), in an
  * existing writable folder, and not a read-only file unless the policy forces.
- * Returns 0, or -1 after reporting. */
+ * "-" (standard output) passes; an existing device or FIFO must be writable
+ * (io/outfile.h: such outputs are written in place). Returns 0, or -1 after
+ * reporting. */
 int fb_config_check_output(const char *path);
 
 /* An output that the command line adds to the run (--report, scale's --csv): checked

@@ -105,6 +105,11 @@ int cfg_validate_params(const struct ctx *c, const struct cJSON *obj, struct fb_
 /* An output path field: a string naming a file that can be created (see
  * fb_config_check_output()); *out gets a copy. Absent (v NULL) is fine. */
 int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, char **out);
+/* cfg_get_path() for a file of one format (ext: ".png", ".npy"): the name must end in
+ * ext (any case) unless it is a device or "-"; "-" (standard output) is refused when
+ * standard output is a terminal. */
+int cfg_get_output(const struct ctx *c, const struct cJSON *v, const char *path,
+		   const char *ext, char **out);
 
 /* An input file (a filter's PNG, a .npy operand): it exists and is a regular file, so
  * that reading it cannot block. 0, or -1 after reporting. */

@@ -10,6 +10,7 @@
 #include "runtime/error.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
@@ -127,6 +128,13 @@ int fb_config_check_output(const char *path)
 					(size_t)(p - path));
 	/* "x/" names a folder even when there is none: dirname() would check ".", and the
 	 * rename into place would fail only after the whole run. */
+	if (strcmp(path, "-") == 0)	/* standard output */
+		return 0;
+	/* A device or a FIFO (/dev/stdout, /dev/null): written in place (outfile.h). Asked
+	 * of path itself, as stat() follows links: /dev/stdout links to /proc/self/fd/1,
+	 * which may link to "pipe:[...]", a name that is not a file. */
+	if (fb_output_is_direct(path))
+		return access(path, W_OK) < 0 ? fb_error_errno("cannot write '%s'", path) : 0;
 	if (path[len - 1] == '/')
 		return fb_error("'%s' ends in '/', expected a file path", path);
 	if (check_name_length(path, path) < 0)
@@ -142,9 +150,6 @@ int fb_config_check_output(const char *path)
 	exists = stat(target, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
 		rc = fb_error("'%s' is a folder, expected a file path", path);
-	else if (exists && !S_ISREG(st.st_mode))
-		rc = fb_error("'%s' is not a regular file: outputs are written whole and renamed "
-			      "into place, which would replace it", path);
 	else if (exists && !cfg_policy.force && !writable(target, &st))
 		rc = fb_error("'%s' is read-only: forkband does not replace it (--force does)",
 			      path);
@@ -195,6 +200,59 @@ int cfg_get_path(const struct ctx *c, const cJSON *v, const char *path, char **o
 	return 0;
 }
 
+/* Whether name ends in ext, in any case ("x.PNG" is a PNG too). */
+static bool has_extension(const char *name, const char *ext)
+{
+	size_t n = strlen(name), e = strlen(ext);
+
+	return n > e && strcasecmp(name + n - e, ext) == 0;
+}
+
+/* An output in one format: "-" only to a pipe or a file, a name that says the format.
+ * A binary image on a terminal is noise and can upset it; a wrong extension is a
+ * mistake the user would find only when another program opens the file. */
+static int check_format(const char *name, const char *ext)
+{
+	char format[8];
+	size_t i;
+
+	for (i = 0; ext[i + 1] && i + 1 < sizeof(format); i++)
+		format[i] = (char)toupper((unsigned char)ext[i + 1]);
+	format[i] = '\0';
+	if (strcmp(name, "-") == 0) {
+		if (cfg_policy.stdout_relayed)
+			return fb_error("'-': mpirun relays standard output through a terminal, "
+					"which may alter a binary %s; give a file", format);
+		if (isatty(STDOUT_FILENO))
+			return fb_error("'-' is standard output, a terminal here: forkband does not "
+					"write %s to a terminal (redirect or pipe it)", format);
+		return 0;
+	}
+	if (!has_extension(name, ext) && !fb_output_is_direct(name))
+		return fb_error("'%s': forkband writes %s; name it %s", name, format, ext);
+	return 0;
+}
+
+int cfg_get_output(const struct ctx *c, const cJSON *v, const char *path, const char *ext,
+		   char **out)
+{
+	struct fb_error_capture cap;
+	int rc;
+
+	if (cfg_get_path(c, v, path, out) < 0)
+		return -1;
+	if (!*out)
+		return 0;
+	fb_error_capture_begin(&cap);
+	rc = check_format(*out, ext);
+	fb_error_capture_end(&cap);
+	if (rc == 0)
+		return 0;
+	free(*out);
+	*out = NULL;
+	return cfg_error(c, path, "%s", cap.msg);
+}
+
 /* output.frames: {"every": K, "png": "out/heat_%05d.png"}, for kernels that step. */
 int cfg_get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
 {
@@ -217,6 +275,9 @@ int cfg_get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
 	if (!cJSON_IsString(png) || (at = fb_frame_conversion(png->valuestring)) < 0)
 		return cfg_error(c, "output.frames.png", "expected a file name with one %%d or "
 				 "%%05d for the step, such as \"out/heat_%%05d.png\", got %s", cfg_show(png));
+	if (!has_extension(png->valuestring, ".png"))
+		return cfg_error(c, "output.frames.png", "'%s': forkband writes PNG; name it .png",
+				 png->valuestring);
 	slash = strrchr(png->valuestring, '/');
 	if (slash && slash - png->valuestring > at)
 		return cfg_error(c, "output.frames.png", "expected the step in the file name, not "
@@ -338,7 +399,10 @@ static int check_existing_frames(struct fb_pathset *set, const struct ctx *c, co
 		}
 		sprintf(name, "%s%s", folder, e->d_name);
 		fb_error_capture_begin(&cap);
-		rc = fb_config_check_output(name);
+		/* Frames are a numbered series of files: a device or a FIFO among them is a
+		 * mistake, not a place to stream to (and a FIFO would block the run). */
+		rc = fb_output_is_direct(name) ?
+		     fb_error("'%s' is not a regular file", name) : fb_config_check_output(name);
 		fb_error_capture_end(&cap);
 		if (rc < 0)
 			rc = cfg_error(c, "output.frames.png", "a frame would replace '%s': %s", name,

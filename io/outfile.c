@@ -115,6 +115,15 @@ bool fb_outfile_remove_active(void)
 	return removed || unnamed_open > 0;
 }
 
+bool fb_output_is_direct(const char *path)
+{
+	struct stat st;
+
+	/* stat() follows links and does not open: a FIFO cannot block here. */
+	return strcmp(path, "-") == 0 ||
+	       (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
+}
+
 static void release(struct fb_outfile *o)
 {
 	if (o->tmp && !o->unnamed)
@@ -126,9 +135,31 @@ static void release(struct fb_outfile *o)
 	o->path = o->tmp = NULL;
 	o->f = NULL;
 	o->unnamed = false;
+	o->direct = false;
 }
 
-int fb_outfile_open(struct fb_outfile *o, const char *path)
+/* Standard output or an existing device or FIFO: written in place (outfile.h). */
+static int open_direct(struct fb_outfile *o, const char *path)
+{
+	bool out = strcmp(path, "-") == 0;
+	int fd = out ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3) :
+		 open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return fb_error_errno("cannot write '%s'", out ? "standard output" : path);
+	o->path = strdup(out ? "standard output" : path);
+	o->f = o->path ? fdopen(fd, "wb") : NULL;
+	if (!o->f) {
+		close(fd);
+		release(o);
+		return fb_error("out of memory");
+	}
+	o->direct = true;
+	return 0;
+}
+
+/* A regular file (or none yet): a temporary file beside it, renamed over it later. */
+static int open_replacing(struct fb_outfile *o, const char *path)
 {
 	char *target = fb_output_target(path);
 	char *dcopy = target ? strdup(target) : NULL, *bcopy = target ? strdup(target) : NULL;
@@ -139,7 +170,6 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 	mode_t mask;
 	int fd;
 
-	memset(o, 0, sizeof(*o));
 	if (!target)
 		return -1;
 	o->path = target;
@@ -206,6 +236,14 @@ int fb_outfile_open(struct fb_outfile *o, const char *path)
 	return 0;
 }
 
+int fb_outfile_open(struct fb_outfile *o, const char *path)
+{
+	memset(o, 0, sizeof(*o));
+	if (fb_output_is_direct(path))
+		return open_direct(o, path);
+	return open_replacing(o, path);
+}
+
 /* Makes the rename itself durable: fsync() of the folder that holds path. Best effort:
  * the file is complete and in place whatever this returns, and some file systems
  * refuse to sync a folder. */
@@ -262,7 +300,8 @@ int fb_outfile_finish(struct fb_outfile *o)
 
 	if (!o->f)
 		return 0;
-	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+	/* A pipe or a terminal has nothing to sync (fsync() fails with EINVAL there). */
+	if (fflush(o->f) != 0 || ferror(o->f) || (!o->direct && fsync(fileno(o->f)) != 0))
 		rc = fb_error_errno("cannot write '%s'", o->path);
 	if (rc == 0 && o->unnamed && link_unnamed(o, fileno(o->f)) < 0)
 		rc = fb_error_errno("cannot create a temporary file for '%s'", o->path);
@@ -278,10 +317,14 @@ int fb_outfile_rename(struct fb_outfile *o)
 {
 	int rc = 0;
 
+	bool direct = o->direct;
+
 	if (fb_outfile_finish(o) < 0)
 		return -1;
 	fb_outfile_hold();
-	if (rename(o->tmp, o->path) != 0) {
+	if (direct) {
+		/* Already where it goes: nothing to rename. */
+	} else if (rename(o->tmp, o->path) != 0) {
 		rc = fb_error_errno("cannot rename '%s' to '%s'", o->tmp, o->path);
 		unlink(o->tmp);
 	} else {

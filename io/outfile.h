@@ -6,6 +6,12 @@
  * link it), the file has no name at all until it is finished, so that a process
  * killed while writing (SIGKILL included) leaves nothing behind. On any failure, or if the caller aborts, the temporary
  * file is removed and an existing file at the destination is left as it was.
+ *
+ * Not every output is a file that can be replaced: "-" means standard output, and an
+ * existing path that is not a regular file (/dev/stdout, /dev/null, a FIFO) is opened
+ * and written directly. Such an output is "direct": no temporary file, no rename, no
+ * fsync; what was written before a failure or an interrupt has reached the reader and
+ * cannot be taken back (docs/decisions.md).
  */
 #ifndef FORKBAND_OUTFILE_H
 #define FORKBAND_OUTFILE_H
@@ -19,7 +25,12 @@ struct fb_outfile {
 	char *path;		/* the destination */
 	char *tmp;		/* the temporary file (while unnamed: the name it will get) */
 	bool unnamed;		/* an O_TMPFILE not yet linked to tmp */
+	bool direct;		/* written in place: standard output, a device, a FIFO */
 };
+
+/* Whether an output at path is written directly (see above): "-", or an existing path
+ * (through links) that is neither a regular file nor a folder. */
+bool fb_output_is_direct(const char *path);
 
 /* Where an output at path really goes: path itself, or, when path is a symbolic link,
  * the file it names, so that the temporary file and the rename land beside the real

@@ -385,8 +385,11 @@ AS_NOBODY=$as_nobody SKIP=$unwritable_skip SETUP='mkdir ro && chmod 555 ro' \
 	t output-unwritable-folder "bad.json: output.png: cannot write 'ro/x.png': Permission denied" <<EOF
 { $J, "output": { "png": "ro/x.png" } }
 EOF
-t output-device "bad.json: output.png: '/dev/null' is not a regular file" <<EOF
-{ $J, "output": { "png": "/dev/null" } }
+t output-wrong-extension "bad.json: output.png: 'x.jpg': forkband writes PNG; name it .png" <<EOF
+{ $J, "output": { "png": "x.jpg" } }
+EOF
+t output-npy-extension "bad.json: output.iterations: 'x.png': forkband writes NPY; name it .npy" <<EOF
+{ $J, "output": { "png": "y.png", "iterations": "x.png" } }
 EOF
 t output-control-character "bad.json: output.png: expected a file path without control characters, got one with byte 0x0a at offset 1" <<EOF
 { $J, "output": { "png": "a\\nb.png" } }
@@ -432,8 +435,8 @@ EOF
 t bailout-overflows 'bad.json: params.bailout: expected a number greater than 0 and at most 1e+64, got 1e+70' <<EOF
 { $J, "params": { "bailout": 1e70 } }
 EOF
-t output-same-path-in-job "bad.json: output.iterations: './x.png' is also written by output.png" <<EOF
-{ $J, "output": { "png": "x.png", "iterations": "./x.png" } }
+t output-same-path-in-job "bad.json: output.iterations: '-' is also written by output.png" <<EOF
+{ $J, "output": { "png": "-", "iterations": "-" } }
 EOF
 t output-same-path-across-jobs "bad.json: jobs[1].output.png: 'a.png' is also written by jobs[0].output.png" <<EOF
 { "defaults": { $J },
@@ -586,7 +589,7 @@ SETUP="$KEEP_PNG && ln -s keep.png link.png" CHECK="$KEPT_PNG" \
 	t alias-output-symlink-to-own-input "-o: 'link.png' would replace input ('keep.png'), which the run reads" \
 	-o link.png <<<'{ "kernel": "filter", "input": "keep.png", "params": { "ops": [ { "op": "gray" } ] } }'
 CHECK='grep -q kernel bad.json' \
-	t alias-output-over-config "-o: 'bad.json' would replace the config file" -o bad.json <<<"{ $J }"
+	t alias-output-over-config "--report: 'bad.json' would replace the config file" --report bad.json <<<"{ $J }"
 SETUP='ln -s bad.json cfg.png' CHECK='grep -q kernel bad.json' \
 	t alias-output-symlink-to-config "-o: 'cfg.png' would replace the config file ('bad.json')" \
 	-o cfg.png <<<"{ $J }"
@@ -595,6 +598,8 @@ SETUP='ln -s bad.json r.json' CHECK='grep -q kernel bad.json' \
 	--report r.json <<<"{ $J }"
 # Frames: a pattern clashes with any name it can produce, and with another pattern.
 H='"kernel": "heat", "width": 8, "height": 8, "params": { "steps": 20 }'
+t frames-extension "bad.json: output.frames.png: 'h_%d.jpg': forkband writes PNG; name it .png" \
+	<<<"{ $H, \"output\": { \"frames\": { \"every\": 2, \"png\": \"h_%d.jpg\" } } }"
 SETUP="$KEEP" CHECK="$KEPT" \
 	t alias-output-is-a-frame "-o: 'f_00010.png' is a frame name that output.frames.png ('f_%05d.png') can write" \
 	-o f_00010.png <<<"{ $H, \"output\": { \"frames\": { \"every\": 10, \"png\": \"f_%05d.png\" } } }"

@@ -85,9 +85,9 @@ scale_refused() {
 		ok "scale: $what refused"
 	else bad "scale: $what: exit $rc, $(cat scale.err)"; fi
 }
-scale_refused "--csv, --json and --plot on one file" "--json: 'same.out' is also written by --csv" \
-	--csv same.out --json same.out --plot same.out
-[ ! -e same.out ] || bad "scale wrote same.out though it refused"
+scale_refused "--csv, --json and --plot on one file" "--json: 'same.svg' is also written by --csv" \
+	--csv same.svg --json same.svg --plot same.svg
+[ ! -e same.svg ] || bad "scale wrote same.svg though it refused"
 ln -s a.csv l.svg
 scale_refused "--plot through a link to --csv" "--plot: 'l.svg' is also written by --csv ('a.csv')" \
 	--csv a.csv --plot l.svg

@@ -288,6 +288,15 @@ rc=$?
 [ "$rc" = 2 ] || bad "bad config: exit status $rc, expected 2"
 [ "$(wc -l <bad.err)" = 1 ] || bad "bad config: $(wc -l <bad.err) lines: $(cat bad.err)"
 grep -q "^forkband-mpi: bad.json: width" bad.err || bad "bad config: message: $(cat bad.err)"
+# Pipes that mpirun cannot carry (docs/mpi.md): refused in one line, nothing run.
+run_mpi 2 self,vader run - -q <m.json 2>pipe.err >/dev/null
+rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <pipe.err)" = 1 ] && grep -q "reaches only rank 0" pipe.err ||
+	bad "a config on stdin: exit $rc: $(cat pipe.err)"
+run_mpi 2 self,vader run m.json -q -o - 2>pipe.err >pipe.out
+rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <pipe.err)" = 1 ] && grep -q "give a file" pipe.err && [ ! -s pipe.out ] ||
+	bad "-o - under mpirun: exit $rc: $(cat pipe.err)"
 # Fewer rows than the ranks can share: said, not run.
 if [ -z "$quick" ]; then
 	printf '{"kernel": "heat", "width": 64, "height": 5, "params": {"steps": 10}}' >heat.json
