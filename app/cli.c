@@ -3,12 +3,19 @@
 
 #include "cli.h"
 
+#include "driver.h"
+#include "strips.h"
+
 #include "io/png_read.h"
 #include "kernels/isa.h"
 #include "runtime/error.h"
+#include "runtime/pool.h"
+#include "runtime/schedule.h"
+#include "runtime/shared_mem.h"
 
 #include "default_config.h"
 
+#include <cJSON.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +102,7 @@ int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batc
 {
 	/* fb_is_png_file() reads the first bytes: only of a regular file, so that a pipe
 	 * (forkband run <(...), /dev/stdin) still holds its config for the JSON reader. */
-	if (config && fb_is_png_file(config))
+	if (config && strcmp(config, "-") != 0 && fb_is_png_file(config))
 		return load_from_png(config, o, batch);
 	if (config)
 		return fb_config_load(config, o->ov, o->n, batch);
@@ -139,10 +146,29 @@ static void option_name(char **argv, const char *twins, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
 }
 
-int fb_cli_bad_option(const char *cmd, char **argv, int c, const char *twins,
-		      const char *no_value)
+/* The long option of opts closest to name ("--versoin"), for "did you mean". */
+static const char *closest_option(const struct option *opts, const char *name, char *buf,
+				  size_t len)
 {
-	char name[64], msg[160];
+	const char *names[64];
+	size_t n = 0;
+	const char *hint;
+
+	if (strncmp(name, "--", 2) != 0)
+		return NULL;
+	for (size_t i = 0; opts[i].name && n < FB_ARRAY_LEN(names); i++)
+		names[n++] = opts[i].name;
+	hint = fb_suggest(name + 2, names, n);
+	if (!hint)
+		return NULL;
+	snprintf(buf, len, "--%s", hint);
+	return buf;
+}
+
+int fb_cli_bad_option(const char *cmd, char **argv, int c, const struct option *opts,
+		      const char *twins, const char *no_value)
+{
+	char name[64], msg[256], hint[64];
 
 	const char *word = argv[optind - 1];
 	bool long_with_value = strncmp(word, "--", 2) == 0 && strchr(word, '=');
@@ -155,7 +181,57 @@ int fb_cli_bad_option(const char *cmd, char **argv, int c, const char *twins,
 	else if ((optopt > 0 && optopt < 256 && strchr(no_value, optopt)) ||
 		 (optopt != 0 && long_with_value))
 		snprintf(msg, sizeof(msg), "%s: %s takes no value", cmd, name);
+	else if (closest_option(opts, name, hint, sizeof(hint)))
+		snprintf(msg, sizeof(msg), "%s: unknown option '%s'; did you mean '%s'?", cmd, name,
+			 hint);
 	else
 		snprintf(msg, sizeof(msg), "%s: unknown option '%s'", cmd, name);
 	return fb_cli_usage_error(cmd, msg);
+}
+
+/* The job as it would run, with the settings the run would pick filled in (workers,
+ * chunk, memory budget), what it reads and writes and the memory it needs. */
+struct cJSON *fb_cli_dry_run_job(const struct fb_job *job)
+{
+	cJSON *o = cJSON_CreateObject(), *cfg = fb_job_to_json(job), *run, *w, *mem;
+	unsigned workers = job->workers ? job->workers : fb_usable_cpus();
+	struct fb_strip_plan plan;
+	size_t need;
+	char text[32];
+
+	if (!o || !cfg || fb_job_needs(job, &need, &plan) < 0) {
+		cJSON_Delete(o);
+		cJSON_Delete(cfg);
+		return NULL;
+	}
+	run = cJSON_GetObjectItemCaseSensitive(cfg, "run");
+	cJSON_DeleteItemFromObjectCaseSensitive(run, "workers");
+	cJSON_AddNumberToObject(run, "workers", workers);
+	if (!job->chunk)	/* as the pool sizes it: from a pass's rows (a strip's) */
+		cJSON_AddNumberToObject(run, "chunk", fb_schedule_default_chunk(
+			job->schedule, plan.strips ? plan.height : job->height, workers));
+	if (plan.strips && !job->memory)
+		cJSON_AddNumberToObject(run, "memory", (double)plan.budget);
+	cJSON_AddStringToObject(o, "label", job->label);
+	cJSON_AddItemToObject(o, "job", cfg);
+	if (job->input)
+		cJSON_AddStringToObject(o, "reads", job->input);
+	w = cJSON_AddArrayToObject(o, "writes");
+	if (job->png)
+		cJSON_AddItemToArray(w, cJSON_CreateString(job->png));
+	if (job->raw)
+		cJSON_AddItemToArray(w, cJSON_CreateString(job->raw));
+	if (job->frames_png)	/* a pattern: one file every output.frames.every steps */
+		cJSON_AddItemToArray(w, cJSON_CreateString(job->frames_png));
+	if (job->report)
+		cJSON_AddItemToArray(w, cJSON_CreateString(job->report));
+	mem = cJSON_AddObjectToObject(o, "memory");
+	cJSON_AddNumberToObject(mem, "bytes", (double)need);
+	fb_format_size(text, sizeof(text), (double)need);
+	cJSON_AddStringToObject(mem, "text", text);
+	if (plan.strips) {
+		cJSON_AddNumberToObject(mem, "strip_rows", plan.height);
+		cJSON_AddNumberToObject(mem, "strips", plan.strips);
+	}
+	return o;
 }

@@ -39,10 +39,20 @@ int fb_cli_set_isa(const char *cmd, const char *name);
  * returns -1. */
 int fb_cli_usage_error(const char *cmd, const char *msg);
 
+struct option;
+struct cJSON;
+
+/* --dry-run's description of one job: {"label", "job" (as a report stores it, with the
+ * settings the run would pick filled in: workers, chunk, memory budget), "reads",
+ * "writes", "memory"}. The caller owns it; NULL after reporting (a budget too small
+ * for one strip) or when out of memory (nothing reported). */
+struct cJSON *fb_cli_dry_run_job(const struct fb_job *job);
+
 /* After getopt_long() returned c, ':' or '?': reports the missing value, the unwanted
- * value or the unknown option, naming it as typed. twins lists the short options that
- * have a long form, no_value those that take no value. Returns -1. */
-int fb_cli_bad_option(const char *cmd, char **argv, int c, const char *twins,
-		      const char *no_value);
+ * value or the unknown option, naming it as typed, with the closest long option of opts
+ * when it looks like a typo. twins lists the short options that have a long form,
+ * no_value those that take no value. Returns -1. */
+int fb_cli_bad_option(const char *cmd, char **argv, int c, const struct option *opts,
+		      const char *twins, const char *no_value);
 
 #endif

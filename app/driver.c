@@ -15,6 +15,7 @@
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,11 +219,11 @@ int fb_outputs_commit(const struct fb_job *job, const struct fb_drive_options *o
 		return fb_error("%s: the run took longer than --timeout %g s; the job's outputs "
 				"were not written", job->label, opt->timeout_s);
 	}
-	if (png_out->tmp && fb_outfile_rename(png_out) < 0) {
+	if (png_out->path && fb_outfile_rename(png_out) < 0) {
 		fb_outfile_abort(raw_out);
 		return -1;
 	}
-	return raw_out->tmp ? fb_outfile_rename(raw_out) : 0;
+	return raw_out->path ? fb_outfile_rename(raw_out) : 0;
 }
 
 /* The largest resident sets so far: this process's, and its largest worker's
@@ -390,43 +391,103 @@ void fb_job_result_free(struct fb_job_result *res)
 	res->rank_busy_s = NULL;
 }
 
-void fb_print_summary(const struct fb_job_result *res)
+/* The summary's lines break between items to stay within this many columns. */
+#define SUMMARY_COLS 100
+
+struct summary {
+	char line[1024];
+	size_t n;
+};
+
+/* Ends the line so far; what follows starts an indented line. */
+static void summary_break(struct summary *s)
+{
+	fprintf(stderr, "%.*s\n", (int)s->n, s->line);
+	s->n = (size_t)snprintf(s->line, sizeof(s->line), "  ");
+}
+
+/* Appends one item, after sep, or on a new indented line when it would pass
+ * SUMMARY_COLS; the line so far goes to stderr. */
+FB_PRINTF(3, 4) static void summary_add(struct summary *s, const char *sep, const char *fmt, ...)
+{
+	char item[512];
+	va_list ap;
+	size_t len;
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof(item), fmt, ap);
+	va_end(ap);
+	len = strlen(item);
+	if (s->n > 2 && s->n + strlen(sep) + len > SUMMARY_COLS) {
+		summary_break(s);
+		sep = "";
+	} else if (s->n == 2) {	/* the start of an indented line */
+		sep = "";
+	}
+	s->n += (size_t)snprintf(s->line + s->n, sizeof(s->line) - s->n, "%s%s", sep, item);
+	if (s->n >= sizeof(s->line))
+		s->n = sizeof(s->line) - 1;
+}
+
+static const char *output_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "standard output" : path;
+}
+
+void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 {
 	const struct fb_job *job = res->job;
-	char line[1024];
+	struct summary s = { .n = 0 };
+	char phases[256];
 	size_t n = 0;
 
-#define ADD(...) \
-	n += (size_t)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, __VA_ARGS__)
-	if (job->png)
-		ADD("wrote %s: ", job->png);
+	if (job->png && job->raw)
+		summary_add(&s, "", "wrote %s and %s:", output_name(job->png), output_name(job->raw));
+	else if (job->png || job->raw)
+		summary_add(&s, "", "wrote %s:", output_name(job->png ? job->png : job->raw));
 	else
-		ADD("%s: ", job->label);
-	ADD("%ux%u %s in %.2f s (", job->width, job->height, job->kernel->name, res->total_s);
+		summary_add(&s, "", "%s:", job->label);
+	summary_add(&s, " ", "%ux%u %s in %.2f s", job->width, job->height, job->kernel->name,
+		    res->total_s);
+	/* Phases that took under 5 ms would show as 0.00: the report has them. */
+	phases[0] = '\0';
 	for (size_t i = 0; i < res->n_phases; i++)
-		ADD("%s%s %.2f", i ? ", " : "", res->phase[i].name, res->phase[i].seconds);
-	ADD("), %u worker%s, %s chunk %u;", res->workers, res->workers == 1 ? "" : "s",
-	    fb_schedule_name(res->schedule), res->n_passes ? res->pass[0].chunk : 0);
-	for (size_t i = 0; i < res->n_totals; i++) {
-		if (res->total[i].array)	/* lists are for the report */
-			continue;
-		if (res->total[i].is_real)
-			ADD(" %s %.6g", res->total[i].name, res->total[i].d);
-		else
-			ADD(" %s %llu", res->total[i].name, (unsigned long long)res->total[i].u);
-	}
+		if (res->phase[i].seconds >= 0.005)
+			n += (size_t)snprintf(phases + n, n < sizeof(phases) ? sizeof(phases) - n : 0,
+					      "%s%s %.2f", n ? ", " : "", res->phase[i].name,
+					      res->phase[i].seconds);
+	if (n)
+		summary_add(&s, " ", "(%s)", phases);
+	/* How it ran and what it found, on a line of their own. */
+	summary_break(&s);
 	if (res->ranks > 1)
-		ADD(" (%u ranks x %u worker%s, %.1f%% of the unencoded image sent to rank 0)",
-		    res->ranks, res->workers, res->workers == 1 ? "" : "s",
-		    res->bytes_unencoded ? 100.0 * (double)res->bytes_received /
+		summary_add(&s, ", ", "%u ranks x %u worker%s, %.1f%% of the unencoded image sent to "
+			    "rank 0", res->ranks, res->workers, res->workers == 1 ? "" : "s",
+			    res->bytes_unencoded ? 100.0 * (double)res->bytes_received /
 						   (double)res->bytes_unencoded : 0.0);
+	else
+		summary_add(&s, ", ", "%u worker%s", res->workers, res->workers == 1 ? "" : "s");
+	summary_add(&s, ", ", "%s chunk %u", fb_schedule_name(res->schedule),
+		    res->n_passes ? res->pass[0].chunk : 0);
+	for (size_t i = 0; i < res->n_totals; i++) {
+		const struct fb_total *t = &res->total[i];
+		const char *sep = i ? ", " : "; ";
+
+		if (t->array)	/* lists are for the report */
+			continue;
+		if (t->is_real)
+			summary_add(&s, sep, "%s %.6g", t->name, t->d);
+		else
+			summary_add(&s, sep, "%s %llu", t->name, (unsigned long long)t->u);
+	}
 	if (res->recoveries)
-		ADD("; %u worker failure%s recovered", res->recoveries,
-		    res->recoveries == 1 ? "" : "s");
+		summary_add(&s, "; ", "%u worker failure%s recovered", res->recoveries,
+			    res->recoveries == 1 ? "" : "s");
+	/* A batch refuses -o (one file cannot hold several jobs' pictures). */
 	if (!job->png && !job->raw)
-		ADD(" (no output asked for: -o FILE writes the PNG)");
-#undef ADD
-	fprintf(stderr, "%s\n", line);
+		summary_add(&s, " ", "%s", in_batch ? "(no output asked for)" :
+			    "(no output asked for: -o FILE writes the PNG)");
+	fprintf(stderr, "%.*s\n", (int)s.n, s.line);
 }
 
 /* The first number in a file, or false (also for "max", no limit). */
@@ -517,23 +578,31 @@ size_t fb_available_memory(void)
 	return bytes;
 }
 
+int fb_job_needs(const struct fb_job *job, size_t *need, struct fb_strip_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	*need = job->footprint;
+	if (!fb_job_streams(job))
+		return 0;
+	/* The strips the budget allows; refused if not even one row fits. */
+	if (fb_strip_plan(job, job->workers ? job->workers : fb_usable_cpus(), job->raw != NULL,
+			  plan) < 0)
+		return -1;
+	*need = plan->footprint;
+	return 0;
+}
+
 int fb_check_memory(const struct fb_batch *batch, bool force)
 {
 	size_t avail = fb_available_memory();
 
 	for (size_t j = 0; j < batch->n; j++) {
 		const struct fb_job *job = &batch->job[j];
-		size_t need = job->footprint;
+		struct fb_strip_plan plan;
+		size_t need;
 
-		if (fb_job_streams(job)) {
-			/* The strips the budget allows; refused if not even one row fits. */
-			struct fb_strip_plan plan;
-
-			if (fb_strip_plan(job, job->workers ? job->workers : fb_usable_cpus(),
-					  job->raw != NULL, &plan) < 0)
-				return -1;
-			need = plan.footprint;
-		}
+		if (fb_job_needs(job, &need, &plan) < 0)
+			return -1;
 		if (!force && avail != SIZE_MAX && need > avail) {
 			char a[32], b[32];
 
@@ -546,12 +615,14 @@ int fb_check_memory(const struct fb_batch *batch, bool force)
 	return 0;
 }
 
-void fb_set_config_policy(bool force)
+void fb_set_config_policy(bool force, const struct fb_backend *be)
 {
 	size_t avail = force ? SIZE_MAX : fb_available_memory();
 	struct fb_config_policy p = {
 		.force = force,
 		.input_budget = avail == SIZE_MAX ? 0 : (uint64_t)avail,
+		/* Several processes (MPI ranks): rank 0's stdout is mpirun's relay. */
+		.stdout_relayed = be && be->agree,
 	};
 
 	fb_config_set_policy(&p);

@@ -68,19 +68,29 @@ int fb_outputs_commit(const struct fb_job *job, const struct fb_drive_options *o
  * stands in for MemAvailable, for the tests. */
 int fb_check_memory(const struct fb_batch *batch, bool force);
 
+struct fb_strip_plan;
+
+/* The bytes job needs while it runs (its footprint, or that of its strips as planned
+ * from its budget), and *plan (zeroed for a job that does not stream). 0, or -1 after
+ * reporting a budget too small for one strip. */
+int fb_job_needs(const struct fb_job *job, size_t *need, struct fb_strip_plan *plan);
+
 /* MemAvailable in bytes, lowered to what the cgroup limits leave; SIZE_MAX when it
  * cannot be read (no check then). FORKBAND_TEST_MEMAVAILABLE stands in for it. */
 size_t fb_available_memory(void);
 
-/* The policy the config checks follow (io/config.h): --force, and the memory
- * available as the budget of input images. */
-void fb_set_config_policy(bool force);
+/* The policy the config checks follow (io/config.h): --force, the memory available as
+ * the budget of input images, and whether be's standard output is mpirun's relay. */
+void fb_set_config_policy(bool force, const struct fb_backend *be);
 
 /* crc (a running CRC-32, from crc32(0, NULL, 0)) continued over len bytes of data, of
  * any length (zlib's crc32() takes at most UINT_MAX bytes at a time). */
 unsigned long fb_crc32_more(unsigned long crc, const void *data, uint64_t len);
 
-/* The one-line summary of a finished job, as printed on stderr. */
-void fb_print_summary(const struct fb_job_result *res);
+/* The summary of a finished job on stderr: the files written, the time and its phases,
+ * the run settings and the kernel's totals, in lines of at most 100 columns (breaking
+ * between items). in_batch: the job is one of several (no hint about -o, which a batch
+ * refuses). */
+void fb_print_summary(const struct fb_job_result *res, bool in_batch);
 
 #endif

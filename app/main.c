@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "cli.h"
 #include "driver.h"
+#include "help.h"
 #include "io/config.h"
 #include "io/outfile.h"
 #include "io/report.h"
@@ -22,8 +23,8 @@
 #include "main.h"
 #include "scale.h"
 
+#include <cJSON.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,49 +33,33 @@
 #include <unistd.h>
 
 
-static const char main_usage[] =
-	"usage: forkband <command> [options]\n"
-	"\n"
-	"Splits image and matrix computations into bands of rows and computes them on\n"
-	"fork()ed worker processes that share memory, one per core by default.\n"
-	"\n"
-	"commands:\n"
-	"  run [CONFIG]   run the job(s) in a JSON config file (default: the built-in\n"
-	"                 Mandelbrot job, the same as configs/mandelbrot.json)\n"
-	"  scale [CONFIG] a scaling study: one job across worker counts and schedules,\n"
-	"                 with statistics, an output check, CSV/JSON and an SVG plot\n"
-	"  kernels        list the kernels and every parameter they take\n"
-	"\n"
-	"options:\n"
-	"  -h, --help     show this help (`forkband COMMAND --help` for a command's)\n"
-	"  --version      show the version, the lock variant, the instruction set of\n"
-	"                 the escape loops and the compiler\n"
-	"\n"
-	"exit status: 0 success, 1 a run failed, 2 usage or config error,\n"
-	"128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP)\n";
-
-static const char run_usage[] =
+const char fb_run_usage[] =
 	"usage: forkband run [CONFIG] [options]\n"
 	"\n"
 	"Runs every job in CONFIG (a job, or a batch {\"defaults\", \"jobs\"}); with no\n"
 	"CONFIG, the built-in default job, which writes mandelbrot.png here. CONFIG may\n"
-	"also be a PNG written by forkband: its job is run again (give -o to save it).\n"
+	"also be a PNG written by forkband: its job is run again (give -o to save it);\n"
+	"'-' reads the config from standard input.\n"
 	"\n"
 	"options:\n"
 	"  -j, --workers N     worker processes (default: the CPUs it may use)\n"
 	"  --schedule S        static, cyclic, dynamic (default) or guided\n"
 	"  --chunk R           rows per chunk (default: 16+ chunks per worker; cyclic: 1)\n"
-	"  -o, --output FILE   write the PNG to FILE (a single job only)\n"
+	"  -o, --output FILE   write the PNG to FILE (a single job only; '-': standard\n"
+	"                      output, when it is not a terminal)\n"
 	"  --set PATH=VALUE    override a config field, e.g. --set params.max_iter=5000;\n"
 	"                      VALUE is JSON, or else a string; repeatable; applies to\n"
 	"                      every job of a batch\n"
-	"  --report FILE       write a JSON report of the whole run\n"
+	"  --report FILE       write a JSON report of the whole run ('-': standard output)\n"
 	"  --memory SIZE       memory budget of a job that streams (mandelbrot, julia,\n"
 	"                      filter):\n"
 	"                      512M, 2G, ... (default: 1G, or half the memory available\n"
 	"                      if less); a bigger image runs in strips of rows\n"
 	"  --timeout SECONDS   fail, writing nothing more, unless the outputs are in\n"
 	"                      place SECONDS after the start (loading included)\n"
+	"  --dry-run           check the config and the outputs, print the job(s) as JSON\n"
+	"                      with every default filled in, the files they would write\n"
+	"                      and the memory they need; compute nothing\n"
 	"  --force             run even if the jobs need more memory than is available,\n"
 	"                      and replace read-only output files\n"
 	"  --isa I             instruction set of the mandelbrot and julia loops: scalar,\n"
@@ -114,13 +99,14 @@ struct run_args {
 	double timeout_s;	/* 0: none */
 	bool quiet;
 	bool force;
+	bool dry_run;
 	struct fb_overrides ov;
 };
 
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
 	enum { OPT_SCHEDULE = 256, OPT_CHUNK, OPT_SET, OPT_REPORT, OPT_TIMEOUT, OPT_FORCE,
-	       OPT_ISA, OPT_MEMORY };
+	       OPT_ISA, OPT_MEMORY, OPT_DRY_RUN };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "schedule", required_argument, NULL, OPT_SCHEDULE },
@@ -132,6 +118,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "isa", required_argument, NULL, OPT_ISA },
 		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -186,6 +173,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case OPT_FORCE:
 			a->force = true;
 			break;
+		case OPT_DRY_RUN:
+			a->dry_run = true;
+			break;
 		case OPT_ISA:
 			rc = fb_cli_set_isa("run", optarg);
 			break;
@@ -193,10 +183,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 			a->quiet = true;
 			break;
 		case 'h':
-			fputs(run_usage, stdout);
+			fputs(fb_run_usage, stdout);
 			exit(FB_EXIT_OK);
 		default:
-			return fb_cli_bad_option("run", argv, c, "jqho", "qh");
+			return fb_cli_bad_option("run", argv, c, opts, "jqho", "qh");
 		}
 		if (rc < 0)
 			return -1;
@@ -211,6 +201,66 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 }
 
 static void arm_timeout(double seconds, double left);
+
+/* Settings that run, but probably not as meant: one line each on stderr, once per
+ * batch (the settings come from the command line or the defaults, and are the same
+ * for most jobs), unless quiet. */
+static void print_notes(const struct fb_batch *batch)
+{
+	unsigned cpus = fb_usable_cpus();
+	bool workers = false, chunk = false;
+
+	for (size_t j = 0; j < batch->n; j++) {
+		const struct fb_job *job = &batch->job[j];
+
+		if (!workers && job->workers > cpus) {
+			fprintf(stderr, "%s: note: %u workers on %u usable CPU%s take turns; "
+				"-j %u is as fast or faster\n", program, job->workers, cpus,
+				cpus == 1 ? "" : "s", cpus);
+			workers = true;
+		}
+		if (!chunk && job->chunk > job->height) {
+			fprintf(stderr, "%s: note: chunk %u is more rows than the image's %u: "
+				"one worker computes them all\n", program, job->chunk,
+				job->height);
+			chunk = true;
+		}
+	}
+}
+
+/* --dry-run: the batch, validated, as JSON on stdout; nothing computed or written. */
+static int print_dry_run(const struct fb_batch *batch, const char *report)
+{
+	cJSON *doc = cJSON_CreateObject(), *jobs = cJSON_AddArrayToObject(doc, "jobs");
+	size_t avail = fb_available_memory();
+	char *text;
+
+	for (size_t j = 0; j < batch->n; j++) {
+		cJSON *o = fb_cli_dry_run_job(&batch->job[j]);
+
+		if (!o) {
+			cJSON_Delete(doc);
+			if (fb_error_reported())	/* a budget too small for one strip */
+				return FB_EXIT_USAGE;
+			fb_error("out of memory");
+			return FB_EXIT_RUN;
+		}
+		cJSON_AddItemToArray(jobs, o);
+	}
+	if (report)
+		cJSON_AddStringToObject(doc, "report", report);
+	if (avail != SIZE_MAX)
+		cJSON_AddNumberToObject(doc, "memory_available", (double)avail);
+	text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	if (!text) {
+		fb_error("out of memory");
+		return FB_EXIT_RUN;
+	}
+	puts(text);
+	free(text);
+	return FB_EXIT_OK;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -234,8 +284,12 @@ static int cmd_run(int argc, char **argv)
 			arm_timeout(a.timeout_s,
 				    a.timeout_s - (double)(fb_now_ns() - start) / 1e9);
 		}
-		fb_set_config_policy(a.force);
-		if (fb_cli_load(a.config, &a.ov, &batch) == 0 &&
+		fb_set_config_policy(a.force, backend);
+		/* mpirun gives standard input to rank 0 only; each rank reads the config. */
+		if (a.config && strcmp(a.config, "-") == 0 && backend->agree)
+			fb_error("run: a config on standard input reaches only rank 0 of an MPI "
+				 "run; give its file");
+		else if (fb_cli_load(a.config, &a.ov, &batch) == 0 &&
 		    (!a.report || fb_config_add_output(&batch, "--report", a.report) == 0) &&
 		    fb_check_memory(&batch, a.force) == 0) {
 			status = FB_EXIT_OK;
@@ -257,6 +311,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!leader)
 		a.quiet = true;
+	if (a.dry_run) {
+		status = leader ? print_dry_run(&batch, a.report) : FB_EXIT_OK;
+		goto out;
+	}
+	if (!a.quiet)
+		print_notes(&batch);
 	fb_progress_init(&prog, a.quiet);
 	jobs_total = batch.n;
 	status = FB_EXIT_OK;
@@ -269,7 +329,7 @@ static int cmd_run(int argc, char **argv)
 			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
 		} else {
 			if (!a.quiet)
-				fb_print_summary(&results[j]);
+				fb_print_summary(&results[j], batch.n > 1);
 			if (leader && batch.job[j].report &&
 			    fb_report_write(batch.job[j].report, &results[j], 1) < 0)
 				status = FB_EXIT_RUN;
@@ -301,188 +361,6 @@ out:
 	fb_batch_free(&batch);
 	fb_overrides_free(&a.ov);
 	return status;
-}
-
-/* ---- forkband kernels ---- */
-
-static void param_range(const struct fb_param *p, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	switch (p->type) {
-	case FB_PARAM_INT:
-		snprintf(buf, len, "%.0f to %.0f", p->min, p->max);
-		break;
-	case FB_PARAM_REAL:
-		if (isinf(p->max))
-			snprintf(buf, len, "%s %g", p->min_open ? ">" : ">=", p->min);
-		else if (p->min_open)
-			snprintf(buf, len, "> %g, <= %g", p->min, p->max);
-		else
-			snprintf(buf, len, "%g to %g", p->min, p->max);
-		break;
-	case FB_PARAM_POINT:
-		snprintf(buf, len, "%s", p->optional ? "[lo, hi]" : "[re, im]");
-		break;
-	case FB_PARAM_CHOICE:
-		for (size_t i = 0; p->choices[i]; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
-					      p->choices[i]);
-		break;
-	case FB_PARAM_MATRIX:
-		snprintf(buf, len, "odd square, up to %dx%d", FB_MATRIX_MAX, FB_MATRIX_MAX);
-		break;
-	case FB_PARAM_MATSRC:
-		snprintf(buf, len, "{npy} or {generate, rows, cols, seed}");
-		break;
-	case FB_PARAM_OBJECT:
-	case FB_PARAM_LIST:
-		for (size_t i = 0; i < p->ops->n_params; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
-					      p->ops->params[i].name);
-		break;
-	case FB_PARAM_OPS:
-		for (size_t i = 0; i < p->n_ops; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
-					      p->ops[i].name);
-		break;
-	}
-}
-
-static void param_default(const struct fb_param *p, char *buf, size_t len)
-{
-	if (p->required || p->def_text) {
-		snprintf(buf, len, "%s", p->required ? "required" : p->def_text);
-		return;
-	}
-	switch (p->type) {
-	case FB_PARAM_INT:
-		snprintf(buf, len, "%.0f", p->def[0]);
-		break;
-	case FB_PARAM_REAL:
-		snprintf(buf, len, "%g", p->def[0]);
-		break;
-	case FB_PARAM_POINT:
-		snprintf(buf, len, "[%g, %g]", p->def[0], p->def[1]);
-		break;
-	case FB_PARAM_CHOICE:
-		snprintf(buf, len, "%s", p->choices[p->def_choice]);
-		break;
-	case FB_PARAM_MATRIX:
-	case FB_PARAM_OPS:
-	case FB_PARAM_MATSRC:
-	case FB_PARAM_LIST:
-		snprintf(buf, len, "none");
-		break;
-	case FB_PARAM_OBJECT:
-		snprintf(buf, len, "see below");
-		break;
-	}
-}
-
-static const char *const type_names[] = {
-	[FB_PARAM_INT] = "integer",
-	[FB_PARAM_REAL] = "number",
-	[FB_PARAM_POINT] = "point",
-	[FB_PARAM_CHOICE] = "choice",
-	[FB_PARAM_MATRIX] = "matrix",
-	[FB_PARAM_OPS] = "list of ops",
-	[FB_PARAM_MATSRC] = "matrix",
-	[FB_PARAM_OBJECT] = "object",
-	[FB_PARAM_LIST] = "list",
-};
-
-/* One table of params, plain (indented) or as Markdown rows. A literal default is
- * shown in code style; a default in words (required, def_text) is not. */
-static void print_params(const struct fb_param *table, size_t n, bool md, const char *indent)
-{
-	char range[256], def[96];
-
-	if (md && n)
-		printf("| param | type | range | default | meaning |\n"
-		       "| --- | --- | --- | --- | --- |\n");
-	for (size_t j = 0; j < n; j++) {
-		const struct fb_param *p = &table[j];
-		bool words = p->required || p->def_text;
-
-		param_range(p, range, sizeof(range));
-		param_default(p, def, sizeof(def));
-		if (md)
-			printf("| `%s` | %s | %s | %s%s%s | %s |\n", p->name, type_names[p->type],
-			       range, words ? "" : "`", def, words ? "" : "`", p->help);
-		else
-			printf("%s%-10s %-11s %-28s default %-10s %s\n", indent, p->name,
-			       type_names[p->type], range, def, p->help);
-	}
-}
-
-/* The operations an FB_PARAM_OPS param takes, each with its own params. */
-static void print_ops(const struct fb_param *p, bool md)
-{
-	for (size_t i = 0; i < p->n_ops; i++) {
-		const struct fb_op_def *d = &p->ops[i];
-
-		bool op = p->type == FB_PARAM_OPS;
-
-		if (md) {
-			if (op)
-				printf("\n#### `%s` op `%s`\n\n", p->name, d->name);
-			else
-				printf("\n#### `%s`\n\n", p->name);
-			printf("%s.%s", d->help, d->n_params ? "\n\n" : " No params.\n");
-			print_params(d->params, d->n_params, true, "");
-		} else {
-			if (op)
-				printf("    {\"op\": \"%s\"}: %s\n", d->name, d->help);
-			else
-				printf("    %s: %s\n", p->name, d->help);
-			print_params(d->params, d->n_params, false, "      ");
-		}
-	}
-}
-
-/* Plain listing, or the Markdown that docs/config.md embeds (a test keeps them equal). */
-static int cmd_kernels(int argc, char **argv)
-{
-	bool md = argc > 1 && strcmp(argv[1], "--markdown") == 0;
-
-	if (argc > 1 && !md) {
-		char msg[160];
-
-		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-			puts("usage: forkband kernels [--markdown]\n\n"
-			     "Lists every kernel with its parameters: type, range, default.");
-			return FB_EXIT_OK;
-		}
-		snprintf(msg, sizeof(msg), "kernels: unknown option '%s'", argv[1]);
-		fb_cli_usage_error("kernels", msg);
-		return FB_EXIT_USAGE;
-	}
-	for (size_t i = 0; i < fb_kernel_count; i++) {
-		const struct fb_kernel *k = fb_kernels[i];
-
-		if (md)
-			printf("### `%s`\n\n%s.%s\n\n", k->name, k->summary,
-			       k->input ? " Reads the PNG named by the job's `input`, whose size it "
-					  "takes." : "");
-		else
-			printf("%s: %s%s\n", k->name, k->summary, k->input ? " (input: a PNG)" : "");
-		print_params(k->params, k->n_params, md, "  ");
-		for (size_t j = 0; j < k->n_params; j++)
-			if (k->params[j].type == FB_PARAM_OPS || k->params[j].type == FB_PARAM_OBJECT ||
-			    k->params[j].type == FB_PARAM_LIST)
-				print_ops(&k->params[j], md);
-		if (k->raw_output) {
-			if (md)
-				printf("\nRaw output: `output.%s`, %s.\n", k->raw_output, k->raw_help);
-			else
-				printf("  output.%s: %s\n", k->raw_output, k->raw_help);
-		}
-		if (md || i + 1 < fb_kernel_count)
-			putchar('\n');
-	}
-	return FB_EXIT_OK;
 }
 
 /* Ends the process from a signal handler: stops and reaps the workers, removes the
@@ -659,13 +537,15 @@ int fb_main(int argc, char **argv, const struct fb_backend *be, const char *name
 	fb_error_set_program(name);
 	install_signal_handlers();
 	if (!cmd) {
-		fputs(main_usage, stderr);
+		fputs(fb_main_usage, stderr);
 		return FB_EXIT_USAGE;
 	}
-	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(main_usage, stdout);
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		fputs(fb_main_usage, stdout);
 		return FB_EXIT_OK;
 	}
+	if (strcmp(cmd, "help") == 0)
+		return finish(fb_cmd_help(argc - 1, argv + 1));
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
 		print_version();
 		return finish(FB_EXIT_OK);
@@ -678,7 +558,7 @@ int fb_main(int argc, char **argv, const struct fb_backend *be, const char *name
 	if (strcmp(cmd, "scale") == 0)
 		return finish(fb_cmd_scale(argc - 1, argv + 1, backend));
 	if (strcmp(cmd, "kernels") == 0)
-		return finish(cmd_kernels(argc - 1, argv + 1));
-	fb_error("'%s' is not a command (try 'forkband --help')", cmd);
+		return finish(fb_cmd_kernels(argc - 1, argv + 1));
+	fb_unknown_command(cmd);
 	return FB_EXIT_USAGE;
 }

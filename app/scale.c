@@ -9,11 +9,13 @@
 
 #include "cli.h"
 #include "driver.h"
+#include "help.h"
 #include "io/outfile.h"
 #include "io/study.h"
 #include "runtime/error.h"
 #include "stats.h"
 
+#include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -25,7 +27,7 @@
 #define MAX_COUNTS 256
 #define MAX_REPEAT 10000
 
-static const char scale_usage[] =
+const char fb_scale_usage[] =
 	"usage: forkband scale [CONFIG] [options]\n"
 	"\n"
 	"Runs one job at several worker counts and schedules, checks that every run's\n"
@@ -57,6 +59,9 @@ static const char scale_usage[] =
 	"                     and replace read-only output files\n"
 	"  --isa I            instruction set of the mandelbrot and julia loops: scalar,\n"
 	"                     sse2, avx2, avx512 or auto (default), as for run\n"
+	"  --dry-run          check the job and the outputs, print the study as JSON (the\n"
+	"                     job with every default, the points, the runs, the files);\n"
+	"                     run nothing\n"
 	"  -q, --quiet        no progress line (on a terminal it shows the whole study:\n"
 	"                     run K/N, percent and ETA)\n"
 	"  -h, --help         show this help\n"
@@ -71,7 +76,7 @@ struct scale_args {
 	enum fb_schedule schedules[FB_SCHED_COUNT];
 	size_t n_schedules;
 	unsigned repeat, warmup;
-	bool weak, pin, keep, quiet, force;
+	bool weak, pin, keep, quiet, force, dry_run;
 	const char *csv, *json, *markdown, *plot;
 	struct fb_overrides ov;
 };
@@ -206,7 +211,7 @@ static int check_outputs(const struct scale_args *a)
 static int parse_args(int argc, char **argv, struct scale_args *a)
 {
 	enum { O_WORKERS = 256, O_SCHEDULE, O_REPEAT, O_WARMUP, O_WEAK, O_PIN, O_CSV, O_JSON,
-	       O_MARKDOWN, O_PLOT, O_KEEP, O_SET, O_FORCE, O_ISA };
+	       O_MARKDOWN, O_PLOT, O_KEEP, O_SET, O_FORCE, O_ISA, O_DRY_RUN };
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "schedule", required_argument, NULL, O_SCHEDULE },
@@ -222,6 +227,7 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		{ "set", required_argument, NULL, O_SET },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "isa", required_argument, NULL, O_ISA },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -277,6 +283,9 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 		case O_FORCE:
 			a->force = true;
 			break;
+		case O_DRY_RUN:
+			a->dry_run = true;
+			break;
 		case O_SET:
 			rc = fb_overrides_add_set(&a->ov, optarg);
 			break;
@@ -287,10 +296,10 @@ static int parse_args(int argc, char **argv, struct scale_args *a)
 			a->quiet = true;
 			break;
 		case 'h':
-			fputs(scale_usage, stdout);
+			fputs(fb_scale_usage, stdout);
 			exit(FB_EXIT_OK);
 		default:
-			return fb_cli_bad_option("scale", argv, c, "qh", "qh");
+			return fb_cli_bad_option("scale", argv, c, opts, "qh", "qh");
 		}
 		if (rc < 0)
 			return -1;
@@ -741,6 +750,63 @@ static int study(struct scale_args *a, struct jobs *jobs, struct fb_study *st,
 	return FB_EXIT_OK;
 }
 
+/* --dry-run: the study as it would run, as JSON on stdout. */
+static int print_dry_run(const struct scale_args *a, struct jobs *jobs)
+{
+	cJSON *doc = cJSON_CreateObject(), *o, *list;
+	const char *outputs[] = { a->csv, a->json, a->markdown, a->plot };
+	char *text;
+
+	o = cJSON_AddObjectToObject(doc, "study");
+	cJSON_AddStringToObject(o, "scaling", a->weak ? "weak" : "strong");
+	list = cJSON_AddArrayToObject(o, "workers");
+	for (size_t i = 0; i < a->n_workers; i++)
+		cJSON_AddItemToArray(list, cJSON_CreateNumber(a->workers[i]));
+	list = cJSON_AddArrayToObject(o, "schedules");
+	for (size_t i = 0; i < a->n_schedules; i++)
+		cJSON_AddItemToArray(list, cJSON_CreateString(fb_schedule_name(a->schedules[i])));
+	cJSON_AddNumberToObject(o, "repeat", a->repeat);
+	cJSON_AddNumberToObject(o, "warmup", a->warmup);
+	cJSON_AddNumberToObject(o, "runs", (double)(a->n_workers * a->n_schedules *
+						   (a->repeat + a->warmup)));
+	cJSON_AddBoolToObject(o, "pin", a->pin);
+	cJSON_AddBoolToObject(o, "keep_outputs", a->keep);
+	list = cJSON_AddArrayToObject(doc, "jobs");
+	for (size_t i = 0; i < (a->weak ? a->n_workers : 1); i++) {
+		const struct fb_job *job = job_for(jobs, a, i);
+		cJSON *j = fb_cli_dry_run_job(job), *run;
+
+		if (j) {	/* the study picks the workers (and so a default chunk) per point */
+			run = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(j, "job"), "run");
+			cJSON_DeleteItemFromObjectCaseSensitive(run, "workers");
+			if (!job->chunk)
+				cJSON_DeleteItemFromObjectCaseSensitive(run, "chunk");
+		}
+		if (!j) {
+			cJSON_Delete(doc);
+			if (fb_error_reported())
+				return FB_EXIT_USAGE;
+			fb_error("out of memory");
+			return FB_EXIT_RUN;
+		}
+		cJSON_AddItemToArray(list, j);
+	}
+	list = cJSON_AddArrayToObject(doc, "writes");
+	for (size_t i = 0; i < FB_ARRAY_LEN(outputs); i++)
+		if (outputs[i])
+			cJSON_AddItemToArray(list, cJSON_CreateString(outputs[i]));
+	text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	if (!text) {
+		fb_error("out of memory");
+		return FB_EXIT_RUN;
+	}
+	puts(text);
+	free(text);
+	return FB_EXIT_OK;
+}
+
 int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 {
 	bool leader = fb_backend_leader(be);
@@ -753,7 +819,7 @@ int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 	char shown[1024];
 
 	if (parse_args(argc, argv, &a) == 0) {
-		fb_set_config_policy(a.force);
+		fb_set_config_policy(a.force, be);
 		if (load_jobs(&a, &jobs) == 0 &&
 		    (!a.csv || fb_config_add_output(&jobs.batch[0], "--csv", a.csv) == 0) &&
 		    (!a.json || fb_config_add_output(&jobs.batch[0], "--json", a.json) == 0) &&
@@ -771,6 +837,10 @@ int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 	/* Every rank of an MPI run has loaded the study: all go on, or none. */
 	if (fb_backend_agree(be, status) != FB_EXIT_OK) {
 		status = status ? status : FB_EXIT_USAGE;
+		goto out;
+	}
+	if (a.dry_run) {
+		status = leader ? print_dry_run(&a, &jobs) : FB_EXIT_OK;
 		goto out;
 	}
 	status = FB_EXIT_USAGE;
