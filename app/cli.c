@@ -3,6 +3,7 @@
 
 #include "cli.h"
 
+#include "backend.h"
 #include "driver.h"
 #include "strips.h"
 
@@ -110,13 +111,25 @@ int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batc
 			       strlen(fb_default_config), o->ov, o->n, batch);
 }
 
+int fb_cli_check_source(const char *cmd, const char *config, const struct fb_backend *be)
+{
+	if (config && strcmp(config, "-") == 0 && be->agree)
+		return fb_error("%s: a config on standard input reaches only rank 0 of an MPI run; "
+				"give its file", cmd);
+	return 0;
+}
+
 int fb_cli_set_isa(const char *cmd, const char *name)
 {
 	enum fb_isa isa;
 	char cpu[64];
 
+	char hint[96];
+
 	if (fb_isa_parse(name, &isa) < 0)
-		return fb_error("%s: --isa: expected %s, got '%s'", cmd, fb_isa_choices, name);
+		return fb_error("%s: --isa: expected %s, got '%s'%s", cmd, fb_isa_choices, name,
+				fb_cli_hint(hint, sizeof(hint), "", name, fb_isa_names,
+					    FB_ISA_COUNT));
 	if (fb_isa_set(isa) < 0) {
 		fb_isa_describe_cpu(cpu, sizeof(cpu));
 		return fb_error("%s: --isa: this CPU cannot run %s (it has %s)", cmd, name, cpu);
@@ -146,29 +159,38 @@ static void option_name(char **argv, const char *twins, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
 }
 
-/* The long option of opts closest to name ("--versoin"), for "did you mean". */
-static const char *closest_option(const struct option *opts, const char *name, char *buf,
-				  size_t len)
+const char *fb_cli_hint(char *buf, size_t len, const char *prefix, const char *word,
+			const char *const *names, size_t n)
 {
-	const char *names[64];
-	size_t n = 0;
-	const char *hint;
+	const char *hint = fb_suggest(word, names, n);
 
-	if (strncmp(name, "--", 2) != 0)
-		return NULL;
-	for (size_t i = 0; opts[i].name && n < FB_ARRAY_LEN(names); i++)
-		names[n++] = opts[i].name;
-	hint = fb_suggest(name + 2, names, n);
-	if (!hint)
-		return NULL;
-	snprintf(buf, len, "--%s", hint);
+	if (hint)
+		snprintf(buf, len, "; did you mean '%s%s'?", prefix, hint);
+	else
+		buf[0] = '\0';
 	return buf;
+}
+
+int fb_cli_print_json(struct cJSON *doc)
+{
+	char *text = doc ? cJSON_Print(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!text) {
+		fb_error("out of memory");
+		return FB_EXIT_RUN;
+	}
+	puts(text);
+	free(text);
+	return FB_EXIT_OK;
 }
 
 int fb_cli_bad_option(const char *cmd, char **argv, int c, const struct option *opts,
 		      const char *twins, const char *no_value)
 {
-	char name[64], msg[256], hint[64];
+	char name[64], msg[256], hint[96];
+	const char *names[64];
+	size_t n = 0;
 
 	const char *word = argv[optind - 1];
 	bool long_with_value = strncmp(word, "--", 2) == 0 && strchr(word, '=');
@@ -181,11 +203,15 @@ int fb_cli_bad_option(const char *cmd, char **argv, int c, const struct option *
 	else if ((optopt > 0 && optopt < 256 && strchr(no_value, optopt)) ||
 		 (optopt != 0 && long_with_value))
 		snprintf(msg, sizeof(msg), "%s: %s takes no value", cmd, name);
-	else if (closest_option(opts, name, hint, sizeof(hint)))
-		snprintf(msg, sizeof(msg), "%s: unknown option '%s'; did you mean '%s'?", cmd, name,
-			 hint);
-	else
-		snprintf(msg, sizeof(msg), "%s: unknown option '%s'", cmd, name);
+	else {
+		/* A long option: the closest of the command's own. */
+		for (size_t i = 0; opts[i].name && n < FB_ARRAY_LEN(names); i++)
+			names[n++] = opts[i].name;
+		if (strncmp(name, "--", 2) != 0)
+			n = 0;
+		snprintf(msg, sizeof(msg), "%s: unknown option '%s'%s", cmd, name,
+			 fb_cli_hint(hint, sizeof(hint), "--", name + 2, names, n));
+	}
 	return fb_cli_usage_error(cmd, msg);
 }
 

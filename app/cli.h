@@ -26,6 +26,13 @@ int fb_overrides_add_set(struct fb_overrides *o, const char *arg);
 
 void fb_overrides_free(struct fb_overrides *o);
 
+struct fb_backend;
+
+/* A config that be can read: "-" (standard input) only in one process, as mpirun gives
+ * standard input to rank 0 alone and every rank reads the config. 0, or -1 after
+ * reporting. */
+int fb_cli_check_source(const char *cmd, const char *config, const struct fb_backend *be);
+
 /* Loads the jobs: from a JSON config, from the forkband:config chunk of a PNG that
  * forkband wrote, or (config NULL) the built-in default job. 0, or -1 after reporting. */
 int fb_cli_load(const char *config, const struct fb_overrides *o, struct fb_batch *batch);
@@ -41,6 +48,15 @@ int fb_cli_usage_error(const char *cmd, const char *msg);
 
 struct option;
 struct cJSON;
+
+/* "; did you mean 'PREFIX NAME'?" for the name of names[0..n) closest to word (see
+ * fb_suggest()), or "" when none is close: into buf, which is returned. */
+const char *fb_cli_hint(char *buf, size_t len, const char *prefix, const char *word,
+			const char *const *names, size_t n);
+
+/* Prints doc (then frees it) as JSON on stdout: FB_EXIT_OK, or FB_EXIT_RUN after
+ * reporting that memory ran out. */
+int fb_cli_print_json(struct cJSON *doc);
 
 /* --dry-run's description of one job: {"label", "job" (as a report stores it, with the
  * settings the run would pick filled in: workers, chunk, memory budget), "reads",

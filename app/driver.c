@@ -440,22 +440,35 @@ void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 	struct summary s = { .n = 0 };
 	char phases[256];
 	size_t n = 0;
+	const char *files[4];
+	size_t n_files = 0;
 
-	if (job->png && job->raw)
-		summary_add(&s, "", "wrote %s and %s:", output_name(job->png), output_name(job->raw));
-	else if (job->png || job->raw)
-		summary_add(&s, "", "wrote %s:", output_name(job->png ? job->png : job->raw));
-	else
+	/* Every file the job wrote: the PNG, the raw grid, its report, its frames. */
+	if (job->png)
+		files[n_files++] = output_name(job->png);
+	if (job->raw)
+		files[n_files++] = output_name(job->raw);
+	if (job->report)
+		files[n_files++] = output_name(job->report);
+	if (job->frames_png)
+		files[n_files++] = job->frames_png;
+	for (size_t i = 0; i < n_files; i++)
+		summary_add(&s, i == 0 ? "" : i + 1 < n_files ? ", " : " and ", "%s%s%s%s",
+			    i == 0 ? "wrote " : "", files[i] == job->frames_png ? "frames " : "",
+			    files[i], i + 1 == n_files ? ":" : "");
+	if (!n_files)
 		summary_add(&s, "", "%s:", job->label);
 	summary_add(&s, " ", "%ux%u %s in %.2f s", job->width, job->height, job->kernel->name,
 		    res->total_s);
 	/* Phases that took under 5 ms would show as 0.00: the report has them. */
 	phases[0] = '\0';
-	for (size_t i = 0; i < res->n_phases; i++)
+	for (size_t i = 0; i < res->n_phases && n + 1 < sizeof(phases); i++)
 		if (res->phase[i].seconds >= 0.005)
-			n += (size_t)snprintf(phases + n, n < sizeof(phases) ? sizeof(phases) - n : 0,
-					      "%s%s %.2f", n ? ", " : "", res->phase[i].name,
+			n += (size_t)snprintf(phases + n, sizeof(phases) - n, "%s%s %.2f",
+					      n ? ", " : "", res->phase[i].name,
 					      res->phase[i].seconds);
+	if (n >= sizeof(phases))
+		n = sizeof(phases) - 1;
 	if (n)
 		summary_add(&s, " ", "(%s)", phases);
 	/* How it ran and what it found, on a line of their own. */
@@ -484,7 +497,7 @@ void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 		summary_add(&s, "; ", "%u worker failure%s recovered", res->recoveries,
 			    res->recoveries == 1 ? "" : "s");
 	/* A batch refuses -o (one file cannot hold several jobs' pictures). */
-	if (!job->png && !job->raw)
+	if (!n_files)
 		summary_add(&s, " ", "%s", in_batch ? "(no output asked for)" :
 			    "(no output asked for: -o FILE writes the PNG)");
 	fprintf(stderr, "%.*s\n", (int)s.n, s.line);

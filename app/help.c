@@ -15,6 +15,7 @@
 
 #include <cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +58,16 @@ const char fb_kernels_usage[] =
 	"  -h, --help     show this help\n";
 
 static const char help_usage[] =
-	"usage: forkband help [COMMAND]\n"
+	"usage: forkband help [COMMAND | --man]\n"
 	"\n"
-	"Shows the help of COMMAND (run, scale, kernels), or forkband's.\n";
+	"Shows the help of COMMAND (run, scale, kernels, help, version), or forkband's;\n"
+	"--man prints the manual page (roff), as installed as forkband.1.\n";
+
+static const char version_usage[] =
+	"usage: forkband --version (or forkband version)\n"
+	"\n"
+	"Shows the version, the lock variant, the instruction set of the escape loops,\n"
+	"the BLAS kernels, the compiler and the build type.\n";
 
 const char *const fb_command_names[] = { "run", "scale", "kernels", "help", "version", NULL };
 
@@ -75,29 +83,40 @@ const char *fb_usage(const char *cmd)
 		return fb_kernels_usage;
 	if (strcmp(cmd, "help") == 0)
 		return help_usage;
+	if (strcmp(cmd, "version") == 0)
+		return version_usage;
 	return NULL;
 }
 
 int fb_unknown_command(const char *word)
 {
 	static const char *const options[] = { "help", "version" };
-	const char *hint;
+	char hint[96];
 
-	if (strncmp(word, "--", 2) == 0) {
-		hint = fb_suggest(word + 2, options, FB_ARRAY_LEN(options));
-		if (hint)
-			return fb_error("unknown option '%s'; did you mean '--%s'? (try 'forkband "
-					"--help')", word, hint);
-		return fb_error("unknown option '%s' (try 'forkband --help')", word);
-	}
-	hint = fb_suggest(word, fb_command_names, FB_ARRAY_LEN(fb_command_names) - 1);
-	if (hint)
-		return fb_error("'%s' is not a command; did you mean '%s'? (try 'forkband --help')",
-				word, hint);
-	return fb_error("'%s' is not a command (try 'forkband --help')", word);
+	if (strncmp(word, "--", 2) == 0)
+		return fb_error("unknown option '%s'%s (try 'forkband --help')", word,
+				fb_cli_hint(hint, sizeof(hint), "--", word + 2, options,
+					    FB_ARRAY_LEN(options)));
+	return fb_error("'%s' is not a command%s (try 'forkband --help')", word,
+			fb_cli_hint(hint, sizeof(hint), "", word, fb_command_names,
+				    FB_ARRAY_LEN(fb_command_names) - 1));
 }
 
 /* ---- the parameter tables as text ---- */
+
+/* snprintf() at *n into buf, *n kept within buf (a long list is cut, not overrun). */
+FB_PRINTF(4, 5) static void append(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	*n += (size_t)vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (*n >= len)
+		*n = len - 1;
+}
 
 static void param_range(const struct fb_param *p, char *buf, size_t len)
 {
@@ -121,28 +140,24 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 		break;
 	case FB_PARAM_CHOICE:
 		for (size_t i = 0; p->choices[i]; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
-					      p->choices[i]);
+			append(buf, len, &n, "%s%s", i ? ", " : "", p->choices[i]);
 		break;
 	case FB_PARAM_MATRIX:
 		snprintf(buf, len, "odd square, up to %dx%d", FB_MATRIX_MAX, FB_MATRIX_MAX);
 		break;
 	case FB_PARAM_MATSRC:
-		n = (size_t)snprintf(buf, len, "{npy} or {generate, rows, cols, seed}; generate: ");
+		append(buf, len, &n, "{npy} or {generate, rows, cols, seed}; generate: ");
 		for (size_t i = 0; fb_matgen_names[i]; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
-					      fb_matgen_names[i]);
+			append(buf, len, &n, "%s%s", i ? ", " : "", fb_matgen_names[i]);
 		break;
 	case FB_PARAM_OBJECT:
 	case FB_PARAM_LIST:
 		for (size_t i = 0; i < p->ops->n_params; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
-					      p->ops->params[i].name);
+			append(buf, len, &n, "%s%s", i ? ", " : "", p->ops->params[i].name);
 		break;
 	case FB_PARAM_OPS:
 		for (size_t i = 0; i < p->n_ops; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
-					      p->ops[i].name);
+			append(buf, len, &n, "%s%s", i ? ", " : "", p->ops[i].name);
 		break;
 	}
 }
@@ -414,16 +429,13 @@ static const struct fb_kernel *find_kernel(const char *name)
 static int unknown_kernel(const char *name)
 {
 	const char *names[16];
+	char hint[96];
 	size_t n = 0;
-	const char *hint;
 
 	for (size_t i = 0; i < fb_kernel_count && n < FB_ARRAY_LEN(names); i++)
 		names[n++] = fb_kernels[i]->name;
-	hint = fb_suggest(name, names, n);
-	if (hint)
-		return fb_error("kernels: '%s' is not a kernel; did you mean '%s'? (try 'forkband "
-				"kernels')", name, hint);
-	return fb_error("kernels: '%s' is not a kernel (try 'forkband kernels')", name);
+	return fb_error("kernels: '%s' is not a kernel%s (try 'forkband kernels')", name,
+			fb_cli_hint(hint, sizeof(hint), "", name, names, n));
 }
 
 int fb_cmd_kernels(int argc, char **argv)
@@ -443,11 +455,10 @@ int fb_cmd_kernels(int argc, char **argv)
 			fputs(fb_kernels_usage, stdout);
 			return FB_EXIT_OK;
 		} else if (a[0] == '-') {
-			const char *hint = fb_suggest(a, opts, FB_ARRAY_LEN(opts) - 1);
-			char msg[160];
+			char msg[256], hint[96];
 
-			snprintf(msg, sizeof(msg), "kernels: unknown option '%s'%s%s%s", a,
-				 hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+			snprintf(msg, sizeof(msg), "kernels: unknown option '%s'%s", a,
+				 fb_cli_hint(hint, sizeof(hint), "", a, opts, FB_ARRAY_LEN(opts) - 1));
 			fb_cli_usage_error("kernels", msg);
 			return FB_EXIT_USAGE;
 		} else if (only) {
@@ -464,20 +475,17 @@ int fb_cmd_kernels(int argc, char **argv)
 	}
 	if (json) {
 		cJSON *all = cJSON_CreateArray();
-		char *text;
 
 		for (size_t i = 0; i < fb_kernel_count; i++)
 			if (!only || fb_kernels[i] == only)
 				cJSON_AddItemToArray(all, kernel_json(fb_kernels[i]));
-		text = cJSON_Print(only ? cJSON_GetArrayItem(all, 0) : all);
-		cJSON_Delete(all);
-		if (!text) {
-			fb_error("out of memory");
-			return FB_EXIT_RUN;
+		if (only) {	/* the one kernel's object, not a list of one */
+			cJSON *one = cJSON_DetachItemFromArray(all, 0);
+
+			cJSON_Delete(all);
+			return fb_cli_print_json(one);
 		}
-		puts(text);
-		free(text);
-		return FB_EXIT_OK;
+		return fb_cli_print_json(all);
 	}
 	for (size_t i = 0, shown = 0; i < fb_kernel_count; i++) {
 		if (only && fb_kernels[i] != only)
@@ -615,7 +623,8 @@ static void man_page(void)
 	      ".TP\n.I share/forkband/configs/\nthe example configs, under the installation prefix\n"
 	      ".SH SEE ALSO\n"
 	      "The documents installed with forkband (share/doc/forkband): README.md,\n"
-	      "config.md (every config field), scaling.md, reliability.md, mpi.md.\n", stdout);
+	      "config.md (every config field), filters.md, scaling.md, reliability.md,\n"
+	      "mpi.md, library.md (the runtime as a C library), decisions.md.\n", stdout);
 }
 
 /* ---- forkband help ---- */
@@ -624,13 +633,17 @@ int fb_cmd_help(int argc, char **argv)
 {
 	const char *usage;
 
-	if (argc > 1 && strcmp(argv[1], "--man") == 0) {
-		man_page();
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(help_usage, stdout);
 		return FB_EXIT_OK;
 	}
 	if (argc > 2) {
 		fb_error("help: one command at a time, got '%s' too", argv[2]);
 		return FB_EXIT_USAGE;
+	}
+	if (argc > 1 && strcmp(argv[1], "--man") == 0) {
+		man_page();
+		return FB_EXIT_OK;
 	}
 	usage = fb_usage(argc > 1 ? argv[1] : NULL);
 	if (!usage) {

@@ -233,7 +233,6 @@ static int print_dry_run(const struct fb_batch *batch, const char *report)
 {
 	cJSON *doc = cJSON_CreateObject(), *jobs = cJSON_AddArrayToObject(doc, "jobs");
 	size_t avail = fb_available_memory();
-	char *text;
 
 	for (size_t j = 0; j < batch->n; j++) {
 		cJSON *o = fb_cli_dry_run_job(&batch->job[j]);
@@ -251,15 +250,7 @@ static int print_dry_run(const struct fb_batch *batch, const char *report)
 		cJSON_AddStringToObject(doc, "report", report);
 	if (avail != SIZE_MAX)
 		cJSON_AddNumberToObject(doc, "memory_available", (double)avail);
-	text = cJSON_Print(doc);
-	cJSON_Delete(doc);
-	if (!text) {
-		fb_error("out of memory");
-		return FB_EXIT_RUN;
-	}
-	puts(text);
-	free(text);
-	return FB_EXIT_OK;
+	return fb_cli_print_json(doc);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -285,11 +276,8 @@ static int cmd_run(int argc, char **argv)
 				    a.timeout_s - (double)(fb_now_ns() - start) / 1e9);
 		}
 		fb_set_config_policy(a.force, backend);
-		/* mpirun gives standard input to rank 0 only; each rank reads the config. */
-		if (a.config && strcmp(a.config, "-") == 0 && backend->agree)
-			fb_error("run: a config on standard input reaches only rank 0 of an MPI "
-				 "run; give its file");
-		else if (fb_cli_load(a.config, &a.ov, &batch) == 0 &&
+		if (fb_cli_check_source("run", a.config, backend) == 0 &&
+		    fb_cli_load(a.config, &a.ov, &batch) == 0 &&
 		    (!a.report || fb_config_add_output(&batch, "--report", a.report) == 0) &&
 		    fb_check_memory(&batch, a.force) == 0) {
 			status = FB_EXIT_OK;

@@ -1,4 +1,4 @@
-/* progress.h: the live progress bar on stderr, and the one-line summary after it.
+/* progress.h: the live progress bar on stderr, and the summary after it.
  *
  * The bar is drawn only when stderr is a terminal and not silenced, redrawn at most 10
  * times a second on one line, erased before the summary. Without a terminal only the

@@ -172,8 +172,11 @@ static int parse_schedules(struct scale_args *a, const char *list)
 		bool seen = false;
 
 		if (fb_schedule_parse(tok, &s) < 0) {
+			char hint[96];
+
 			rc = fb_error("scale: --schedule: expected static, cyclic, dynamic or guided, "
-				      "got '%s'", tok);
+				      "got '%s'%s", tok, fb_cli_hint(hint, sizeof(hint), "", tok,
+							    fb_schedule_names, FB_SCHED_COUNT));
 			break;
 		}
 		for (size_t i = 0; i < a->n_schedules; i++)
@@ -424,11 +427,16 @@ static int check_kept_outputs(const struct scale_args *a, struct jobs *jobs)
 
 				keep_tag(tag, sizeof(tag), a->schedules[si], a->workers[wi], a, r);
 				for (int k = 0; k < 2; k++) {
-					char *name = outs[k] ? tagged_path(outs[k], tag) : NULL;
+					char *name;
 					int rc;
 
 					if (!outs[k])
 						continue;
+					/* NAME.TAG.EXT needs a file's name, not "-" or a device's. */
+					if (fb_output_is_direct(outs[k]))
+						return fb_error("--keep-outputs: '%s' is not a file to name "
+								"each run's output after", outs[k]);
+					name = tagged_path(outs[k], tag);
 					if (!name)
 						return fb_error("out of memory");
 					rc = fb_config_add_output(&jobs->batch[0], "--keep-outputs", name);
@@ -755,7 +763,6 @@ static int print_dry_run(const struct scale_args *a, struct jobs *jobs)
 {
 	cJSON *doc = cJSON_CreateObject(), *o, *list;
 	const char *outputs[] = { a->csv, a->json, a->markdown, a->plot };
-	char *text;
 
 	o = cJSON_AddObjectToObject(doc, "study");
 	cJSON_AddStringToObject(o, "scaling", a->weak ? "weak" : "strong");
@@ -796,15 +803,7 @@ static int print_dry_run(const struct scale_args *a, struct jobs *jobs)
 	for (size_t i = 0; i < FB_ARRAY_LEN(outputs); i++)
 		if (outputs[i])
 			cJSON_AddItemToArray(list, cJSON_CreateString(outputs[i]));
-	text = cJSON_Print(doc);
-	cJSON_Delete(doc);
-	if (!text) {
-		fb_error("out of memory");
-		return FB_EXIT_RUN;
-	}
-	puts(text);
-	free(text);
-	return FB_EXIT_OK;
+	return fb_cli_print_json(doc);
 }
 
 int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
@@ -820,7 +819,8 @@ int fb_cmd_scale(int argc, char **argv, const struct fb_backend *be)
 
 	if (parse_args(argc, argv, &a) == 0) {
 		fb_set_config_policy(a.force, be);
-		if (load_jobs(&a, &jobs) == 0 &&
+		if (fb_cli_check_source("scale", a.config, be) == 0 &&
+		    load_jobs(&a, &jobs) == 0 &&
 		    (!a.csv || fb_config_add_output(&jobs.batch[0], "--csv", a.csv) == 0) &&
 		    (!a.json || fb_config_add_output(&jobs.batch[0], "--json", a.json) == 0) &&
 		    (!a.markdown ||

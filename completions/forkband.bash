@@ -2,7 +2,7 @@
 #
 # The options of each command are read from the program's own `forkband CMD --help`,
 # and the kernel names from `forkband kernels`, so that they cannot drift from the
-# program; the values of --schedule and --isa are listed here (tests/completions.sh
+# program; the values of --schedule and --isa are listed here (tests/usage.sh
 # checks each against the program). Needs nothing but bash.
 
 _forkband_options()

@@ -110,13 +110,17 @@ static int with_pool(struct shared *sh, unsigned workers)
 static int by_hand(struct shared *sh, unsigned workers)
 {
 	int failed = 0;
+	unsigned forked = 0;
 
 	fb_spin_init(&sh->lock);
 	for (unsigned w = 0; w < workers; w++) {
 		pid_t pid = fork();
 
-		if (pid < 0)
-			return fb_error_errno("cannot fork");
+		if (pid < 0) {	/* wait for the children already running, then fail */
+			fb_error_errno("cannot fork");
+			failed = 1;
+			break;
+		}
 		if (pid == 0) {
 			uint64_t mine = 0;
 
@@ -128,14 +132,15 @@ static int by_hand(struct shared *sh, unsigned workers)
 			fb_spin_unlock(&sh->lock);
 			_exit(0);
 		}
+		forked++;
 	}
-	for (unsigned w = 0; w < workers; w++) {
+	for (unsigned w = 0; w < forked; w++) {
 		int status;
 
 		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			failed = 1;
 	}
-	return failed ? fb_error("a child failed") : 0;
+	return failed ? fb_error("the sum by hand failed") : 0;
 }
 
 int main(int argc, char **argv)

@@ -196,7 +196,9 @@ const char *fb_suggest(const char *word, const char *const *names, size_t n)
 			best = names[i];
 		}
 	}
-	return best && best_d <= 2 && best_d < strlen(word) ? best : NULL;
+	/* The word itself (a name valid elsewhere, such as "version") is no suggestion. */
+	return best && strcmp(best, word) != 0 && best_d <= 2 && best_d < strlen(word) ? best :
+										    NULL;
 }
 
 void cfg_join(char *buf, size_t len, const char *prefix, const char *key)

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -126,8 +127,6 @@ int fb_config_check_output(const char *path)
 			return fb_error("expected a file path without control characters, got one "
 					"with byte 0x%02x at offset %zu", (unsigned char)*p,
 					(size_t)(p - path));
-	/* "x/" names a folder even when there is none: dirname() would check ".", and the
-	 * rename into place would fail only after the whole run. */
 	if (strcmp(path, "-") == 0)	/* standard output */
 		return 0;
 	/* A device or a FIFO (/dev/stdout, /dev/null): written in place (outfile.h). Asked
@@ -135,6 +134,8 @@ int fb_config_check_output(const char *path)
 	 * which may link to "pipe:[...]", a name that is not a file. */
 	if (fb_output_is_direct(path))
 		return access(path, W_OK) < 0 ? fb_error_errno("cannot write '%s'", path) : 0;
+	/* "x/" names a folder even when there is none: dirname() would check ".", and the
+	 * rename into place would fail only after the whole run. */
 	if (path[len - 1] == '/')
 		return fb_error("'%s' ends in '/', expected a file path", path);
 	if (check_name_length(path, path) < 0)
@@ -211,6 +212,35 @@ static bool has_extension(const char *name, const char *ext)
 /* An output in one format: "-" only to a pipe or a file, a name that says the format.
  * A binary image on a terminal is noise and can upset it; a wrong extension is a
  * mistake the user would find only when another program opens the file. */
+/* Whether name is this process's standard output: "-", or a direct output that is the
+ * same file as descriptor 1 (/dev/stdout, /dev/fd/1, the terminal's own device). */
+static bool is_stdout(const char *name)
+{
+	struct stat a, b;
+
+	return strcmp(name, "-") == 0 ||
+	       (fb_output_is_direct(name) && stat(name, &a) == 0 &&
+		fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
+/* Whether name is a terminal (/dev/tty, /dev/pts/3): a character device that says so
+ * when opened, without waiting and without becoming the controlling terminal. */
+static bool is_terminal(const char *name)
+{
+	struct stat st;
+	bool tty = false;
+	int fd;
+
+	if (stat(name, &st) < 0 || !S_ISCHR(st.st_mode))
+		return false;
+	fd = open(name, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		tty = isatty(fd);
+		close(fd);
+	}
+	return tty;
+}
+
 static int check_format(const char *name, const char *ext)
 {
 	char format[8];
@@ -219,13 +249,16 @@ static int check_format(const char *name, const char *ext)
 	for (i = 0; ext[i + 1] && i + 1 < sizeof(format); i++)
 		format[i] = (char)toupper((unsigned char)ext[i + 1]);
 	format[i] = '\0';
-	if (strcmp(name, "-") == 0) {
+	if (fb_output_is_direct(name) && !is_stdout(name) && is_terminal(name))
+		return fb_error("'%s' is a terminal: forkband does not write %s to a terminal",
+				name, format);
+	if (is_stdout(name)) {
 		if (cfg_policy.stdout_relayed)
-			return fb_error("'-': mpirun relays standard output through a terminal, "
-					"which may alter a binary %s; give a file", format);
+			return fb_error("'%s': mpirun relays standard output through a terminal, "
+					"which may alter a binary %s; give a file", name, format);
 		if (isatty(STDOUT_FILENO))
-			return fb_error("'-' is standard output, a terminal here: forkband does not "
-					"write %s to a terminal (redirect or pipe it)", format);
+			return fb_error("'%s' is standard output, a terminal here: forkband does "
+					"not write %s to a terminal (redirect or pipe it)", name, format);
 		return 0;
 	}
 	if (!has_extension(name, ext) && !fb_output_is_direct(name))

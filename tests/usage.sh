@@ -49,7 +49,7 @@ cmp -s cat.png ref.png && ok "-o - through a pipe" || bad "-o - through a pipe d
 cmp -s dev.png ref.png && ok "-o /dev/stdout" || bad "-o /dev/stdout differs"
 expect 0 "-o /dev/null" -- "$bin" run -q job.json -o /dev/null
 mkfifo fifo.png
-(cat fifo.png >fifo.out) &
+(timeout 20 cat fifo.png >fifo.out) &	# a reader that gives up if forkband never opens it
 expect 0 "-o to a FIFO" -- "$bin" run -q job.json -o fifo.png
 wait
 cmp -s fifo.out ref.png && ok "the FIFO got the PNG" || bad "the FIFO got other bytes"
@@ -72,6 +72,13 @@ if command -v script >/dev/null; then
 	script -qec "'$bin' run -q '$dir/job.json' -o -; echo \"rc=\$?\"" /dev/null >tty.out 2>&1 </dev/null
 	grep -q "standard output, a terminal here" tty.out && grep -q "rc=2" tty.out &&
 		ok "-o - on a terminal is refused" || bad "-o - on a terminal: $(head -c 300 tty.out)"
+	# The same for a device that is standard output, or another terminal.
+	script -qec "'$bin' run -q '$dir/job.json' -o /dev/stdout; echo \"rc=\$?\";
+		'$bin' run -q '$dir/job.json' -o /dev/tty; echo \"rc=\$?\"" /dev/null >tty.out 2>&1 </dev/null
+	grep -q "'/dev/stdout' is standard output, a terminal here" tty.out &&
+		grep -q "'/dev/tty' is a terminal" tty.out && [ "$(grep -c "rc=2" tty.out)" = 2 ] &&
+		ok "/dev/stdout and /dev/tty on a terminal are refused" ||
+		bad "a terminal device: $(head -c 400 tty.out)"
 fi
 
 # ---- output names ----
@@ -144,6 +151,12 @@ has stderr "wrote c.npy: 30x20 matmul"
 expect 0 "a PNG and an .npy" -- "$bin" run mat.json --set output.npy=c.npy -o c.png
 has stderr "wrote c.png and c.npy:"
 awk 'length($0) > 100 { exit 1 }' stderr || bad "a summary line over 100 columns"
+heat='{"kernel": "heat", "width": 16, "height": 16, "params": {"steps": 4},
+       "output": {"report": "h.json", "frames": {"every": 2, "png": "h_%d.png"}}}'
+echo "$heat" >heat.json
+expect 0 "frames and a report only" -- "$bin" run heat.json
+has stderr "wrote h.json and frames h_%d.png: 16x16 heat"
+grep -q "no output asked for" stderr && bad "a job that wrote frames is told it asked for no output"
 printf '{"defaults": %s, "jobs": [{}, {}]}\n' "$job" >batch.json
 expect 0 "a batch without outputs" -- "$bin" run batch.json
 grep -q -- "-o FILE" stderr && bad "a batch is told about -o, which it refuses"
@@ -154,6 +167,10 @@ for c in run scale kernels help; do
 	expect 0 "help $c" -- "$bin" help $c
 	has stdout "usage: forkband $c"
 done
+expect 0 "help version" -- "$bin" help version
+has stdout "usage: forkband --version"
+expect 0 "help --help" -- "$bin" help --help
+has stdout "usage: forkband help"
 expect 2 "help rnu" -- "$bin" help rnu
 has stderr "'rnu' is not a command; did you mean 'run'?"
 expect 2 "a mistyped command" -- "$bin" rnu
@@ -165,6 +182,10 @@ expect 2 "a mistyped run option" -- "$bin" run --scheduel static
 has stderr "run: unknown option '--scheduel'; did you mean '--schedule'?"
 expect 2 "a mistyped scale option" -- "$bin" scale --repaet 2
 has stderr "scale: unknown option '--repaet'; did you mean '--repeat'?"
+expect 2 "a mistyped scale schedule" -- "$bin" scale --schedule statik
+has stderr "got 'statik'; did you mean 'static'?"
+expect 2 "a mistyped --isa" -- "$bin" run --isa avx25
+has stderr "got 'avx25'; did you mean 'avx2'?"
 
 # ---- kernels ----
 expect 0 "kernels" -- "$bin" kernels
@@ -231,6 +252,11 @@ comp "$bin" run --sch | grep -qx -- --schedule && ok "completes an option from -
 comp "$bin" run --dry | grep -qx -- --dry-run || bad "--dry-run not completed"
 comp "$bin" kernels ma | grep -qx mandelbrot && comp "$bin" kernels ma | grep -qx matmul ||
 	bad "kernel names: $(comp "$bin" kernels ma)"
+# The values the completion lists by hand: the program's own, every one of them.
+[ "$(comp "$bin" run --schedule '' | sort | tr '\n' ' ')" = "cyclic dynamic guided static " ] ||
+	bad "--schedule values: $(comp "$bin" run --schedule '')"
+[ "$(comp "$bin" run --isa '' | sort | tr '\n' ' ')" = "auto avx2 avx512 scalar sse2 " ] ||
+	bad "--isa values: $(comp "$bin" run --isa '')"
 for s in $(comp "$bin" run --schedule ''); do
 	"$bin" run -q --dry-run --schedule "$s" job.json >/dev/null || bad "completion offers schedule $s"
 done
