@@ -42,7 +42,8 @@ struct fb_pathset_clash {
 /* Adds a use of path, described by what ("output.png", "jobs[3].input", "--csv"),
  * which the set copies. Returns 0; 1 when it clashes with an earlier use, described
  * in *clash (nothing is added); -1 after reporting a path that cannot be resolved (a
- * loop of symbolic links, out of memory). */
+ * loop of symbolic links, out of memory). Writes to the null device are not recorded:
+ * any number of outputs may go there. */
 int fb_pathset_add(struct fb_pathset *s, const char *path, enum fb_use use, const char *what,
 		   struct fb_pathset_clash *clash);
 

@@ -48,6 +48,7 @@ cmp -s cat.png ref.png && ok "-o - through a pipe" || bad "-o - through a pipe d
 "$bin" run -q job.json -o /dev/stdout | cat >dev.png
 cmp -s dev.png ref.png && ok "-o /dev/stdout" || bad "-o /dev/stdout differs"
 expect 0 "-o /dev/null" -- "$bin" run -q job.json -o /dev/null
+expect 0 "every output to /dev/null" -- "$bin" run -q job.json -o /dev/null --report /dev/null
 mkfifo fifo.png
 (timeout 20 cat fifo.png >fifo.out) &	# a reader that gives up if forkband never opens it
 expect 0 "-o to a FIFO" -- "$bin" run -q job.json -o fifo.png
