@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MAX_COUNTS 256
 #define MAX_REPEAT 10000
@@ -200,11 +199,16 @@ static bool is_stdout(const char *path)
  * and standard output takes one file, not two interleaved. */
 static int check_outputs(const struct scale_args *a)
 {
-	size_t l = a->plot ? strlen(a->plot) : 0;
+	struct fb_error_capture cap;
+	int rc = 0;
 
-	if (a->plot && !is_stdout(a->plot) &&
-	    (l < 4 || strcasecmp(a->plot + l - 4, ".svg") != 0))
-		return fb_error("scale: --plot writes SVG; name it .svg");
+	if (a->plot) {
+		fb_error_capture_begin(&cap);
+		rc = fb_config_check_format(a->plot, ".svg");
+		fb_error_capture_end(&cap);
+	}
+	if (rc < 0)
+		return fb_error("scale: --plot: %s", cap.msg);
 	if (is_stdout(a->csv) + is_stdout(a->json) + is_stdout(a->markdown) +
 	    is_stdout(a->plot) > 1)
 		return fb_error("scale: one output at most may be '-' (standard output)");

@@ -134,6 +134,11 @@ void fb_job_release_data(struct fb_job *job);
  * reporting. */
 int fb_config_check_output(const char *path);
 
+/* An output in one format (ext: ".png", ".npy", ".svg"): a name ending in ext, any
+ * case, unless it is "-" or a device; not a terminal (standard output "-" included),
+ * nor standard output under mpirun's relay. 0, or -1 after reporting. */
+int fb_config_check_format(const char *path, const char *ext);
+
 /* An output that the command line adds to the run (--report, scale's --csv): checked
  * as fb_config_check_output() does, then against every file the batch reads or
  * writes, and added to it. 0, or -1 after reporting "OPTION: ...". */

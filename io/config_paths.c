@@ -241,7 +241,7 @@ static bool is_terminal(const char *name)
 	return tty;
 }
 
-static int check_format(const char *name, const char *ext)
+int fb_config_check_format(const char *name, const char *ext)
 {
 	char format[8];
 	size_t i;
@@ -277,7 +277,7 @@ int cfg_get_output(const struct ctx *c, const cJSON *v, const char *path, const 
 	if (!*out)
 		return 0;
 	fb_error_capture_begin(&cap);
-	rc = check_format(*out, ext);
+	rc = fb_config_check_format(*out, ext);
 	fb_error_capture_end(&cap);
 	if (rc == 0)
 		return 0;

@@ -120,7 +120,7 @@ done <<'CASES'
 --set params.max_iter=0|--set params.max_iter: expected an integer from 1
 --weak --workers 1,30000 --set height=100|--workers: expected a whole number from 1 to 4096
 --weak --workers 1,4000 --set height=1000|--weak: 4000 workers need a height of 4000000
---plot p.png|scale: --plot writes SVG; name it .svg
+--plot p.png|scale: --plot: 'p.png': forkband writes SVG; name it .svg
 --csv - --markdown -|one output at most may be '-' (standard output)
 CASES
 
