@@ -315,9 +315,8 @@ int fb_outfile_finish(struct fb_outfile *o)
 
 int fb_outfile_rename(struct fb_outfile *o)
 {
+	bool direct = o->direct;	/* finishing releases o's file, not its flags */
 	int rc = 0;
-
-	bool direct = o->direct;
 
 	if (fb_outfile_finish(o) < 0)
 		return -1;
