@@ -484,6 +484,7 @@ static int check_environment(void)
 	const char *corrupt = getenv("FORKBAND_TEST_CORRUPT");
 	const char *strip = getenv("FORKBAND_TEST_STRIP_ROWS");
 	const char *whole = getenv("FORKBAND_TEST_WHOLE_IMAGE");
+	const char *rebase = getenv("FORKBAND_TEST_NO_REBASE");
 	enum fb_isa parsed;
 	uint64_t v;
 
@@ -501,6 +502,8 @@ static int check_environment(void)
 				"got '%s'", strip);
 	if (whole && *whole && strcmp(whole, "0") != 0 && strcmp(whole, "1") != 0)
 		return fb_error("FORKBAND_TEST_WHOLE_IMAGE: expected 0 or 1, got '%s'", whole);
+	if (rebase && *rebase && strcmp(rebase, "0") != 0 && strcmp(rebase, "1") != 0)
+		return fb_error("FORKBAND_TEST_NO_REBASE: expected 0 or 1, got '%s'", rebase);
 	return 0;
 }
 

@@ -13,7 +13,8 @@
 
 static cJSON *params_object(const struct fb_param *table, size_t n, const void *params);
 
-static cJSON *param_value(const struct fb_param *p, const char *at)
+/* at: the value in the params struct; text: its decimal text (p->decimal only). */
+static cJSON *param_value(const struct fb_param *p, const char *at, const char *text)
 {
 	switch (p->type) {
 	case FB_PARAM_INT: {
@@ -26,13 +27,26 @@ static cJSON *param_value(const struct fb_param *p, const char *at)
 		double x;
 
 		memcpy(&x, at, sizeof(x));
+		if (p->decimal && *text)	/* as written: its digits are the view */
+			return cJSON_CreateString(text);
 		return isnan(x) ? cJSON_CreateNull() : cJSON_CreateNumber(x);
 	}
 	case FB_PARAM_POINT: {
 		double xy[2];
+		cJSON *a;
 
 		memcpy(xy, at, sizeof(xy));
-		return isnan(xy[0]) ? cJSON_CreateNull() : cJSON_CreateDoubleArray(xy, 2);
+		if (isnan(xy[0]))
+			return cJSON_CreateNull();
+		if (!p->decimal || (!text[0] && !text[FB_DECIMAL_MAX + 1]))
+			return cJSON_CreateDoubleArray(xy, 2);
+		a = cJSON_CreateArray();
+		for (int i = 0; a && i < 2; i++) {
+			const char *t = text + (size_t)i * (FB_DECIMAL_MAX + 1);
+
+			cJSON_AddItemToArray(a, *t ? cJSON_CreateString(t) : cJSON_CreateNumber(xy[i]));
+		}
+		return a;
 	}
 	case FB_PARAM_CHOICE: {
 		int x;
@@ -113,7 +127,8 @@ static cJSON *params_object(const struct fb_param *table, size_t n, const void *
 
 	for (size_t i = 0; o && i < n; i++) {
 		const struct fb_param *p = &table[i];
-		cJSON *v = param_value(p, (const char *)params + p->offset);
+		cJSON *v = param_value(p, (const char *)params + p->offset,
+				       p->decimal ? (const char *)params + p->text_offset : NULL);
 
 		if (v && cJSON_IsNull(v)) {
 			cJSON_Delete(v);

@@ -9,6 +9,7 @@
 #include "runtime/error.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -197,6 +198,111 @@ static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
 	return 0;
 }
 
+/* A decimal number as JSON writes one, with any number of digits: an optional minus,
+ * digits (one at least, no leading zero before others), an optional fraction, an
+ * optional exponent. strtold() alone would also take "inf", "nan", hex and spaces. */
+static bool decimal_syntax(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	if (*s == '0' && isdigit((unsigned char)s[1]))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	if (*s == '.') {
+		if (!isdigit((unsigned char)*++s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* A decimal string for param p (its text kept at text + FB_DECIMAL_MAX + 1 times
+ * slot), or a number (its text cleared). *value gets it in long double, which holds
+ * views far deeper than double's range. */
+static int get_decimal(const struct ctx *c, const struct fb_param *p, const cJSON *v,
+		       const char *path, void *params, int slot, long double *value)
+{
+	char *text = (char *)params + p->text_offset + (size_t)slot * (FB_DECIMAL_MAX + 1);
+
+	if (cJSON_IsNumber(v)) {
+		text[0] = '\0';
+		*value = v->valuedouble;
+		return isfinite(v->valuedouble) ? 0 :
+		       cfg_error(c, path, "expected a finite number, got %s", cfg_show(v));
+	}
+	if (!cJSON_IsString(v) || !decimal_syntax(v->valuestring))
+		return cfg_error(c, path, "expected a number, or a decimal number as a string "
+				 "(\"-0.74364388703715870475\", \"1e-300\"), got %s", cfg_show(v));
+	if (strlen(v->valuestring) > FB_DECIMAL_MAX)
+		return cfg_error(c, path, "expected a decimal string of at most %d characters, "
+				 "got one of %zu", FB_DECIMAL_MAX, strlen(v->valuestring));
+	*value = strtold(v->valuestring, NULL);
+	if (!isfinite(*value))
+		return cfg_error(c, path, "expected a decimal number within long double's range "
+				 "(about 1e-4931 to 1e4932), got %s", cfg_show(v));
+	strcpy(text, v->valuestring);
+	return 0;
+}
+
+static int get_decimal_real(const struct ctx *c, const struct fb_param *p, const cJSON *v,
+			    const char *path, void *params)
+{
+	long double x;
+	double d;
+
+	if (get_decimal(c, p, v, path, params, 0, &x) < 0)
+		return -1;
+	if ((p->min_open ? !(x > p->min) : !(x >= p->min)) || x > p->max) {
+		memset((char *)params + p->text_offset, 0, 1);
+		if (isinf(p->max))
+			return cfg_error(c, path, "expected a number %s %.15g (below about 1e-4931 "
+					 "is out of range), got %s", p->min_open ? "greater than" :
+					 "of at least", p->min, cfg_show(v));
+		return cfg_error(c, path, "expected a number greater than %.15g and at most "
+				 "%.15g, got %s", p->min, p->max, cfg_show(v));
+	}
+	d = (double)x;
+	memcpy((char *)params + p->offset, &d, sizeof(d));
+	return 0;
+}
+
+static int get_decimal_point(const struct ctx *c, const struct fb_param *p, const cJSON *v,
+			     const char *path, void *params)
+{
+	double xy[2];
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
+		return cfg_error(c, path, "expected [re, im], two numbers or decimal strings, got "
+				 "%s", cfg_show(v));
+	for (int i = 0; i < 2; i++) {
+		long double x;
+		char sub[300];
+
+		snprintf(sub, sizeof(sub), "%s[%d]", path, i);
+		if (get_decimal(c, p, cJSON_GetArrayItem(v, i), sub, params, i, &x) < 0)
+			return -1;
+		xy[i] = (double)x;
+		if (!isfinite(xy[i]))
+			return cfg_error(c, sub, "expected a number within double's range, got %s",
+					 cfg_show(cJSON_GetArrayItem(v, i)));
+	}
+	memcpy((char *)params + p->offset, xy, sizeof(xy));
+	return 0;
+}
+
 static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON *v,
 		     const char *path, void *params)
 {
@@ -216,6 +322,11 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 	case FB_PARAM_REAL: {
 		double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
 
+		if (p->decimal && cJSON_IsString(v))
+			return get_decimal_real(c, p, v, path, params);
+		if (p->decimal)
+			memset((char *)params + p->text_offset, 0, 1);
+
 		if (!isfinite(x) || (p->min_open ? !(x > p->min) : !(x >= p->min)) || x > p->max) {
 			if (isinf(p->max))
 				return cfg_error(c, path, "expected a finite number %s %.15g, got %s",
@@ -233,6 +344,8 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 	case FB_PARAM_POINT: {
 		double xy[2];
 
+		if (p->decimal)
+			return get_decimal_point(c, p, v, path, params);
 		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2 ||
 		    !cJSON_IsNumber(v->child) || !cJSON_IsNumber(v->child->next) ||
 		    !isfinite(xy[0] = v->child->valuedouble) ||

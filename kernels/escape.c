@@ -26,6 +26,7 @@
 
 #include "escape.h"
 
+#include "escape_deep.h"
 #include "escape_row.h"
 #include "colormap.h"
 #include "kernel.h"
@@ -67,6 +68,7 @@ struct state {
 	size_t pixels;
 	bool julia;
 	fb_escape_row_fn *row_fn;	/* chosen at create, from the process-wide ISA */
+	struct fb_escape_deep *deep;	/* a deep view: perturbation (escape_deep.h) */
 
 	/* Shared (mapped before the passes). */
 	uint32_t *counts;
@@ -94,7 +96,7 @@ int fb_escape_check(const void *vp, uint32_t w, uint32_t h, const char **field,
 		 char *expected, size_t len)
 {
 	const struct escape_params *p = vp;
-	double d = p->scale / w;
+	long double d = fb_escape_pixel_size(p, w);
 
 	(void)h;
 	if (p->coloring == MB_HISTOGRAM && p->max_iter > MB_HISTOGRAM_MAX_ITER) {
@@ -123,6 +125,7 @@ void fb_escape_destroy(void *vs)
 	shared_free(s->rgb, s->rgb_size);
 	shared_free(s->totals, sizeof(*s->totals));
 	shared_free(s->hist, s->hist_size);
+	fb_escape_deep_destroy(s->deep);
 	free(s->chunk_hist);
 	free(s->cum);
 	free(s->row_mag2);
@@ -169,6 +172,9 @@ static int create(struct state **out, const void *vp, uint32_t w, uint32_t h, bo
 		fb_error("out of memory");
 		goto fail;
 	}
+	if (!julia && fb_escape_is_deep(&s->p, w) &&
+	    fb_escape_deep_create(&s->deep, &s->p, w, h, s->r2) < 0)
+		goto fail;
 	if (s->p.coloring != MB_BANDS && !strips) {
 		s->frac_size = s->counts_size;	/* a float per pixel, as a uint32_t count */
 		if (!(s->frac = shared_malloc_or_error(s->frac_size)))
@@ -278,7 +284,10 @@ static void count_row(struct state *s, uint32_t y, uint32_t *row, float *frac, b
 	};
 
 	r.im = s->p.center[1] + (s->h / 2.0 - (y + 0.5)) * s->d;
-	s->row_fn(&r, 0, s->w, row, s->row_mag2);
+	if (s->deep)
+		fb_escape_deep_row(s->deep, y, row, s->row_mag2);
+	else
+		s->row_fn(&r, 0, s->w, row, s->row_mag2);
 	for (uint32_t x = 0; x < s->w; x++) {
 		uint32_t k = row[x];
 
@@ -556,6 +565,7 @@ size_t fb_escape_footprint(void *vs)
 	size_t bins = s->hist ? (size_t)s->p.max_iter + 1 : 0;
 
 	return s->counts_size + s->frac_size + s->rgb_size + s->hist_size +
+	       (s->deep ? fb_escape_deep_footprint(&s->p) : 0) +
 	       bins * (sizeof(*s->chunk_hist) + sizeof(*s->cum)) +
 	       (size_t)s->w * (sizeof(*s->row_mag2) + sizeof(*s->row_counts) +
 			       sizeof(*s->row_frac));

@@ -29,6 +29,10 @@ struct escape_params {
 	int palette;
 	double c[2];		/* julia only */
 	int arithmetic;		/* enum escape_arithmetic */
+	/* center and scale as written, when given as decimal strings ("" for numbers):
+	 * deep zoom (kernels/escape_deep.h) reads its view from these. */
+	char center_text[2][FB_DECIMAL_MAX + 1];
+	char scale_text[FB_DECIMAL_MAX + 1];
 };
 
 /* Histogram colouring keeps a histogram (and its prefix sums) of max_iter + 1 bins. */
@@ -76,10 +80,13 @@ extern const char *const fb_escape_arithmetic_names[];
  * colouring's logarithms (R^4 overflows a double from about 1e77). */
 #define FB_ESCAPE_PARAMS(center_re, center_im, what)                                     \
 	{ "center", FB_PARAM_POINT, offsetof(struct escape_params, center),                \
-	  "centre of the view in the complex plane, [re, im]", .def = { center_re, center_im } }, \
+	  "centre of the view in the complex plane, [re, im]; numbers, or decimal strings " \
+	  "of any length for deep zooms", .def = { center_re, center_im }, .decimal = true, \
+	  .text_offset = offsetof(struct escape_params, center_text) },                     \
 	{ "scale", FB_PARAM_REAL, offsetof(struct escape_params, scale),                   \
-	  "width of the view in the complex plane", .min = 0, .max = HUGE_VAL,            \
-	  .min_open = true, .def = { 3.0 } },                                              \
+	  "width of the view in the complex plane; a number, or a decimal string such as " \
+	  "\"1e-300\"", .min = 0, .max = HUGE_VAL, .min_open = true, .def = { 3.0 },        \
+	  .decimal = true, .text_offset = offsetof(struct escape_params, scale_text) },    \
 	{ "max_iter", FB_PARAM_INT, offsetof(struct escape_params, max_iter),              \
 	  "iterations before a point counts as inside the " what, .min = 1,                \
 	  .max = 1000000000, .def = { 1000 } },                                            \
@@ -102,7 +109,7 @@ extern const char *const fb_escape_arithmetic_names[];
 #define FB_ESCAPE_KERNEL_COMMON                                                             \
 	.params_size = sizeof(struct escape_params), .raw_output = "iterations",            \
 	.raw_help = "escape counts as a .npy file (uint32, shape (height, width); 0 = inside)", \
-	.check = fb_escape_check, .pass = fb_escape_pass, .after_pass = fb_escape_after_pass, \
+	.pass = fb_escape_pass, .after_pass = fb_escape_after_pass,                         \
 	.output = fb_escape_output, .totals = fb_escape_totals,                             \
 	.footprint = fb_escape_footprint, .destroy = fb_escape_destroy,                      \
 	.strip_pass = fb_escape_strip_pass

@@ -100,7 +100,17 @@ struct fb_param {
 	const char *def_text;		/* the default in words, for the docs */
 	const struct fb_op_def *ops;	/* OPS: the kinds of operation */
 	size_t n_ops;
+	/* REAL, POINT: a value may also be given as a decimal string of any precision
+	 * ("-0.7436438870371587047521", "1e-300"), kept as written in a char
+	 * [FB_DECIMAL_MAX + 1] at text_offset (POINT: two of them, re then im; "" for a
+	 * value given as a number). The value at offset is the text rounded to double (a
+	 * REAL below double's range rounds to 0: the text is what counts). */
+	bool decimal;
+	size_t text_offset;
 };
+
+/* The longest decimal string a param takes: enough digits for views 1e-4000 wide. */
+#define FB_DECIMAL_MAX 4096
 
 /* A total reported in the summary and the JSON report: a number, or (array) a list
  * of counts, which only the report shows. */

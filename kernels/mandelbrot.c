@@ -31,5 +31,6 @@ const struct fb_kernel fb_kernel_mandelbrot = {
 	.n_params = FB_ARRAY_LEN(params),
 	.create = create,
 	.create_strips = create_strips,
+	.check = fb_escape_check,
 	FB_ESCAPE_KERNEL_COMMON,
 };

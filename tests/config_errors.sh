@@ -249,18 +249,31 @@ EOF
 t int-as-string 'bad.json: params.max_iter: expected an integer from 1 to 1000000000, got "1000"' <<EOF
 { $J, "params": { "max_iter": "1000" } }
 EOF
-t real-as-string 'bad.json: params.scale: expected a finite number greater than 0, got "big"' <<EOF
+t real-as-string 'bad.json: params.scale: expected a number, or a decimal number as a string ("-0.74364388703715870475", "1e-300"), got "big"' <<EOF
 { $J, "params": { "scale": "big" } }
 EOF
-t point-one-number 'bad.json: params.center: expected [re, im], two finite numbers, got [1]' <<EOF
+t point-one-number 'bad.json: params.center: expected [re, im], two numbers or decimal strings, got [1]' <<EOF
 { $J, "params": { "center": [1] } }
 EOF
-t point-as-string 'bad.json: params.center: expected [re, im], two finite numbers, got "0,0"' <<EOF
+t point-as-string 'bad.json: params.center: expected [re, im], two numbers or decimal strings, got "0,0"' <<EOF
 { $J, "params": { "center": "0,0" } }
 EOF
-t point-string-inside 'bad.json: params.center: expected [re, im], two finite numbers, got [0,"1"]' <<EOF
-{ $J, "params": { "center": [0, "1"] } }
+t point-string-inside 'bad.json: params.center[1]: expected a number, or a decimal number as a string ("-0.74364388703715870475", "1e-300"), got "1e"' <<EOF
+{ $J, "params": { "center": [0, "1e"] } }
 EOF
+# Deep zoom's decimal strings: JSON's number syntax exactly, within long double's range.
+for bad in '"nan"' '"inf"' '"0x1p3"' '" 1"' '"+1"' '"01"' '"1."' '"-"'; do
+	t "decimal-$bad" "bad.json: params.center[0]: expected a number, or a decimal number as a string" \
+		<<<"{ $J, \"params\": { \"center\": [$bad, \"0\"] } }"
+done
+t scale-string-zero 'bad.json: params.scale: expected a number greater than 0 (below about 1e-4931 is out of range), got "0"' \
+	<<<"{ $J, \"params\": { \"scale\": \"0\" } }"
+t scale-string-underflow 'bad.json: params.scale: expected a number greater than 0 (below about 1e-4931 is out of range), got "1e-5000"' \
+	<<<"{ $J, \"params\": { \"scale\": \"1e-5000\" } }"
+t scale-string-negative 'bad.json: params.scale: expected a number greater than 0 (below about 1e-4931 is out of range), got "-1e-300"' \
+	<<<"{ $J, \"params\": { \"scale\": \"-1e-300\" } }"
+t julia-deep 'bad.json: params.scale: expected a pixel size (scale / width) of at least 2^-48 times the center' \
+	<<<'{ "kernel": "julia", "width": 8, "height": 8, "params": { "c": [0, 1], "scale": "1e-30" } }'
 t choice-as-number 'bad.json: params.coloring: expected one of smooth, histogram, bands, got 1' <<EOF
 { $J, "params": { "coloring": 1 } }
 EOF
@@ -303,7 +316,7 @@ EOF
 t max-iter-1e999 'bad.json: params.max_iter: expected an integer from 1 to 1000000000, got a number too large' <<EOF
 { $J, "params": { "max_iter": 1e999 } }
 EOF
-t center-minus-1e999 'bad.json: params.center: expected [re, im], two finite numbers, got an array holding a number too large' <<EOF
+t center-minus-1e999 'bad.json: params.center[0]: expected a finite number, got a number too large for a double' <<EOF
 { $J, "params": { "center": [-1e999, 0] } }
 EOF
 t histogram-max-iter 'bad.json: params.max_iter: expected at most 16777216 with histogram coloring, got 16777217' <<EOF
