@@ -485,6 +485,9 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 		}
 	}
 
+	/* A zoom sequence is a batch of its frames. */
+	if (!pixels_only && cfg_expand_zoom(source, &doc) < 0)
+		goto out;
 	/* Either key makes a batch: {"defaults": ..., "jbos": ...} is a misspelt batch,
 	 * not a job with two unknown keys. */
 	jobs = cJSON_GetObjectItemCaseSensitive(doc, "jobs");

@@ -105,6 +105,10 @@ int cfg_validate_params(const struct ctx *c, const struct cJSON *obj, struct fb_
 /* An output path field: a string naming a file that can be created (see
  * fb_config_check_output()); *out gets a copy. Absent (v NULL) is fine. */
 int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, char **out);
+/* Replaces, in *doc, every job with a "zoom" by the jobs of its frames (config_zoom.c);
+ * a single job becomes a batch. 0, or -1 after reporting (source names the config). */
+int cfg_expand_zoom(const char *source, struct cJSON **doc);
+
 /* cfg_get_path() for a file of one format (ext: ".png", ".npy"): the name must end in
  * ext (any case) unless it is a device or "-"; "-" (standard output) is refused when
  * standard output is a terminal. */

@@ -272,6 +272,21 @@ t scale-string-underflow 'bad.json: params.scale: expected a number greater than
 	<<<"{ $J, \"params\": { \"scale\": \"1e-5000\" } }"
 t scale-string-negative 'bad.json: params.scale: expected a number greater than 0 (below about 1e-4931 is out of range), got "-1e-300"' \
 	<<<"{ $J, \"params\": { \"scale\": \"-1e-300\" } }"
+# Zoom sequences (config_zoom.c).
+Z='"kernel": "mandelbrot", "width": 8, "height": 8'
+t zoom-not-object 'bad.json: zoom: expected {"frames": N, "to": SCALE, "png": PATTERN}, got 5' <<<"{ $Z, \"zoom\": 5 }"
+t zoom-frames-one 'bad.json: zoom.frames: expected a whole number of frames from 2 to 100000, got 1' \
+	<<<"{ $Z, \"zoom\": { \"frames\": 1, \"to\": \"1e-20\", \"png\": \"z_%d.png\" } }"
+t zoom-to-zero 'bad.json: zoom.to: expected the last frame' \
+	<<<"{ $Z, \"zoom\": { \"frames\": 3, \"to\": 0, \"png\": \"z_%d.png\" } }"
+t zoom-png-pattern 'bad.json: zoom.png: expected a file name with one %d or %04d for the frame number, ending in .png' \
+	<<<"{ $Z, \"zoom\": { \"frames\": 3, \"to\": \"1e-20\", \"png\": \"z.png\" } }"
+t zoom-unknown-key 'bad.json: zoom.frame: unknown key (expected frames, to and png)' \
+	<<<"{ $Z, \"zoom\": { \"frame\": 3, \"to\": \"1e-20\", \"png\": \"z_%d.png\" } }"
+t zoom-and-png 'bad.json: output: a zoom writes its frames to zoom.png; leave output.png and output.iterations out' \
+	<<<"{ $Z, \"output\": { \"png\": \"a.png\" }, \"zoom\": { \"frames\": 3, \"to\": \"1e-20\", \"png\": \"z_%d.png\" } }"
+t zoom-in-defaults 'bad.json: defaults.zoom: unknown key (in jobs[0])' \
+	<<<"{ \"defaults\": { $Z, \"zoom\": {} }, \"jobs\": [ {} ] }"
 t julia-deep 'bad.json: params.scale: expected a pixel size (scale / width) of at least 2^-48 times the center' \
 	<<<'{ "kernel": "julia", "width": 8, "height": 8, "params": { "c": [0, 1], "scale": "1e-30" } }'
 t choice-as-number 'bad.json: params.coloring: expected one of smooth, histogram, bands, got 1' <<EOF

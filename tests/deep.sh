@@ -109,4 +109,40 @@ if FORKBAND_TEST_NO_REBASE=1 render glitch "${glitch[@]}" -j 2; then
 	fi
 fi
 
+# A zoom sequence: 6 frames from 3 to 1e-20 (shallow to deep), log-spaced at the same
+# center, each the bytes of the same job run alone at that frame's scale.
+mkdir "$dir/zoom"
+cat >"$dir/zoom/z.json" <<'EOF'
+{ "kernel": "mandelbrot", "width": 32, "height": 24,
+  "params": { "center": ["-0.743643887037158704752191506114774",
+                         "0.131825904205311970493132056385139"], "scale": 3, "max_iter": 1500 },
+  "zoom": { "frames": 6, "to": "1e-20", "png": "f_%02d.png" } }
+EOF
+(cd "$dir/zoom" && "$bin" run -q z.json) || bad "the zoom sequence failed"
+[ "$(ls "$dir/zoom" | grep -c '^f_0[0-5].png$')" = 6 ] && ok "a zoom writes its 6 frames" ||
+	bad "zoom frames: $(ls "$dir/zoom")"
+(cd "$dir/zoom" && "$bin" run z.json --dry-run >dry.json) &&
+	python3 - "$dir/zoom/dry.json" <<'PY' || bad "zoom frames' scales: see above"
+import json, math, sys
+jobs = json.load(open(sys.argv[1]))["jobs"]
+scales = [j["job"]["params"]["scale"] for j in jobs]
+assert len(scales) == 6 and scales[0] == 3 and scales[-1] == "1e-20", scales
+for f, s in enumerate(scales):
+    want = math.log10(3) + (-20 - math.log10(3)) * f / 5
+    assert abs(math.log10(float(s)) - want) < 1e-12, (f, s, want)
+assert [j["writes"] for j in jobs] == [["f_%02d.png" % f] for f in range(6)]
+PY
+for f in 0 3 5; do
+	scale=$(python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['jobs'][$f]['job']['params']['scale']))" "$dir/zoom/dry.json")
+	python3 - "$dir/zoom/z.json" "$scale" "$dir/zoom/alone.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); del j["zoom"]
+j["params"]["scale"] = json.loads(sys.argv[2]); j["output"] = {"png": "alone.png"}
+json.dump(j, open(sys.argv[3], "w"))
+PY
+	(cd "$dir/zoom" && "$bin" run -q alone.json) &&
+		cmp -s "$dir/zoom/alone.png" "$dir/zoom/f_0$f.png" && ok "zoom frame $f is the job run alone" ||
+		bad "zoom frame $f differs from the job run alone at scale $scale"
+done
+
 exit $fail
