@@ -6,21 +6,7 @@
 set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
-
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
-# expect STATUS DESCRIPTION -- COMMAND...: runs it, checks the exit status.
-expect() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >"$dir/stdout" 2>"$dir/stderr"
-	local got=$?
-	if [ "$got" = "$want" ]; then ok "$what (exit $got)"; else
-		bad "$what: exit $got, expected $want; stderr: $(head -c 300 "$dir/stderr")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 expect 0 "--help" -- "$bin" --help
 grep -q "usage: forkband" "$dir/stdout" || bad "--help does not print usage"

@@ -8,12 +8,8 @@
 set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
+. "$(dirname "$0")/lib.sh"
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 # The image data of a PNG, from its first IDAT on: the same pixels make the same data,
 # whatever input path the job stored in its tEXt chunk (which comes before).
 idat() {

@@ -11,11 +11,7 @@ bin=$(realpath "$1")
 test_deep=$(realpath "$2")
 samples=0
 [ "${3:-}" = quick ] && samples=128
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 w=32
 h=24
 

@@ -9,12 +9,9 @@
 # usage: files.sh FORKBAND
 set -u
 bin=$(realpath "$1")
-dir=$(mktemp -d)
-trap 'chmod -R u+rwx "$dir" 2>/dev/null; rm -rf "$dir"' EXIT
+. "$(dirname "$0")/lib.sh"
+trap 'chmod -R u+rwx "$dir" 2>/dev/null; rm -rf "$dir"' EXIT	# read-only folders too
 cd "$dir" || exit 2
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 small=(--set width=24 --set height=16 -q)
 # No temporary file (.NAME.XXXXXX) may be left in the folder.
 no_temp() { ! compgen -G '.*.??????' >/dev/null; }

@@ -11,12 +11,8 @@ build=$(realpath "$1")
 src=$(realpath "$2")
 cc=$3
 cmake=$4
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
+. "$(dirname "$0")/lib.sh"
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 # The flags a careful user builds with: if the installed headers warn, this fails.
 cflags="-std=c11 -Wall -Wextra -Wpedantic -Werror -O2"
 

@@ -13,13 +13,8 @@ set -u
 bin=$(realpath "$1")
 div=1 hw=128 hh=96
 [ "${2:-}" = quick ] && div=3 hw=96 hh=72	# heat's steps to converge grow with the grid
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
+. "$(dirname "$0")/lib.sh"
 export LC_ALL=C		# lengths in bytes, as forkband counts them
-
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 
 if ! command -v script >/dev/null; then
 	echo "FAIL: no 'script' command to give forkband a terminal (scripts/deps installs bsdutils)"

@@ -5,11 +5,7 @@
 set -u
 bin=$(realpath "$1")
 json_count=$(realpath "$2")
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 small=(--set width=96 --set height=54 --set params.max_iter=200 -q)
 
 # A tiny strong-scaling study of two schedules.

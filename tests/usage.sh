@@ -8,23 +8,10 @@ set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
 man=${3:+$(realpath "$3")}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/lib.sh"
 cd "$dir" || exit 1
-fail=0
+exec </dev/null	# no command reads the script's stdin unless given $stdin
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
-# expect STATUS DESCRIPTION -- COMMAND...: runs it (stdin from $dir/in if it exists),
-# checks the exit status.
-expect() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >"$dir/stdout" 2>"$dir/stderr" <"${stdin:-/dev/null}"
-	local got=$?
-	if [ "$got" = "$want" ]; then ok "$what (exit $got)"; else
-		bad "$what: exit $got, expected $want; stderr: $(head -c 300 "$dir/stderr")"; fi
-}
 # has FILE TEXT: FILE holds TEXT (fixed string).
 has() { grep -qF -- "$2" "$1" || bad "$(basename "$1") lacks '$2': $(head -c 300 "$1")"; }
 one_line() { [ "$(wc -l <"$dir/stderr")" = 1 ] || bad "$1: not one line: $(cat "$dir/stderr")"; }
