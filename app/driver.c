@@ -397,13 +397,16 @@ void fb_job_result_free(struct fb_job_result *res)
 struct summary {
 	char line[1024];
 	size_t n;
+	bool fresh;	/* nothing on the line yet but its indent: no separator */
 };
 
 /* Ends the line so far; what follows starts an indented line. */
 static void summary_break(struct summary *s)
 {
 	fprintf(stderr, "%.*s\n", (int)s->n, s->line);
-	s->n = (size_t)snprintf(s->line, sizeof(s->line), "  ");
+	s->n = 0;
+	fb_appendf(s->line, sizeof(s->line), &s->n, "  ");
+	s->fresh = true;
 }
 
 /* Appends one item, after sep, or on a new indented line when it would pass
@@ -418,15 +421,10 @@ FB_PRINTF(3, 4) static void summary_add(struct summary *s, const char *sep, cons
 	vsnprintf(item, sizeof(item), fmt, ap);
 	va_end(ap);
 	len = strlen(item);
-	if (s->n > 2 && s->n + strlen(sep) + len > SUMMARY_COLS) {
+	if (!s->fresh && s->n + strlen(sep) + len > SUMMARY_COLS)
 		summary_break(s);
-		sep = "";
-	} else if (s->n == 2) {	/* the start of an indented line */
-		sep = "";
-	}
-	s->n += (size_t)snprintf(s->line + s->n, sizeof(s->line) - s->n, "%s%s", sep, item);
-	if (s->n >= sizeof(s->line))
-		s->n = sizeof(s->line) - 1;
+	fb_appendf(s->line, sizeof(s->line), &s->n, "%s%s", s->fresh ? "" : sep, item);
+	s->fresh = false;
 }
 
 static const char *output_name(const char *path)
@@ -437,7 +435,7 @@ static const char *output_name(const char *path)
 void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 {
 	const struct fb_job *job = res->job;
-	struct summary s = { .n = 0 };
+	struct summary s = { .n = 0, .fresh = true };
 	char phases[256];
 	size_t n = 0;
 	const char *files[4];
@@ -462,13 +460,10 @@ void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 		    res->total_s);
 	/* Phases that took under 5 ms would show as 0.00: the report has them. */
 	phases[0] = '\0';
-	for (size_t i = 0; i < res->n_phases && n + 1 < sizeof(phases); i++)
+	for (size_t i = 0; i < res->n_phases; i++)
 		if (res->phase[i].seconds >= 0.005)
-			n += (size_t)snprintf(phases + n, sizeof(phases) - n, "%s%s %.2f",
-					      n ? ", " : "", res->phase[i].name,
-					      res->phase[i].seconds);
-	if (n >= sizeof(phases))
-		n = sizeof(phases) - 1;
+			fb_appendf(phases, sizeof(phases), &n, "%s%s %.2f", n ? ", " : "",
+				   res->phase[i].name, res->phase[i].seconds);
 	if (n)
 		summary_add(&s, " ", "(%s)", phases);
 	/* How it ran and what it found, on a line of their own. */

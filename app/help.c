@@ -15,7 +15,6 @@
 
 #include <cJSON.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,20 +103,6 @@ int fb_unknown_command(const char *word)
 
 /* ---- the parameter tables as text ---- */
 
-/* snprintf() at *n into buf, *n kept within buf (a long list is cut, not overrun). */
-FB_PRINTF(4, 5) static void append(char *buf, size_t len, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (*n >= len)
-		return;
-	va_start(ap, fmt);
-	*n += (size_t)vsnprintf(buf + *n, len - *n, fmt, ap);
-	va_end(ap);
-	if (*n >= len)
-		*n = len - 1;
-}
-
 static void param_range(const struct fb_param *p, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -140,24 +125,24 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 		break;
 	case FB_PARAM_CHOICE:
 		for (size_t i = 0; p->choices[i]; i++)
-			append(buf, len, &n, "%s%s", i ? ", " : "", p->choices[i]);
+			fb_appendf(buf, len, &n, "%s%s", i ? ", " : "", p->choices[i]);
 		break;
 	case FB_PARAM_MATRIX:
 		snprintf(buf, len, "odd square, up to %dx%d", FB_MATRIX_MAX, FB_MATRIX_MAX);
 		break;
 	case FB_PARAM_MATSRC:
-		append(buf, len, &n, "{npy} or {generate, rows, cols, seed}; generate: ");
+		fb_appendf(buf, len, &n, "{npy} or {generate, rows, cols, seed}; generate: ");
 		for (size_t i = 0; fb_matgen_names[i]; i++)
-			append(buf, len, &n, "%s%s", i ? ", " : "", fb_matgen_names[i]);
+			fb_appendf(buf, len, &n, "%s%s", i ? ", " : "", fb_matgen_names[i]);
 		break;
 	case FB_PARAM_OBJECT:
 	case FB_PARAM_LIST:
 		for (size_t i = 0; i < p->ops->n_params; i++)
-			append(buf, len, &n, "%s%s", i ? ", " : "", p->ops->params[i].name);
+			fb_appendf(buf, len, &n, "%s%s", i ? ", " : "", p->ops->params[i].name);
 		break;
 	case FB_PARAM_OPS:
 		for (size_t i = 0; i < p->n_ops; i++)
-			append(buf, len, &n, "%s%s", i ? ", " : "", p->ops[i].name);
+			fb_appendf(buf, len, &n, "%s%s", i ? ", " : "", p->ops[i].name);
 		break;
 	}
 }

@@ -6,7 +6,6 @@
 #include "runtime/error.h"
 
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,22 +121,6 @@ static bool continues(char c)
 	return ((unsigned char)c & 0xc0) == 0x80;
 }
 
-/* Appends to out (of size len, holding *n bytes) what fits of the formatted text: *n
- * never passes len - 1, however long a label is. */
-FB_PRINTF(4, 5) static void put(char *out, size_t len, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (*n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(out + *n, len - *n, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		*n = *n + (size_t)k < len ? *n + (size_t)k : len - 1;
-}
-
 /* Appends at most max bytes of s to out (of size len, holding *n), eliding the middle
  * as "..." when s is longer, and cutting between characters only. */
 static void put_elided(char *out, size_t len, size_t *n, const char *s, size_t max)
@@ -145,7 +128,7 @@ static void put_elided(char *out, size_t len, size_t *n, const char *s, size_t m
 	size_t l = strlen(s), head, tail;
 
 	if (l <= max) {
-		put(out, len, n, "%s", s);
+		fb_appendf(out, len, n, "%s", s);
 		return;
 	}
 	if (max < 5) {		/* no room for "..." and something either side */
@@ -159,7 +142,7 @@ static void put_elided(char *out, size_t len, size_t *n, const char *s, size_t m
 		head--;
 	while (tail > 0 && continues(s[l - tail]))
 		tail--;
-	put(out, len, n, "%.*s%s%s", (int)head, s, tail || max >= 5 ? "..." : "",
+	fb_appendf(out, len, n, "%.*s%s%s", (int)head, s, tail || max >= 5 ? "..." : "",
 	    s + l - tail);
 }
 
@@ -193,7 +176,7 @@ static size_t render(const struct line *l, char *out, size_t len)
 	out[0] = '\0';
 	if (lmax > 0 && label_len(l) > 0) {
 		if (l->label && *l->prefix && pl + 6 <= lmax) {
-			put(out, len, &n, "%s ", l->prefix);
+			fb_appendf(out, len, &n, "%s ", l->prefix);
 			put_elided(out, len, &n, l->label, lmax - pl - 1);
 		} else if (*l->prefix) {
 			/* The count stays whole after the label is gone. */
@@ -201,29 +184,37 @@ static size_t render(const struct line *l, char *out, size_t len)
 		} else {
 			put_elided(out, len, &n, l->label, lmax);
 		}
-		put(out, len, &n, " ");
+		fb_appendf(out, len, &n, " ");
 	}
 	if (l->name)
-		put(out, len, &n, "%-7s ", l->name);
+		fb_appendf(out, len, &n, "%-7s ", l->name);
 	if (l->cells) {
 		unsigned fill = (unsigned)(l->frac * l->cells);
 
 		for (unsigned i = 0; i < l->cells; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[l->cells] = '\0';
-		put(out, len, &n, "[%s] ", bar);
+		fb_appendf(out, len, &n, "[%s] ", bar);
 	}
-	put(out, len, &n, "%3.0f%%", l->frac * 100);
+	fb_appendf(out, len, &n, "%3.0f%%", l->frac * 100);
 	if (l->show_count && *l->count)
-		put(out, len, &n, "  %s", l->count);
+		fb_appendf(out, len, &n, "  %s", l->count);
 	if (l->show_change && *l->change)
-		put(out, len, &n, "  %s", l->change);
+		fb_appendf(out, len, &n, "  %s", l->change);
 	if (l->show_rate && *l->rate)
-		put(out, len, &n, "  %s", l->rate);
+		fb_appendf(out, len, &n, "  %s", l->rate);
 	if (l->show_elapsed)
-		put(out, len, &n, "  %s", l->elapsed);
-	put(out, len, &n, "  %s", l->eta);
+		fb_appendf(out, len, &n, "  %s", l->elapsed);
+	fb_appendf(out, len, &n, "  %s", l->eta);
 	return n;
+}
+
+/* v less over, but not below floor (nor raised to it: a v already below stays). */
+static size_t shrink(size_t v, size_t over, size_t floor)
+{
+	if (v <= floor)
+		return v;
+	return v - floor > over ? v - over : floor;
 }
 
 /* Renders the line at most max bytes long, giving up pieces in the order the header
@@ -233,7 +224,7 @@ static size_t fit(struct line *l, char *out, size_t len, size_t max)
 	size_t n;
 
 	for (int step = 0;; step++) {
-		size_t over, floor;
+		size_t over;
 
 		n = render(l, out, len);
 		if (n <= max)
@@ -241,9 +232,7 @@ static size_t fit(struct line *l, char *out, size_t len, size_t max)
 		over = n - max;
 		switch (step) {
 		case 0:
-			if (l->cells > BAR_FIT)
-				l->cells = l->cells - BAR_FIT > over ? l->cells - (unsigned)over
-								     : BAR_FIT;
+			l->cells = (unsigned)shrink(l->cells, over, BAR_FIT);
 			break;
 		case 1:
 			l->show_rate = false;
@@ -255,18 +244,14 @@ static size_t fit(struct line *l, char *out, size_t len, size_t max)
 			l->show_count = false;
 			break;
 		case 4:
-			if (l->cells > BAR_MIN)
-				l->cells = l->cells - BAR_MIN > over ? l->cells - (unsigned)over
-								     : BAR_MIN;
+			l->cells = (unsigned)shrink(l->cells, over, BAR_MIN);
 			break;
 		case 5:
 			l->show_change = false;
 			break;
 		case 6:
-			floor = (*l->prefix ? strlen(l->prefix) + 1 : 0) + LABEL_MIN;
-			if (l->label_max > floor)
-				l->label_max = l->label_max - floor > over ? l->label_max - over
-									 : floor;
+			l->label_max = shrink(l->label_max, over,
+					      (*l->prefix ? strlen(l->prefix) + 1 : 0) + LABEL_MIN);
 			break;
 		case 7:
 			l->cells = 0;
@@ -276,7 +261,7 @@ static size_t fit(struct line *l, char *out, size_t len, size_t max)
 			break;
 		case 9:
 			/* The label and its space give way to the percent and the ETA. */
-			l->label_max = l->label_max > over ? l->label_max - over : 0;
+			l->label_max = shrink(l->label_max, over, 0);
 			break;
 		default:	/* narrower than 40 columns: cut, between characters */
 			while (max > 0 && continues(out[max]))

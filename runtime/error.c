@@ -57,6 +57,20 @@ static int utf8_length(const unsigned char *s)
 	return n;
 }
 
+void fb_appendf(char *out, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(out + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < len ? *n + (size_t)k : len - 1;
+}
+
 size_t fb_escape(char *out, size_t len, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";

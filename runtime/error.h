@@ -32,6 +32,10 @@ size_t fb_escape(char *out, size_t len, const char *s);
 /* fb_escape() into a malloc()ed string; NULL when out of memory. */
 char *fb_escape_dup(const char *s);
 
+/* Appends printf-style text to out (len bytes, *n of them used), cut where out ends:
+ * *n stays below len, and out NUL-terminated (for lines built from pieces). */
+void fb_appendf(char *out, size_t len, size_t *n, const char *fmt, ...) FB_PRINTF(4, 5);
+
 /* Whether a message has gone to stderr through the default sink (async-signal-safe). */
 bool fb_error_reported(void);
 
