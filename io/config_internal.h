@@ -109,6 +109,9 @@ int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, c
  * a single job becomes a batch. 0, or -1 after reporting (source names the config). */
 int cfg_expand_zoom(const char *source, struct cJSON **doc);
 
+/* Whether name ends in ext, in any case ("x.PNG" is a PNG too). */
+bool cfg_has_extension(const char *name, const char *ext);
+
 /* cfg_get_path() for a file of one format (ext: ".png", ".npy"): the name must end in
  * ext (any case) unless it is a device or "-"; "-" (standard output) is refused when
  * standard output is a terminal. */

@@ -201,8 +201,7 @@ int cfg_get_path(const struct ctx *c, const cJSON *v, const char *path, char **o
 	return 0;
 }
 
-/* Whether name ends in ext, in any case ("x.PNG" is a PNG too). */
-static bool has_extension(const char *name, const char *ext)
+bool cfg_has_extension(const char *name, const char *ext)
 {
 	size_t n = strlen(name), e = strlen(ext);
 
@@ -243,16 +242,17 @@ static bool is_terminal(const char *name)
 
 int fb_config_check_format(const char *name, const char *ext)
 {
+	bool direct = fb_output_is_direct(name), out = is_stdout(name);
 	char format[8];
 	size_t i;
 
 	for (i = 0; ext[i + 1] && i + 1 < sizeof(format); i++)
 		format[i] = (char)toupper((unsigned char)ext[i + 1]);
 	format[i] = '\0';
-	if (fb_output_is_direct(name) && !is_stdout(name) && is_terminal(name))
+	if (direct && !out && is_terminal(name))
 		return fb_error("'%s' is a terminal: forkband does not write %s to a terminal",
 				name, format);
-	if (is_stdout(name)) {
+	if (out) {
 		if (cfg_policy.stdout_relayed)
 			return fb_error("'%s': mpirun relays standard output through a terminal, "
 					"which may alter a binary %s; give a file", name, format);
@@ -261,7 +261,7 @@ int fb_config_check_format(const char *name, const char *ext)
 					"not write %s to a terminal (redirect or pipe it)", name, format);
 		return 0;
 	}
-	if (!has_extension(name, ext) && !fb_output_is_direct(name))
+	if (!direct && !cfg_has_extension(name, ext))
 		return fb_error("'%s': forkband writes %s; name it %s", name, format, ext);
 	return 0;
 }
@@ -308,7 +308,7 @@ int cfg_get_frames(const struct ctx *c, const cJSON *v, struct fb_job *job)
 	if (!cJSON_IsString(png) || (at = fb_frame_conversion(png->valuestring)) < 0)
 		return cfg_error(c, "output.frames.png", "expected a file name with one %%d or "
 				 "%%05d for the step, such as \"out/heat_%%05d.png\", got %s", cfg_show(png));
-	if (!has_extension(png->valuestring, ".png"))
+	if (!cfg_has_extension(png->valuestring, ".png"))
 		return cfg_error(c, "output.frames.png", "'%s': forkband writes PNG; name it .png",
 				 png->valuestring);
 	slash = strrchr(png->valuestring, '/');

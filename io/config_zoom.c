@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MAX_FRAMES 100000
 
@@ -80,8 +79,7 @@ static int expand_one(const char *where, const cJSON *job, const cJSON *zoom, cJ
 		return fb_error("%s: params.scale: expected the first frame's scale above 0, got %s",
 				where, cfg_show(from));
 	if (!cJSON_IsString(png) || fb_frame_conversion(png->valuestring) < 0 ||
-	    strlen(png->valuestring) < 4 ||
-	    strcasecmp(png->valuestring + strlen(png->valuestring) - 4, ".png") != 0)
+	    !cfg_has_extension(png->valuestring, ".png"))
 		return fb_error("%s: zoom.png: expected a file name with one %%d or %%04d for the "
 				"frame number, ending in .png, such as \"zoom_%%04d.png\", got %s",
 				where, cfg_show(png));
