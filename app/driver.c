@@ -55,6 +55,23 @@ unsigned long fb_crc32_more(unsigned long crc, const void *data, uint64_t len)
 	return crc;
 }
 
+int fb_kernel_prepare(const struct fb_kernel *k, void *state, struct fb_progress *prog,
+		      struct fb_job_result *res)
+{
+	struct fb_pass shown = { .progress = fb_progress_update, .pctx = prog };
+	uint64_t t0 = fb_now_ns();
+	int rc;
+
+	if (!k->prepare)
+		return 0;
+	fb_progress_pass_start(prog);
+	rc = k->prepare(state, &shown);
+	if (shown.name)
+		fb_result_add_phase(res, shown.phase ? shown.phase : shown.name,
+				    seconds_since(t0));
+	return rc;
+}
+
 static uint32_t crc32_of(const void *data, size_t len)
 {
 	return (uint32_t)fb_crc32_more(crc32(0L, Z_NULL, 0), data, len);
@@ -307,6 +324,8 @@ enum fb_drive_status fb_drive_job(const struct fb_job *job, const struct fb_driv
 
 	if (job->frames_every && k->frames)
 		k->frames(state, job->frames_every);
+	if (fb_kernel_prepare(k, state, prog, res) < 0)
+		goto failed;
 	for (unsigned i = 0; k->pass(state, i, &pass); i++) {
 		/* Every pass's time counts in its phase. */
 		struct fb_pass_stats st;

@@ -48,6 +48,11 @@ void fb_job_result_free(struct fb_job_result *res);
  * name (a new phase if it is new); keeps a pass's name, phase and stats for the report
  * (the first FB_MAX_PASSES; the stats of the rest are freed). */
 void fb_result_add_phase(struct fb_job_result *res, const char *name, double s);
+
+/* For the stages of a job: the kernel's prepare() (if any) on state, shown in prog and
+ * timed in its phase. 0, or -1 after reporting. */
+int fb_kernel_prepare(const struct fb_kernel *k, void *state, struct fb_progress *prog,
+		      struct fb_job_result *res);
 void fb_result_record_pass(struct fb_job_result *res, const struct fb_pass *pass,
 			   struct fb_pass_stats *st);
 

@@ -483,8 +483,8 @@ static int check_environment(void)
 	const char *isa = getenv("FORKBAND_TEST_ISA_MAX");
 	const char *corrupt = getenv("FORKBAND_TEST_CORRUPT");
 	const char *strip = getenv("FORKBAND_TEST_STRIP_ROWS");
-	const char *whole = getenv("FORKBAND_TEST_WHOLE_IMAGE");
-	const char *rebase = getenv("FORKBAND_TEST_NO_REBASE");
+	static const char *const switches[] = { "FORKBAND_TEST_WHOLE_IMAGE",
+						"FORKBAND_TEST_NO_REBASE", "FORKBAND_TEST_NO_BLA" };
 	enum fb_isa parsed;
 	uint64_t v;
 
@@ -500,10 +500,12 @@ static int check_environment(void)
 	if (strip && *strip && (!fb_parse_count(strip, UINT32_MAX, &v) || v == 0))
 		return fb_error("FORKBAND_TEST_STRIP_ROWS: expected a number of rows from 1, "
 				"got '%s'", strip);
-	if (whole && *whole && strcmp(whole, "0") != 0 && strcmp(whole, "1") != 0)
-		return fb_error("FORKBAND_TEST_WHOLE_IMAGE: expected 0 or 1, got '%s'", whole);
-	if (rebase && *rebase && strcmp(rebase, "0") != 0 && strcmp(rebase, "1") != 0)
-		return fb_error("FORKBAND_TEST_NO_REBASE: expected 0 or 1, got '%s'", rebase);
+	for (size_t i = 0; i < FB_ARRAY_LEN(switches); i++) {
+		const char *on = getenv(switches[i]);
+
+		if (on && *on && strcmp(on, "0") != 0 && strcmp(on, "1") != 0)
+			return fb_error("%s: expected 0 or 1, got '%s'", switches[i], on);
+	}
 	return 0;
 }
 

@@ -321,6 +321,8 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	fb_result_add_phase(res, "setup", (double)(fb_now_ns() - t0) / 1e9 - input.seconds);
 	input.seconds = 0;
 
+	if (fb_kernel_prepare(k, st.state, prog, res) < 0)
+		goto out;
 	fb_progress_pass_start(prog);
 	/* Before the strips: the passes over the whole image that keep no rows. */
 	for (unsigned i = 0; k->pass(st.state, i, &pass); i++) {

@@ -52,13 +52,14 @@ struct strip_ctx {
 };
 
 struct partial {
-	uint64_t inside, escaped, iterations;
+	uint64_t inside, escaped, iterations, steps;
 	uint32_t kmin, kmax;	/* range of escaped counts in the chunk (histogram) */
 };
 
 /* Totals, in shared memory: folded under the pool's lock. */
 struct totals {
 	uint64_t inside, escaped, iterations;
+	uint64_t steps;		/* deep views: the steps taken (escape_deep.h) */
 };
 
 struct state {
@@ -285,7 +286,7 @@ static void count_row(struct state *s, uint32_t y, uint32_t *row, float *frac, b
 
 	r.im = s->p.center[1] + (s->h / 2.0 - (y + 0.5)) * s->d;
 	if (s->deep)
-		fb_escape_deep_row(s->deep, y, row, s->row_mag2);
+		part->steps += fb_escape_deep_row(s->deep, y, row, s->row_mag2);
 	else
 		s->row_fn(&r, 0, s->w, row, s->row_mag2);
 	for (uint32_t x = 0; x < s->w; x++) {
@@ -339,6 +340,7 @@ static void fold_totals(void *vs, const void *vpart)
 	s->totals->inside += part->inside;
 	s->totals->escaped += part->escaped;
 	s->totals->iterations += part->iterations;
+	s->totals->steps += part->steps;
 }
 
 /* The histogram part touches bins kmin..kmax only: at most kmax bins, and some pixel of
@@ -518,6 +520,14 @@ bool fb_escape_pass(void *vs, unsigned i, struct fb_pass *out)
 
 /* Between the passes, in the parent: prefix sums of the histogram (max_iter + 1 adds,
  * no more than one inside pixel's iterations); the colour workers inherit them. */
+/* A deep view's reference orbit (escape_deep.h); nothing for others. */
+int fb_escape_prepare(void *vs, struct fb_pass *shown)
+{
+	struct state *s = vs;
+
+	return s->deep ? fb_escape_deep_prepare(s->deep, shown) : 0;
+}
+
 int fb_escape_after_pass(void *vs, unsigned i)
 {
 	struct state *s = vs;
@@ -550,11 +560,13 @@ size_t fb_escape_totals(void *vs, struct fb_total *out, size_t max)
 		{ "escaped", false, t->escaped, 0, NULL, 0 },
 		{ "iterations", false, t->iterations, 0, NULL, 0 },
 		{ "area", true, 0, (double)t->inside * s->d * s->d, NULL, 0 },
+		{ "steps", false, t->steps, 0, NULL, 0 },	/* deep views only */
 	};
-	size_t n = FB_ARRAY_LEN(all) < max ? FB_ARRAY_LEN(all) : max;
+	size_t have = FB_ARRAY_LEN(all) - (s->deep ? 0 : 1);
+	size_t n = have < max ? have : max;
 
 	memcpy(out, all, n * sizeof(*out));
-	return FB_ARRAY_LEN(all);
+	return have;
 }
 
 /* Shared buffers, plus the private histogram arrays and row buffer (each worker may touch its own
@@ -565,7 +577,7 @@ size_t fb_escape_footprint(void *vs)
 	size_t bins = s->hist ? (size_t)s->p.max_iter + 1 : 0;
 
 	return s->counts_size + s->frac_size + s->rgb_size + s->hist_size +
-	       (s->deep ? fb_escape_deep_footprint(&s->p) : 0) +
+	       (s->deep ? fb_escape_deep_footprint(&s->p, s->w) : 0) +
 	       bins * (sizeof(*s->chunk_hist) + sizeof(*s->cum)) +
 	       (size_t)s->w * (sizeof(*s->row_mag2) + sizeof(*s->row_counts) +
 			       sizeof(*s->row_frac));

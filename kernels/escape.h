@@ -110,6 +110,7 @@ extern const char *const fb_escape_arithmetic_names[];
 	.params_size = sizeof(struct escape_params), .raw_output = "iterations",            \
 	.raw_help = "escape counts as a .npy file (uint32, shape (height, width); 0 = inside)", \
 	.pass = fb_escape_pass, .after_pass = fb_escape_after_pass,                         \
+	.prepare = fb_escape_prepare,                                                        \
 	.output = fb_escape_output, .totals = fb_escape_totals,                             \
 	.footprint = fb_escape_footprint, .destroy = fb_escape_destroy,                      \
 	.strip_pass = fb_escape_strip_pass
@@ -120,6 +121,7 @@ int fb_escape_check(const void *params, uint32_t width, uint32_t height, const c
 int fb_escape_create(void **state, const void *params, uint32_t width, uint32_t height,
 		     bool julia);
 bool fb_escape_pass(void *state, unsigned i, struct fb_pass *pass);
+int fb_escape_prepare(void *state, struct fb_pass *shown);
 int fb_escape_after_pass(void *state, unsigned i);
 void fb_escape_output(void *state, struct fb_kernel_output *out);
 size_t fb_escape_totals(void *state, struct fb_total *out, size_t max);

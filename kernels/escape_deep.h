@@ -30,6 +30,7 @@
 
 struct escape_params;
 struct fb_escape_deep;
+struct fb_pass;
 
 /* The pixel size of the view: scale (its decimal text when given) / w, in long double. */
 long double fb_escape_pixel_size(const struct escape_params *p, uint32_t w);
@@ -38,16 +39,24 @@ long double fb_escape_pixel_size(const struct escape_params *p, uint32_t w);
 bool fb_escape_is_deep(const struct escape_params *p, uint32_t w);
 
 /* The bytes the reference orbit of p takes in shared memory. */
-size_t fb_escape_deep_footprint(const struct escape_params *p);
+size_t fb_escape_deep_footprint(const struct escape_params *p, uint32_t w);
 
-/* Computes the reference orbit in MPFR (in the parent, before any worker forks) into
- * shared memory. 0, or -1 after reporting. */
+/* The state of a deep view of p (kept by the caller for the state's life). 0, or -1
+ * after reporting. */
 int fb_escape_deep_create(struct fb_escape_deep **out, const struct escape_params *p,
 			  uint32_t w, uint32_t h, double r2);
 
-/* Row y: count[x] and mag2[x] (|z_k|^2 at escape, 0 inside) of every pixel. */
-void fb_escape_deep_row(const struct fb_escape_deep *dp, uint32_t y, uint32_t *count,
-			double *mag2);
+/* Computes the reference orbit in MPFR into shared memory (or takes the run's last one,
+ * if it is the same) and the view's BLA table: in the parent, after the memory check
+ * and before any worker forks (the kernel's prepare(), kernel.h), its progress shown
+ * through shown. 0, or -1 after reporting. */
+int fb_escape_deep_prepare(struct fb_escape_deep *dp, struct fb_pass *shown);
+
+/* Row y: count[x] and mag2[x] (|z_k|^2 at escape, 0 inside) of every pixel. Returns the
+ * steps its pixels took: plain iterations and BLA steps, each one (the counts' sum less
+ * what BLA skipped). */
+uint64_t fb_escape_deep_row(const struct fb_escape_deep *dp, uint32_t y, uint32_t *count,
+			    double *mag2);
 
 void fb_escape_deep_destroy(struct fb_escape_deep *dp);
 

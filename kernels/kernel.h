@@ -181,6 +181,13 @@ struct fb_kernel {
 	int (*create)(void **state, const void *params, uint32_t width, uint32_t height,
 		      const struct fb_image *input);
 	bool (*pass)(void *state, unsigned i, struct fb_pass *pass);
+	/* Serial work of the parent's after create() (or create_strips()) and before the
+	 * first pass, too long to go unseen (deep zoom's reference orbit): prepare()
+	 * names it in *shown (name, phase, rows, unit), calls shown->progress(shown->pctx,
+	 * shown, done) as it goes (the caller sets progress and pctx), and its time counts
+	 * in shown's phase. What it maps is mapped before any worker forks. NULL: none.
+	 * 0, or -1 after reporting. */
+	int (*prepare)(void *state, struct fb_pass *shown);
 	int (*after_pass)(void *state, unsigned i);
 	void (*output)(void *state, struct fb_kernel_output *out);
 	size_t (*totals)(void *state, struct fb_total *out, size_t max);

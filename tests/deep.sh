@@ -4,6 +4,8 @@
 # worker count, and a view that glitches without rebasing: it must fail the comparison
 # under FORKBAND_TEST_NO_REBASE=1 and pass with rebasing. Each view has at least 5
 # different counts (one flat count would prove little).
+# Also: arithmetic "fast" (double) against MPFR; BLA's steps against the iterations, and
+# the counts without BLA; the reference orbit's progress line and report phase.
 # usage: deep.sh FORKBAND TEST_DEEP [quick]
 # quick (the sanitizer builds): 128 samples of each view instead of every pixel.
 set -u
@@ -22,7 +24,7 @@ render() {
 	cat >"$dir/$name.json" <<EOF
 { "kernel": "mandelbrot", "width": $w, "height": $h,
   "params": { "center": ["$cx", "$cy"], "scale": "$scale", "bailout": $bailout,
-              "max_iter": $max_iter },
+              "max_iter": $max_iter, "arithmetic": "${arith:-exact}" },
   "output": { "iterations": "$dir/$name.npy" } }
 EOF
 	"$bin" run -q "$@" "$dir/$name.json" 2>"$dir/err" ||
@@ -105,6 +107,59 @@ if FORKBAND_TEST_NO_REBASE=1 render glitch "${glitch[@]}" -j 2; then
 	fi
 fi
 
+# Arithmetic "fast" perturbs in double (escape_deep.h), down to pixels of 2^-960 (1e-400
+# stays in long double): rounding at 53 bits instead of 64 moves the odd pixel, so its bar
+# is 99% of pixels identical (docs/deep-zoom.md).
+# fast NAME CX CY SCALE BAILOUT MAX_ITER: rendered with "fast", at least 99% identical.
+fast() {
+	local name=$1 out
+	arith=fast render "$@" || return
+	compare "$@"
+	out=$(tail -1 "$dir/$name.out")
+	out=${out% *}	# test_deep's own verdict is for the 99.9% bar
+	python3 -c 'import re,sys; f=dict(re.findall(r"(\w+)=(\w+)", sys.argv[1]))
+assert int(f["identical"]) >= 0.99 * int(f["samples"])' "$out" && ok "$name: $out" ||
+		bad "$name: $(cat "$dir/$name.out")"
+}
+seahorse=(-0.743643887037158704752191506114774 0.131825904205311970493132056385139 1e-20 2 12000)
+fast seahorse_fast "${seahorse[@]}"
+fast i_fast_1e-150 0 1 1e-150 2 1000
+fast glitch_fast "${glitch[@]}"
+# Bilinear approximation skips iterations: a view at 1e-150 takes under a quarter of its
+# iterations as steps (steps = iterations without it), in both arithmetics, and its
+# counts without it are the same.
+steps() {	# NAME: "STEPS ITERATIONS" from NAME's report
+	python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["jobs"][0]["totals"]
+print(t["steps"], t["iterations"])' "$dir/$1.report.json"
+}
+for a in exact fast; do
+	arith=$a render bla_$a 0 1 1e-150 2 1000 --report "$dir/bla_$a.report.json" || continue
+	FORKBAND_TEST_NO_BLA=1 arith=$a render nobla_$a 0 1 1e-150 2 1000 \
+		--report "$dir/nobla_$a.report.json" || continue
+	read -r s1 i1 <<<"$(steps bla_$a)"
+	read -r s0 i0 <<<"$(steps nobla_$a)"
+	[ "$i0" -gt 0 ] && [ "$s0" = "$i0" ] && [ $((4 * s1)) -lt "$i1" ] &&
+		ok "$a: BLA takes $s1 steps for $i1 iterations (without: $s0 for $i0)" ||
+		bad "$a: BLA took $s1 steps for $i1 iterations, without it $s0 for $i0"
+	cmp -s "$dir/bla_$a.npy" "$dir/nobla_$a.npy" && ok "$a: the same counts without BLA" ||
+		bad "$a: BLA changed counts at 1e-150"
+done
+# The reference orbit is computed before the workers start, with its own progress line
+# and phase: a center inside the set (its orbit never escapes) at max_iter 400000.
+cat >"$dir/ref.json" <<EOF
+{ "kernel": "mandelbrot", "width": 16, "height": 12,
+  "params": { "center": ["-0.5", "0.1"], "scale": "1e-30", "max_iter": 400000 },
+  "output": { "iterations": "$dir/ref.npy" } }
+EOF
+env -u COLUMNS TERM=xterm script -qfec "'$bin' run '$dir/ref.json' --report '$dir/ref.report.json'" \
+	/dev/null >"$dir/ref.raw" 2>&1 </dev/null ||
+	bad "the reference-orbit job failed: $(tail -c 300 "$dir/ref.raw")"
+tr '\r' '\n' <"$dir/ref.raw" | grep -aq "reference orbit .* iterations" &&
+	ok "the reference orbit has its progress line" ||
+	bad "no reference-orbit progress line: $(tr '\r' '\n' <"$dir/ref.raw" | head -c 400)"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["jobs"][0]["phases_s"]
+assert p["reference"] > 0, p' "$dir/ref.report.json" && ok "the report has a reference phase" ||
+	bad "no reference phase in the report"
 # A zoom sequence: 6 frames from 3 to 1e-20 (shallow to deep), log-spaced at the same
 # center, each the bytes of the same job run alone at that frame's scale.
 mkdir "$dir/zoom"
