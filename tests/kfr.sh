@@ -7,10 +7,12 @@
 # current one from --set); a PNG re-runs without the .kfr; a deep location (Zoom 1E60)
 # runs to the hand-written job's bytes; a location with a zoom sequence, or an output
 # over the .kfr, is refused. The error messages of bad files are in config_errors.sh.
-# Tiny images: a second or two.
-# usage: kfr.sh FORKBAND
+# configs/location.json, the example, runs from another folder. Tiny images: about a
+# second of forkband, plus a few python3 starts.
+# usage: kfr.sh FORKBAND SOURCE_DIR
 set -u
 bin=$(realpath "$1")
+src=$(realpath "$2")
 . "$(dirname "$0")/lib.sh"
 w=32
 h=24
@@ -44,12 +46,10 @@ json() {
 	printf '{ "kernel": "mandelbrot", "width": %d, "height": %d, "params": { %s } }\n' \
 		$w $h "$2" >"$1"
 }
-# field NAME: the resolved job's params.NAME (or "reads") from the dry run in $dir/stdout.
+# field NAME: the resolved job's params.NAME (or "reads") from the dry run in $dir/stdout,
+# as the JSON text cJSON printed it (its lines are "\t\t\t\t"NAME":\tVALUE,").
 field() {
-	python3 -c 'import json, sys
-j = json.load(open(sys.argv[1]))["jobs"][0]
-print(json.dumps(j["reads"] if sys.argv[2] == "reads" else j["job"]["params"][sys.argv[2]]))' \
-		"$dir/stdout" "$1"
+	sed -n "s/^[[:space:]]*\"$1\":[[:space:]]*\(.*\)/\1/p" "$dir/stdout" | head -1 | sed 's/,$//'
 }
 
 mkdir -p "$dir/cfg" "$dir/elsewhere"
@@ -117,6 +117,13 @@ off = 10 + int.from_bytes(d[8:10], "little")
 print(len({d[i:i + 4] for i in range(off, len(d), 4)}))' deep.npy 2>/dev/null)
 [ "${distinct:-0}" -ge 5 ] && ok "... $distinct different counts" ||
 	bad "the deep view has only ${distinct:-no} different counts"
+
+# ---- the example: configs/location.json reads configs/location.kfr from anywhere ----
+expect 0 "--dry-run of configs/location.json" -- "$bin" run --dry-run "$src/configs/location.json"
+[ "$(field reads)" = "\"$src/configs/location.kfr\"" ] && ok "... reads configs/location.kfr" ||
+	bad "configs/location.json reads $(field reads)"
+expect 0 "configs/location.json runs (64x36)" -- "$bin" run -q "$src/configs/location.json" \
+	--set width=64 --set height=36 -o example.png
 
 # ---- refused ----
 expect 2 "an output over the .kfr" -- "$bin" run -q ../cfg/loc.json --report ../cfg/loc.kfr
