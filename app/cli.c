@@ -242,6 +242,14 @@ struct cJSON *fb_cli_dry_run_job(const struct fb_job *job)
 	cJSON_AddItemToObject(o, "job", cfg);
 	if (job->input)
 		cJSON_AddStringToObject(o, "reads", job->input);
+	/* A location's view is in the job's params; the file it came from is read. */
+	for (size_t i = 0; i < job->kernel->n_params; i++) {
+		const struct fb_param *p = &job->kernel->params[i];
+		const char *const *loc = (const void *)((const char *)job->params + p->offset);
+
+		if (p->type == FB_PARAM_LOCATION && *loc && !job->input)
+			cJSON_AddStringToObject(o, "reads", *loc);
+	}
 	w = cJSON_AddArrayToObject(o, "writes");
 	if (job->png)
 		cJSON_AddItemToArray(w, cJSON_CreateString(job->png));

@@ -144,6 +144,9 @@ static void param_range(const struct fb_param *p, char *buf, size_t len)
 		for (size_t i = 0; i < p->n_ops; i++)
 			fb_appendf(buf, len, &n, "%s%s", i ? ", " : "", p->ops[i].name);
 		break;
+	case FB_PARAM_LOCATION:
+		snprintf(buf, len, "a .kfr file");
+		break;
 	}
 }
 
@@ -170,6 +173,7 @@ static void param_default(const struct fb_param *p, char *buf, size_t len)
 	case FB_PARAM_OPS:
 	case FB_PARAM_MATSRC:
 	case FB_PARAM_LIST:
+	case FB_PARAM_LOCATION:
 		snprintf(buf, len, "none");
 		break;
 	case FB_PARAM_OBJECT:
@@ -188,6 +192,7 @@ static const char *const type_names[] = {
 	[FB_PARAM_MATSRC] = "matrix",
 	[FB_PARAM_OBJECT] = "object",
 	[FB_PARAM_LIST] = "list",
+	[FB_PARAM_LOCATION] = "path",
 };
 
 /* Prints text's words from column `at` (the cursor is there), wrapped to COLS

@@ -102,6 +102,24 @@ void cfg_check_param_keys(const struct ctx *c, const struct cJSON *obj,
 /* The job's params against its kernel's table, then the kernel's cross-field check. */
 int cfg_validate_params(const struct ctx *c, const struct cJSON *obj, struct fb_job *job);
 
+/* A decimal number as JSON writes one, with any number of digits: an optional minus,
+ * digits (one at least, no leading zero before others), an optional fraction, an
+ * optional exponent. strtold() alone would also take "inf", "nan", hex and spaces. */
+bool cfg_decimal_syntax(const char *s);
+
+/* A location param p (FB_PARAM_LOCATION) of the job's params obj, whose value is v:
+ * the .kfr file it names (relative to the config's folder, as inputs are) read into
+ * the table's center, scale (from Zoom and the job's size) and max_iter (unless obj
+ * gives it) params, and its path as opened kept in the params (config_location.c).
+ * center or scale in obj beside it is an error. 0, or -1 after reporting. */
+int cfg_apply_location(const struct ctx *c, const struct cJSON *obj, const struct fb_param *p,
+		       const struct cJSON *v, struct fb_job *job);
+
+/* The note for a message about the param called field of kernel k (at most len bytes
+ * into buf): where its value came from when a location in obj set it, else "". */
+void cfg_location_note(const struct cJSON *obj, const struct fb_kernel *k, const char *field,
+		       char *buf, size_t len);
+
 /* An output path field: a string naming a file that can be created (see
  * fb_config_check_output()); *out gets a copy. Absent (v NULL) is fine. */
 int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, char **out);

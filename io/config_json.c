@@ -87,6 +87,10 @@ static cJSON *param_value(const struct fb_param *p, const char *at, const char *
 	}
 	case FB_PARAM_OBJECT:
 		return params_object(p->ops->params, p->ops->n_params, at);
+	case FB_PARAM_LOCATION:
+		/* Left out: the view it set is in center, scale and max_iter, as read, so a
+		 * PNG re-runs without the file (and a job never holds both). */
+		return cJSON_CreateNull();
 	case FB_PARAM_LIST:
 	case FB_PARAM_OPS: {
 		const struct fb_op_list *list = (const void *)at;

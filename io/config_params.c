@@ -198,10 +198,7 @@ static int get_matsrc(const struct ctx *c, const cJSON *v, const char *path,
 	return 0;
 }
 
-/* A decimal number as JSON writes one, with any number of digits: an optional minus,
- * digits (one at least, no leading zero before others), an optional fraction, an
- * optional exponent. strtold() alone would also take "inf", "nan", hex and spaces. */
-static bool decimal_syntax(const char *s)
+bool cfg_decimal_syntax(const char *s)
 {
 	if (*s == '-')
 		s++;
@@ -243,7 +240,7 @@ static int get_decimal(const struct ctx *c, const struct fb_param *p, const cJSO
 		return isfinite(v->valuedouble) ? 0 :
 		       cfg_error(c, path, "expected a finite number, got %s", cfg_show(v));
 	}
-	if (!cJSON_IsString(v) || !decimal_syntax(v->valuestring))
+	if (!cJSON_IsString(v) || !cfg_decimal_syntax(v->valuestring))
 		return cfg_error(c, path, "expected a number, or a decimal number as a string "
 				 "(\"-0.74364388703715870475\", \"1e-300\"), got %s", cfg_show(v));
 	if (strlen(v->valuestring) > FB_DECIMAL_MAX)
@@ -375,6 +372,8 @@ static int get_param(const struct ctx *c, const struct fb_param *p, const cJSON 
 		return get_params(c, v, path, p->name, p->ops->params, p->ops->n_params, NULL, at);
 	case FB_PARAM_LIST:
 		return get_ops(c, p, v, path, (struct fb_op_list *)(void *)at);
+	case FB_PARAM_LOCATION:
+		return 0;	/* read by cfg_validate_params(): it needs the job's size */
 	}
 	FB_BUG("parameter type %d", (int)p->type);
 }
@@ -469,19 +468,27 @@ void cfg_check_param_keys(const struct ctx *c, const cJSON *obj, const struct fb
 int cfg_validate_params(const struct ctx *c, const cJSON *obj, struct fb_job *job)
 {
 	const struct fb_kernel *k = job->kernel;
-	char path[256], expected[256];
+	char path[256], expected[256], from[PATH_MAX + 64] = "";
 	const char *field = NULL;
 
 	if (get_params(c, obj, "params", k->name, k->params, k->n_params, NULL, job->params) < 0)
 		return -1;
+	for (size_t i = 0; i < k->n_params; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, k->params[i].name);
+
+		if (k->params[i].type == FB_PARAM_LOCATION && v &&
+		    cfg_apply_location(c, obj, &k->params[i], v, job) < 0)
+			return -1;
+	}
 	if (k->check && k->check(job->params, job->width, job->height, &field, expected,
 				 sizeof(expected)) < 0) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
 
 		cfg_join(path, sizeof(path), "params", field);
-		if (v)	/* else it was left at its default: nothing to show */
+		if (v)	/* else it was left at its default, or a location set it */
 			return cfg_error(c, path, "expected %s, got %s", expected, cfg_show(v));
-		return cfg_error(c, path, "expected %s", expected);
+		cfg_location_note(obj, k, field, from, sizeof(from));
+		return cfg_error(c, path, "expected %s%s", expected, from);
 	}
 	return 0;
 }

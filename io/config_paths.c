@@ -532,6 +532,14 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 			const struct fb_param *p = &kern->params[i];
 			const struct fb_matsrc *m;
 
+			if (p->type == FB_PARAM_LOCATION) {
+				const char *const *loc = (const void *)((const char *)job->params +
+									p->offset);
+
+				snprintf(field, sizeof(field), "params.%s", p->name);
+				if (*loc && add_use(set, &c, jobs, j, field, *loc, FB_USE_READ) < 0)
+					return -1;
+			}
 			if (p->type != FB_PARAM_MATSRC)
 				continue;
 			m = (const void *)((const char *)job->params + p->offset);

@@ -83,6 +83,10 @@ static int expand_one(const char *where, const cJSON *job, const cJSON *zoom, cJ
 		return fb_error("%s: zoom.png: expected a file name with one %%d or %%04d for the "
 				"frame number, ending in .png, such as \"zoom_%%04d.png\", got %s",
 				where, cfg_show(png));
+	/* Its frames would each hold the location and a scale, which cannot go together. */
+	if (cJSON_IsObject(params) && cJSON_GetObjectItemCaseSensitive(params, "location"))
+		return fb_error("%s: zoom: a zoom sequence runs from params.scale at "
+				"params.center: give those instead of params.location", where);
 	if (cJSON_IsObject(output) && (cJSON_GetObjectItemCaseSensitive(output, "png") ||
 				       cJSON_GetObjectItemCaseSensitive(output, "iterations")))
 		return fb_error("%s: output: a zoom writes its frames to zoom.png; leave "

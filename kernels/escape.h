@@ -33,6 +33,9 @@ struct escape_params {
 	 * deep zoom (kernels/escape_deep.h) reads its view from these. */
 	char center_text[2][FB_DECIMAL_MAX + 1];
 	char scale_text[FB_DECIMAL_MAX + 1];
+	/* mandelbrot's params.location: the .kfr file the config read center, scale and
+	 * max_iter from (the path as opened), or NULL. The kernel does not use it. */
+	char *location;
 };
 
 /* Histogram colouring keeps a histogram (and its prefix sums) of max_iter + 1 bins. */

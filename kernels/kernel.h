@@ -42,6 +42,10 @@ enum fb_param_type {
 	FB_PARAM_OBJECT,	/* an object whose keys are ops[0]'s params, stored inline
 				 * at offset (ops[0].params' offsets are within it) */
 	FB_PARAM_LIST,		/* struct fb_op_list of ops[0] objects, without "op" keys */
+	FB_PARAM_LOCATION,	/* char *: a view location file (Kalles Fraktaler's .kfr)
+				 * that io/config reads into the table's center, scale and
+				 * max_iter params; the path as opened, malloc()ed by
+				 * io/config and freed by fb_params_free(); NULL: none */
 };
 
 /* A matrix operand: where it came from, and its values (malloc()ed by io/config and

@@ -8,6 +8,10 @@
 
 static const struct fb_param params[] = {
 	FB_ESCAPE_PARAMS(-0.75, 0, "set"),
+	{ "location", FB_PARAM_LOCATION, offsetof(struct escape_params, location),
+	  "a Kalles Fraktaler location file (.kfr) that sets center, scale and (unless the "
+	  "job gives it) max_iter: docs/deep-zoom.md; relative to the config file's folder",
+	  .def_text = "none" },
 };
 
 static int create(void **state, const void *params_, uint32_t width, uint32_t height,

@@ -87,6 +87,12 @@ void fb_params_defaults(const struct fb_param *table, size_t n, void *params)
 			memcpy(at, &none, sizeof(none));
 			break;
 		}
+		case FB_PARAM_LOCATION: {
+			char *none = NULL;
+
+			memcpy(at, &none, sizeof(none));
+			break;
+		}
 		}
 	}
 }
@@ -109,6 +115,13 @@ void fb_params_free(const struct fb_param *table, size_t n, void *params)
 			free(m->data);
 			m->npy = NULL;
 			m->data = NULL;
+			continue;
+		}
+		if (table[i].type == FB_PARAM_LOCATION) {
+			char **path = (void *)((char *)params + table[i].offset);
+
+			free(*path);
+			*path = NULL;
 			continue;
 		}
 		if (table[i].type != FB_PARAM_OPS && table[i].type != FB_PARAM_LIST)

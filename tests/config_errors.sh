@@ -272,6 +272,38 @@ t scale-string-underflow 'bad.json: params.scale: expected a number greater than
 	<<<"{ $J, \"params\": { \"scale\": \"1e-5000\" } }"
 t scale-string-negative 'bad.json: params.scale: expected a number greater than 0 (below about 1e-4931 is out of range), got "-1e-300"' \
 	<<<"{ $J, \"params\": { \"scale\": \"-1e-300\" } }"
+# Kalles Fraktaler locations (config_location.c): the file's mistakes name it, its line
+# and what a location holds; the view comes from the location or from center and scale.
+K='Re: -0.75\r\nIm: 0.1\r\nZoom: 1.5\r\nIterations: 200\r\n'
+SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nIterations: 200\r\n" >x.kfr' \
+	t kfr-no-zoom 'bad.json: params.location: "x.kfr" has no Zoom line (expected a Kalles Fraktaler location with Re, Im and Zoom)' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nZoom: 0\r\n" >x.kfr' \
+	t kfr-zoom-0 'bad.json: params.location: "x.kfr" line 3: Zoom is "0", expected a number above 0' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+SETUP='printf "Re: 0x1p3\r\nIm: 0.1\r\nZoom: 1\r\n" >x.kfr' \
+	t kfr-garbage-re 'bad.json: params.location: "x.kfr" line 1: Re is "0x1p3", expected a decimal number' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+SETUP='echo "{}" >x.kfr' \
+	t kfr-not-a-location 'bad.json: params.location: "x.kfr" has no Re line (expected a Kalles Fraktaler location' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+t kfr-missing "bad.json: params.location: cannot open 'nope.kfr': No such file or directory" \
+	<<<"{ $J, \"params\": { \"location\": \"nope.kfr\" } }"
+SETUP="printf '$K' >x.kfr" \
+	t kfr-and-center 'bad.json: params.center: params.location sets the view: leave center out (or location)' \
+	<<<"{ $J, \"params\": { \"center\": [0, 0], \"location\": \"x.kfr\" } }"
+SETUP="printf '$K' >x.kfr" \
+	t kfr-and-scale 'bad.json: params.scale: params.location sets the view: leave scale out (or location)' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\", \"scale\": 1 } }"
+SETUP='printf "Re: 0\r\nIm: 0\r\nZoom: 1\r\nIterations: 0\r\n" >x.kfr' \
+	t kfr-iterations-0 'bad.json: params.max_iter: expected an integer from 1 to 1000000000, got 0 (Iterations, line 4 of params.location "x.kfr")' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+SETUP='printf "Re: 0\r\nIm: 0\r\nZoom: 1\r\nFractalType: 1\r\n" >x.kfr' \
+	t kfr-burning-ship 'bad.json: params.location: "x.kfr" line 4: FractalType is "1", expected 0' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+SETUP="printf '$K' >x.kfr" \
+	t kfr-julia 'bad.json: params.location: unknown key' \
+	<<<'{ "kernel": "julia", "width": 8, "height": 8, "params": { "c": [0, 1], "location": "x.kfr" } }'
 # Zoom sequences (config_zoom.c).
 Z='"kernel": "mandelbrot", "width": 8, "height": 8'
 t zoom-not-object 'bad.json: zoom: expected {"frames": N, "to": SCALE, "png": PATTERN}, got 5' <<<"{ $Z, \"zoom\": 5 }"
