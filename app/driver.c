@@ -15,6 +15,7 @@
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,7 +452,10 @@ static const char *output_name(const char *path)
 	return strcmp(path, "-") == 0 ? "standard output" : path;
 }
 
-void fb_print_summary(const struct fb_job_result *res, bool in_batch)
+/* A job's summary, or with seq a zoom sequence's (res then adds up its frames; chunk is
+ * the chunk its passes used). */
+static void print_summary(const struct fb_job_result *res, bool in_batch, uint32_t chunk,
+			  const struct fb_sequence_summary *seq)
 {
 	const struct fb_job *job = res->job;
 	struct summary s = { .n = 0, .fresh = true };
@@ -461,18 +465,32 @@ void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 	size_t n_files = 0;
 
 	/* Every file the job wrote: the PNG, the raw grid, its report, its frames. */
-	if (job->png)
-		files[n_files++] = output_name(job->png);
-	if (job->raw)
-		files[n_files++] = output_name(job->raw);
-	if (job->report)
-		files[n_files++] = output_name(job->report);
-	if (job->frames_png)
-		files[n_files++] = job->frames_png;
-	for (size_t i = 0; i < n_files; i++)
-		summary_add(&s, i == 0 ? "" : i + 1 < n_files ? ", " : " and ", "%s%s%s%s",
-			    i == 0 ? "wrote " : "", files[i] == job->frames_png ? "frames " : "",
-			    files[i], i + 1 == n_files ? ":" : "");
+	if (seq) {
+		/* A frame writes its PNG alone (config_zoom.c refuses the others). */
+		if (seq->done > 1)
+			summary_add(&s, "", "wrote %s", output_name(seq->first->png));
+		summary_add(&s, seq->done > 1 ? " to " : "", "%s%s", seq->done > 1 ? "" : "wrote ",
+			    output_name(job->png));
+		if (seq->done < job->origin.frames)	/* the run stopped in the sequence */
+			summary_add(&s, " ", "(%zu of %" PRIu32 " frames):", seq->done,
+				    job->origin.frames);
+		else
+			summary_add(&s, " ", "(%zu frames):", seq->done);
+		n_files = 1;
+	} else {
+		if (job->png)
+			files[n_files++] = output_name(job->png);
+		if (job->raw)
+			files[n_files++] = output_name(job->raw);
+		if (job->report)
+			files[n_files++] = output_name(job->report);
+		if (job->frames_png)
+			files[n_files++] = job->frames_png;
+		for (size_t i = 0; i < n_files; i++)
+			summary_add(&s, i == 0 ? "" : i + 1 < n_files ? ", " : " and ", "%s%s%s%s",
+				    i == 0 ? "wrote " : "", files[i] == job->frames_png ? "frames " : "",
+				    files[i], i + 1 == n_files ? ":" : "");
+	}
 	if (!n_files)
 		summary_add(&s, "", "%s:", job->label);
 	summary_add(&s, " ", "%ux%u %s in %.2f s", job->width, job->height, job->kernel->name,
@@ -494,8 +512,9 @@ void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 						   (double)res->bytes_unencoded : 0.0);
 	else
 		summary_add(&s, ", ", "%u worker%s", res->workers, res->workers == 1 ? "" : "s");
-	summary_add(&s, ", ", "%s chunk %u", fb_schedule_name(res->schedule),
-		    res->n_passes ? res->pass[0].chunk : 0);
+	summary_add(&s, ", ", "%s chunk %u", fb_schedule_name(res->schedule), chunk);
+	if (seq && seq->done > 1)
+		summary_add(&s, "; ", "%.2f to %.2f s a frame", seq->min_s, seq->max_s);
 	for (size_t i = 0; i < res->n_totals; i++) {
 		const struct fb_total *t = &res->total[i];
 		const char *sep = i ? ", " : "; ";
@@ -504,8 +523,9 @@ void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 			continue;
 		if (t->is_real)
 			summary_add(&s, sep, "%s %.6g", t->name, t->d);
-		else
-			summary_add(&s, sep, "%s %llu", t->name, (unsigned long long)t->u);
+		else	/* a sequence's: its frames' added up */
+			summary_add(&s, sep, "%s%s %llu", seq && i == 0 ? "in all: " : "", t->name,
+				    (unsigned long long)t->u);
 	}
 	if (res->recoveries)
 		summary_add(&s, "; ", "%u worker failure%s recovered", res->recoveries,
@@ -515,6 +535,62 @@ void fb_print_summary(const struct fb_job_result *res, bool in_batch)
 		summary_add(&s, " ", "%s", in_batch ? "(no output asked for)" :
 			    "(no output asked for: -o FILE writes the PNG)");
 	fprintf(stderr, "%.*s\n", (int)s.n, s.line);
+}
+
+void fb_print_summary(const struct fb_job_result *res, bool in_batch)
+{
+	print_summary(res, in_batch, res->n_passes ? res->pass[0].chunk : 0, NULL);
+}
+
+void fb_sequence_add(struct fb_sequence_summary *seq, const struct fb_job_result *res)
+{
+	struct fb_job_result *sum = &seq->sum;
+
+	if (seq->done == 0) {
+		seq->first = res->job;
+		seq->min_s = seq->max_s = res->total_s;
+	}
+	seq->done++;
+	if (res->total_s < seq->min_s)
+		seq->min_s = res->total_s;
+	if (res->total_s > seq->max_s)
+		seq->max_s = res->total_s;
+	/* The frames share their settings: the last one's stand for all. */
+	sum->job = res->job;
+	sum->workers = res->workers;
+	sum->schedule = res->schedule;
+	sum->ranks = res->ranks;
+	if (res->n_passes)
+		seq->chunk = res->pass[0].chunk;
+	sum->total_s += res->total_s;
+	sum->recoveries += res->recoveries;
+	sum->bytes_received += res->bytes_received;
+	sum->bytes_unencoded += res->bytes_unencoded;
+	for (size_t i = 0; i < res->n_phases; i++)
+		fb_result_add_phase(sum, res->phase[i].name, res->phase[i].seconds);
+	/* Counts add up (pixels, iterations); a real (an area, a mean) does not, and a
+	 * list is the report's. */
+	for (size_t i = 0; i < res->n_totals; i++) {
+		const struct fb_total *t = &res->total[i];
+		size_t j = 0;
+
+		if (t->is_real || t->array)
+			continue;
+		while (j < sum->n_totals && strcmp(sum->total[j].name, t->name) != 0)
+			j++;
+		if (j == sum->n_totals) {
+			if (j == FB_MAX_TOTALS)
+				continue;
+			sum->total[sum->n_totals++] = (struct fb_total){ .name = t->name };
+		}
+		sum->total[j].u += t->u;
+	}
+}
+
+void fb_print_sequence_summary(const struct fb_sequence_summary *seq)
+{
+	if (seq->done)
+		print_summary(&seq->sum, true, seq->chunk, seq);
 }
 
 /* The first number in a file, or false (also for "max", no limit). */

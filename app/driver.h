@@ -98,4 +98,24 @@ unsigned long fb_crc32_more(unsigned long crc, const void *data, uint64_t len);
  * refuses). */
 void fb_print_summary(const struct fb_job_result *res, bool in_batch);
 
+/* A zoom sequence's frames (struct fb_job_origin.seq) are summed up in one summary
+ * rather than a summary each: the files from the first to the last, the time in all
+ * and the quickest and slowest frame's, the phases' times and the kernel's counts
+ * added up (a real total, such as an area, does not add up and is left out), the last
+ * frame's run settings. Zero it, add each frame's result as it finishes
+ * (fb_sequence_add(): it keeps nothing of res but the names of its phases and totals,
+ * which are static, and its job), and print it after the last frame, or after the
+ * frame the run stopped at (`(3 of 60 frames)`); nothing is printed before a frame is
+ * done. */
+struct fb_sequence_summary {
+	struct fb_job_result sum;	/* the frames' results added up (no passes) */
+	const struct fb_job *first;	/* the first frame done */
+	size_t done;			/* frames done */
+	double min_s, max_s;		/* the quickest and the slowest frame's time */
+	uint32_t chunk;			/* the chunk their passes used */
+};
+
+void fb_sequence_add(struct fb_sequence_summary *seq, const struct fb_job_result *res);
+void fb_print_sequence_summary(const struct fb_sequence_summary *seq);
+
 #endif

@@ -90,8 +90,9 @@ static bool speaks = true;
 /* ---- forkband run ---- */
 
 /* Jobs of the batch whose outputs are all in place, and jobs in all: for the message
- * of an interrupt between two jobs. */
+ * of an interrupt between two jobs; "frames" when the batch is one zoom sequence. */
 static volatile size_t jobs_written, jobs_total;
+static const char *volatile jobs_unit = "jobs";
 
 struct run_args {
 	const char *config;
@@ -260,6 +261,8 @@ static int cmd_run(int argc, char **argv)
 	struct fb_job_result *results = NULL;
 	struct fb_progress prog;
 	struct fb_drive_options dopt = { 0 };
+	struct fb_sequence_summary seq = { 0 };
+	long n_user;		/* the batch's jobs as its file has them; 0: a lone job */
 	uint64_t start = fb_now_ns();
 	int status = FB_EXIT_USAGE;
 
@@ -307,17 +310,40 @@ static int cmd_run(int argc, char **argv)
 		print_notes(&batch);
 	fb_progress_init(&prog, a.quiet);
 	jobs_total = batch.n;
+	/* A batch that is one zoom sequence counts frames (seq ascends through a batch:
+	 * the same at both ends only then). */
+	if (batch.job[0].origin.seq && batch.job[batch.n - 1].origin.seq == batch.job[0].origin.seq)
+		jobs_unit = "frames";
+	/* The jobs as the file has them: a zoom's frames are one job there. */
+	n_user = batch.job[batch.n - 1].origin.index + 1;
 	status = FB_EXIT_OK;
 	for (j = 0; j < batch.n; j++) {
+		const struct fb_job *job = &batch.job[j];
 		enum fb_drive_status ds;
 
-		fb_progress_set_job(&prog, j + 1, batch.n, batch.job[j].label);
-		ds = fb_drive_job(&batch.job[j], &dopt, &prog, &results[j]);
+		/* A zoom sequence shows one line for all its frames (progress.h). */
+		if (job->origin.seq)
+			fb_progress_frame(&prog, job->origin.frame + 1, job->origin.frames,
+					  job->png ? job->png : job->label);
+		else if (n_user > 0)
+			fb_progress_set_job(&prog, (size_t)job->origin.index + 1, (size_t)n_user,
+					    job->label);
+		else
+			fb_progress_set_job(&prog, j + 1, batch.n, job->label);
+		ds = fb_drive_job(job, &dopt, &prog, &results[j]);
 		if (ds != FB_DRIVE_OK) {
 			status = ds == FB_DRIVE_SETUP_FAILED ? FB_EXIT_USAGE : FB_EXIT_RUN;
 		} else {
-			if (!a.quiet)
+			/* A sequence's frames: one summary, after its last (driver.h). */
+			if (!a.quiet && job->origin.seq) {
+				fb_sequence_add(&seq, &results[j]);
+				if (job->origin.frame + 1 == job->origin.frames) {
+					fb_print_sequence_summary(&seq);
+					seq = (struct fb_sequence_summary){ 0 };
+				}
+			} else if (!a.quiet) {
 				fb_print_summary(&results[j], batch.n > 1);
+			}
 			if (leader && batch.job[j].report &&
 			    fb_report_write(batch.job[j].report, &results[j], 1) < 0)
 				status = FB_EXIT_RUN;
@@ -338,6 +364,9 @@ static int cmd_run(int argc, char **argv)
 		if (!a.report)	/* only a run-wide report needs every job's passes */
 			fb_job_result_free(&results[j]);
 	}
+	/* The run stopped in a sequence: what of it is in place (its frames' files). */
+	if (!a.quiet && status != FB_EXIT_OK)
+		fb_print_sequence_summary(&seq);
 	if (leader && status == FB_EXIT_OK && a.report &&
 	    fb_report_write(a.report, results, batch.n) < 0)
 		status = FB_EXIT_RUN;
@@ -390,7 +419,9 @@ FB_NORETURN static void stop_now(const char *what, int status)
 		say(decimal(a + sizeof(a), written));
 		say(" of ");
 		say(decimal(b + sizeof(b), total));
-		say(" jobs are in place");
+		say(" ");
+		say(jobs_unit);
+		say(" are in place");
 	}
 	say(removed ? ", partial output removed\n" : "\n");
 	_exit(status);

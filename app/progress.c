@@ -53,6 +53,25 @@ void fb_progress_set_job(struct fb_progress *p, size_t k, size_t n, const char *
 	p->job = n > 1 ? label : NULL;
 	p->job_k = k;
 	p->job_n = n > 1 ? n : 0;
+	p->seq = false;
+}
+
+void fb_progress_frame(struct fb_progress *p, size_t k, size_t n, const char *label)
+{
+	uint64_t now = fb_now_ns();
+
+	if (k <= 1 || !p->seq) {
+		p->seq_start_ns = now;
+		p->last_frame_s = 0;
+	} else {
+		p->last_frame_s = (double)(now - p->frame_start_ns) / 1e9;
+	}
+	p->seq = true;
+	p->frame_start_ns = now;
+	p->frame_frac = 0;
+	p->job = label;
+	p->job_k = k;
+	p->job_n = n;
 }
 
 void fb_progress_study_start(struct fb_progress *p, double total)
@@ -292,6 +311,35 @@ static double study_frac(const struct fb_progress *p, uint64_t now, double pass_
 	return p->study_total > 0 ? done / p->study_total : 0;
 }
 
+/* The zoom sequence's fraction done and its ETA (fb_progress_frame()), from the share
+ * of the frame under way that its pass shows (pass_frac). */
+static double seq_frac(struct fb_progress *p, uint64_t now, double pass_frac, double *eta)
+{
+	double frame_s = (double)(now - p->frame_start_ns) / 1e9;
+	double after = (double)(p->job_n - p->job_k);	/* frames after this one */
+
+	/* A frame of several passes (encoding after the rows) shows each from 0: the
+	 * most any has shown is the frame's share. */
+	if (pass_frac > p->frame_frac)
+		p->frame_frac = pass_frac;
+	if (p->last_frame_s > 0) {
+		/* The rest of this frame at the last one's pace; this frame, and each after
+		 * it (deeper), at least as long as the last, longer when this one has run
+		 * longer. No jump when it passes the last one's time: its rows do not cost
+		 * alike (the set's inside costs max_iter), so its own rate, early on, could
+		 * say anything. */
+		double rest = (1 - p->frame_frac) * p->last_frame_s, frame = frame_s + rest;
+
+		if (frame < p->last_frame_s)
+			frame = p->last_frame_s;
+		*eta = rest + after * frame;
+	} else {	/* the first frame: its own rate is all there is */
+		*eta = p->frame_frac > 0 ? frame_s / p->frame_frac * (after + 1 - p->frame_frac)
+					 : -1;
+	}
+	return ((double)(p->job_k - 1) + p->frame_frac) / (double)p->job_n;
+}
+
 /* Writes the line over the one drawn: \r, the line, and the erase of what is left of
  * the longer line before (spaces on a plain terminal, at most to the width). */
 static void draw(struct fb_progress *p, const char *text, size_t n, size_t max)
@@ -323,7 +371,12 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	unsigned cols;
 	size_t n;
 
-	if (!p->bar || (p->drawn && now - p->last_draw_ns < REDRAW_NS) || pass->rows == 0)
+	/* The end of a sequence's last frame is drawn however soon after the last redraw:
+	 * its 100% is the one that says the sequence is done. */
+	bool seq_end = p->seq && p->job_k == p->job_n && done >= pass->rows && p->frame_frac < 1;
+
+	if (!p->bar || (p->drawn && now - p->last_draw_ns < REDRAW_NS && !seq_end) ||
+	    pass->rows == 0)
 		return;
 	p->last_draw_ns = now;
 	elapsed = (double)(now - p->pass_start_ns) / 1e9;
@@ -335,8 +388,8 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 			 : -1;
 	l.label = p->job;
 	if (p->job_n)
-		snprintf(l.prefix, sizeof(l.prefix), "%s %zu/%zu", p->study ? "run" : "job",
-			 p->job_k, p->job_n);
+		snprintf(l.prefix, sizeof(l.prefix), "%s %zu/%zu",
+			 p->study ? "run" : p->seq ? "frame" : "job", p->job_k, p->job_n);
 	cols = columns();
 	/* No label is worth more than the width (a path may be kilobytes long). */
 	l.label_max = label_len(&l) < cols ? label_len(&l) : cols;
@@ -344,6 +397,12 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 		/* The whole study, not the run: its runs are too short to watch one by one. */
 		l.frac = study_frac(p, now, l.frac, &eta_s);
 		elapsed = (double)(now - p->study_start_ns) / 1e9;
+	} else if (p->seq) {
+		/* The whole sequence, not the frame; a frame's rows and rate would read
+		 * as the sequence's. */
+		l.frac = seq_frac(p, now, l.frac, &eta_s);
+		elapsed = (double)(now - p->seq_start_ns) / 1e9;
+		l.name = pass->name;
 	} else {
 		l.name = pass->name;
 		if (pass->steps > 1)	/* done is in rows of one step: rows x steps over all */
@@ -361,7 +420,7 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	else
 		snprintf(l.eta + 4, sizeof(l.eta) - 4, "?");
 	memcpy(l.eta, "ETA ", 4);
-	if (pass->converge && !p->study) {
+	if (pass->converge && !p->study && !p->seq) {
 		double v;
 
 		/* Written by the worker that ends a step, in shared memory: one load. */

@@ -29,6 +29,11 @@
  * run: `run 7/24 -j 4 dynamic [###...] 29%  0:12  ETA 0:41`, its percent and ETA over
  * every run (fb_progress_study_start()).
  *
+ * A zoom sequence (a job's "zoom": its frames are jobs of the batch) shows the sequence
+ * instead of the frame: `frame 12/60 zoom_0011.png stream [##......] 18%  0:12  ETA
+ * 2:41`, its percent over the whole sequence, frames counted alike, and its ETA the
+ * frames left at the time the last finished frame took (fb_progress_frame()).
+ *
  * The bar is redrawn with `\r` and erased with `\033[K` (erase to end of line), or,
  * when TERM is unset, empty or `dumb` (Emacs' shell, a plain serial console), with
  * spaces over the last line drawn: no escape codes at all.
@@ -44,8 +49,9 @@ struct fb_progress {
 	bool bar;		/* draw the bar */
 	bool quiet;		/* no bar, no summary */
 	bool plain;		/* TERM is dumb: no escape codes */
-	/* Shown before the bar: `job K/N LABEL` (fb_progress_set_job()), or a study's
-	 * `run K/N LABEL` (fb_progress_study_run()). */
+	/* Shown before the bar: `job K/N LABEL` (fb_progress_set_job()), a study's
+	 * `run K/N LABEL` (fb_progress_study_run()), or a zoom sequence's `frame K/N
+	 * LABEL` (fb_progress_frame()). */
 	const char *job;	/* the job's label; NULL: none */
 	size_t job_k, job_n;	/* job_k of job_n, 1-based; job_n 0: no count */
 	bool study;		/* the line shows a study's progress, not the pass's */
@@ -54,6 +60,10 @@ struct fb_progress {
 	double run_weight;	/* of the run under way */
 	uint64_t study_start_ns, run_start_ns;
 	double done_s;		/* the study's seconds when the last run finished */
+	bool seq;		/* the line shows a zoom sequence's progress */
+	uint64_t seq_start_ns, frame_start_ns;
+	double last_frame_s;	/* the seconds the last finished frame took; 0: none */
+	double frame_frac;	/* of the frame under way: the most its passes showed */
 	uint64_t pass_start_ns;
 	uint64_t last_draw_ns;
 	bool drawn;		/* something is on the line that needs erasing */
@@ -69,6 +79,21 @@ void fb_progress_assume_terminal(void);
 /* Job k (1-based) of a batch of n: the line starts `job k/n LABEL` when n > 1 (label
  * may be NULL), and with nothing when n <= 1. label must outlive the job. */
 void fb_progress_set_job(struct fb_progress *p, size_t k, size_t n, const char *label);
+
+/* Frame k (1-based) of a zoom sequence of n frames begins: the line shows `frame k/n
+ * LABEL` (label, the frame's file, must outlive the frame), the pass's name, and the
+ * sequence's percent, elapsed time and ETA. k = 1 starts the sequence and its clock;
+ * a later k counts the frame before it done, and its time as what a frame takes.
+ *
+ * The percent counts frames alike: (frames done + the share of the frame under way
+ * that its passes have shown) / n, so it never goes back and is 100% at the end of the
+ * last frame. Frames do not cost alike (a deeper one iterates more), so the ETA is
+ * not the percent's rate: it is the rest of the frame under way at the pace of the last
+ * finished frame (the deepest so far: the average of the shallower ones before it would
+ * promise too early an end), and each frame after it at the time the last one took,
+ * or, once the frame under way is known to take longer (its time so far and that
+ * rest), at that. Before a frame has finished, the first one's own rate stands in. */
+void fb_progress_frame(struct fb_progress *p, size_t k, size_t n, const char *label);
 
 /* A study of runs weighing `total` in all (a run's weight: its expected time in any
  * unit, e.g. rows over the CPUs it may use): from now on the line shows the study, its

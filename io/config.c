@@ -455,8 +455,9 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 	const cJSON *jobs, *defaults, *item;
 	struct cfg_unknown unknown = { 0, false };
 	char *base = input_base(file);
-	struct ctx c = { .source = source, .index = -1, .ov = ov, .n_ov = n_ov,
+	struct ctx c = { .source = source, .origin = { .index = -1 }, .ov = ov, .n_ov = n_ov,
 			 .unknown = &unknown, .base = base, .stored = pixels_only };
+	struct fb_job_origin *origin = NULL;	/* the jobs' as written; NULL: no zoom */
 	size_t n;
 	int rc = -1;
 
@@ -486,7 +487,7 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 	}
 
 	/* A zoom sequence is a batch of its frames. */
-	if (!pixels_only && cfg_expand_zoom(source, &doc) < 0)
+	if (!pixels_only && cfg_expand_zoom(source, &doc, &origin) < 0)
 		goto out;
 	/* Either key makes a batch: {"defaults": ..., "jbos": ...} is a misspelt batch,
 	 * not a job with two unknown keys. */
@@ -517,8 +518,14 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 	n = jobs ? (size_t)cJSON_GetArraySize(jobs) : 1;
 	for (size_t i = 0; i < n_ov; i++) {
 		if (ov[i].single_job && n > 1) {
-			rc = fb_error("%s: the config holds %zu jobs; give each its %s instead",
-				      ov[i].label, n, ov[i].path);
+			/* Not "the config holds 60 jobs": its user wrote one, a zoom. */
+			if (origin)
+				rc = fb_error("%s: the config holds a zoom sequence, whose frames are "
+					      "written to its zoom.png; leave %s out", ov[i].label,
+					      ov[i].label);
+			else
+				rc = fb_error("%s: the config holds %zu jobs; give each its %s instead",
+					      ov[i].label, n, ov[i].path);
 			goto out;
 		}
 	}
@@ -534,28 +541,27 @@ static int parse(const char *source, const char *file, const char *text, size_t 
 	for (size_t i = 0; i < out->n; i++, item = item->next) {
 		struct fb_job *job = &out->job[i];
 		const cJSON *obj = item;
-		char *shown;
+		char *shown, name[96];
 		size_t label_len;
 
-		c.index = jobs ? (int)i : -1;
+		job->origin = origin ? origin[i] : (struct fb_job_origin){ .index = jobs ? (long)i : -1 };
+		c.origin = job->origin;
 		c.job = obj;
 		c.defaults = defaults;
+		cfg_job_name(&job->origin, name, sizeof(name));
 		if (!cJSON_IsObject(obj)) {
-			rc = fb_error("%s: jobs[%zu]: expected an object, got %s", source, i, cfg_show(obj));
+			rc = fb_error("%s: %s: expected an object, got %s", source, name, cfg_show(obj));
 			goto out;
 		}
 		shown = fb_escape_dup(source);	/* labels reach the terminal */
-		label_len = shown ? strlen(shown) + 32 : 0;
+		label_len = shown ? strlen(shown) + strlen(name) + 3 : 0;
 		job->label = shown ? malloc(label_len) : NULL;
 		if (!job->label) {
 			free(shown);
 			rc = fb_error("out of memory");
 			goto out;
 		}
-		if (jobs)
-			snprintf(job->label, label_len, "%s: jobs[%zu]", shown, i);
-		else
-			snprintf(job->label, label_len, "%s", shown);
+		snprintf(job->label, label_len, "%s%s%s", shown, *name ? ": " : "", name);
 		free(shown);
 		if (build_job(&c, defaults, obj, job) < 0)
 			goto out;
@@ -566,6 +572,7 @@ out:
 		fb_error("%s: and %u more unknown key%s", source, unknown.n - CFG_MAX_UNKNOWN,
 			 unknown.n - CFG_MAX_UNKNOWN > 1 ? "s" : "");
 	free(base);
+	free(origin);
 	cJSON_Delete(doc);
 	if (rc < 0)
 		fb_batch_free(out);

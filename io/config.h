@@ -54,8 +54,26 @@ struct fb_override {
 				 * cannot hold every job's picture) */
 };
 
+/* Where a job is in its file, as its user wrote it: for messages (one name for every
+ * message about the job: its label, config errors, clashes of its files) and for the
+ * run's progress line, which shows a zoom sequence's frames as one sequence. */
+struct fb_job_origin {
+	long index;		/* the job's place in the file's "jobs" array; -1: the
+				 * file is one job (or, in a message, no job is named) */
+	unsigned seq;		/* a frame of the batch's seq-th zoom sequence (1, 2, ...:
+				 * io/config_zoom.c); 0: not a frame */
+	uint32_t frame;		/* its frame number, 0 to frames - 1 (its file name's) */
+	uint32_t frames;	/* the sequence's frame count */
+	char scale[16];		/* its scale to 3 digits ("4.16e-05"), for its name */
+};
+
 struct fb_job {
-	char *label;		/* "configs/x.json" or "configs/b.json: jobs[2]" */
+	/* How messages name the job, as its user wrote it: "configs/x.json",
+	 * "configs/b.json: jobs[2]", a zoom's frame "deep.json: zoom frame 3 (scale
+	 * 4.16e-05)", or "b.json: jobs[1] (zoom frame 3, scale 4.16e-05)" when the zoom
+	 * job was in a "jobs" array. */
+	char *label;
+	struct fb_job_origin origin;
 	const struct fb_kernel *kernel;
 	uint32_t width, height;
 	void *params;		/* the kernel's params struct, every field set */

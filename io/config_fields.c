@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -71,11 +72,42 @@ static const cJSON *lookup(const cJSON *obj, const char *path)
 	return obj;
 }
 
-/* Reports "<where>: <path>: <message>", naming the override, the job or the defaults
- * that the value at path came from. Returns -1. */
+void cfg_job_name(const struct fb_job_origin *o, char *buf, size_t len)
+{
+	if (o->seq && o->index >= 0)
+		snprintf(buf, len, "jobs[%ld] (zoom frame %" PRIu32 ", scale %s)", o->index,
+			 o->frame, o->scale);
+	else if (o->seq)
+		snprintf(buf, len, "zoom frame %" PRIu32 " (scale %s)", o->frame, o->scale);
+	else if (o->index >= 0)
+		snprintf(buf, len, "jobs[%ld]", o->index);
+	else if (len > 0)
+		buf[0] = '\0';
+}
+
+/* A frame's field as its user wrote it: its output.png is the zoom's png pattern. */
+static const char *frame_field(const struct fb_job_origin *o, const char *field)
+{
+	return o->seq && strcmp(field, "output.png") == 0 ? "zoom.png" : field;
+}
+
+void cfg_field_name(const struct fb_job_origin *o, const char *field, char *buf, size_t len)
+{
+	char name[96];
+
+	cfg_job_name(o, name, sizeof(name));
+	if (o->seq)
+		snprintf(buf, len, "%s of %s", frame_field(o, field), name);
+	else if (*name)
+		snprintf(buf, len, "%s.%s", name, field);
+	else
+		snprintf(buf, len, "%s", field);
+}
+
 FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char *fmt, ...)
 {
-	char msg[768];
+	char msg[768], name[96];
+	bool from_defaults;
 	va_list ap;
 
 	/* After an unknown key, only other unknown keys are worth a line (config_internal.h). */
@@ -96,11 +128,17 @@ FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char 
 		if (path_has_prefix(c->ov[i].path, path) && !lookup(c->job, path))
 			return fb_error("%s: %s: %s", c->ov[i].label, path, msg);
 	}
-	if (c->index < 0)
+	cfg_job_name(&c->origin, name, sizeof(name));
+	if (!*name)
 		return fb_error("%s: %s: %s", c->source, path, msg);
-	if (!lookup(c->job, path) && c->defaults && lookup(c->defaults, path))
-		return fb_error("%s: defaults.%s: %s (in jobs[%d])", c->source, path, msg, c->index);
-	return fb_error("%s: jobs[%d].%s: %s", c->source, c->index, path, msg);
+	from_defaults = !lookup(c->job, path) && c->defaults && lookup(c->defaults, path);
+	/* A frame is named first: a name of its own in brackets reads badly after a field. */
+	if (c->origin.seq)
+		return fb_error("%s: %s: %s%s: %s", c->source, name, from_defaults ? "defaults." : "",
+				from_defaults ? path : frame_field(&c->origin, path), msg);
+	if (from_defaults)
+		return fb_error("%s: defaults.%s: %s (in %s)", c->source, path, msg, name);
+	return fb_error("%s: %s.%s: %s", c->source, name, path, msg);
 }
 
 FB_PRINTF(3, 4) int cfg_unknown_key(const struct ctx *c, const char *path, const char *fmt, ...)
@@ -234,7 +272,7 @@ int cfg_check_object(const struct ctx *c, const cJSON *obj, const char *path,
 		if (!*path && (strcmp(it->string, "jobs") == 0 || strcmp(it->string, "defaults") == 0))
 			rc = cfg_unknown_key(c, sub, "unknown key in a job (%s belongs at the top of "
 					     "a batch file)", it->string);
-		else if (hint || (!*path && c->index < 0 &&
+		else if (hint || (!*path && c->origin.index < 0 &&
 				  /* A lone job's top may be a misspelt batch ("defalts"). */
 				  (hint = fb_suggest(it->string, cfg_batch_keys, 2))))
 			rc = cfg_unknown_key(c, sub, "unknown key (did you mean '%s'?)", hint);

@@ -44,7 +44,8 @@ struct cfg_unknown {
 /* What an error message needs to say where a field came from. */
 struct ctx {
 	const char *source;		/* file name */
-	int index;			/* job index in a batch, -1 for a single job */
+	struct fb_job_origin origin;	/* the job as its user wrote it (.index -1: a
+					 * single job, or no job named) */
 	const struct cJSON *job;	/* the job as written in the file */
 	const struct cJSON *defaults;	/* the batch's defaults, or NULL */
 	const struct fb_override *ov;
@@ -58,8 +59,21 @@ struct ctx {
 /* The keys of a batch file. */
 extern const char *const cfg_batch_keys[2];
 
+/* The one name of a job in messages, after its source, into buf: "" (the file is the
+ * job), "jobs[2]", a zoom's frame "zoom frame 3 (scale 4.16e-05)", or "jobs[1] (zoom
+ * frame 3, scale 4.16e-05)" when the zoom job was in a "jobs" array. A frame is named
+ * by its number as its file name has it (0 to frames - 1), never by its place in the
+ * batch the zoom became, which its user never wrote. */
+void cfg_job_name(const struct fb_job_origin *o, char *buf, size_t len);
+
+/* A field of a job, named for messages that name a job's file (a clash of outputs):
+ * "output.png", "jobs[2].output.png"; a frame's output.png is its zoom.png, "zoom.png
+ * of zoom frame 3 (scale 4.16e-05)". */
+void cfg_field_name(const struct fb_job_origin *o, const char *field, char *buf, size_t len);
+
 /* Reports "<where>: <path>: <message>", naming the override, the job or the defaults
- * that the value at path came from. Returns -1. */
+ * that the value at path came from (a frame: "<source>: zoom frame 3 (scale ...):
+ * zoom.png: <message>", cfg_job_name()). Returns -1. */
 FB_PRINTF(3, 4) int cfg_error(const struct ctx *c, const char *path, const char *fmt, ...);
 
 /* The first control character in s, or NULL. */
@@ -124,8 +138,10 @@ void cfg_location_note(const struct cJSON *obj, const struct fb_kernel *k, const
  * fb_config_check_output()); *out gets a copy. Absent (v NULL) is fine. */
 int cfg_get_path(const struct ctx *c, const struct cJSON *v, const char *path, char **out);
 /* Replaces, in *doc, every job with a "zoom" by the jobs of its frames (config_zoom.c);
- * a single job becomes a batch. 0, or -1 after reporting (source names the config). */
-int cfg_expand_zoom(const char *source, struct cJSON **doc);
+ * a single job becomes a batch. *origin gets, for each job of the batch it makes, where
+ * the job came from (malloc()ed, one a job), or NULL when *doc holds no zoom (its jobs
+ * are then as written). 0, or -1 after reporting (source names the config). */
+int cfg_expand_zoom(const char *source, struct cJSON **doc, struct fb_job_origin **origin);
 
 /* Whether name ends in ext, in any case ("x.PNG" is a PNG too). */
 bool cfg_has_extension(const char *name, const char *ext);

@@ -357,15 +357,6 @@ void fb_frame_path(const char *pattern, uint64_t step, char *out, size_t len)
 }
 
 
-/* How a job's use of a file is named in messages: "output.png", or in a batch
- * "jobs[3].output.png". */
-static void describe(char *buf, size_t len, const cJSON *jobs, size_t j, const char *field)
-{
-	if (jobs)
-		snprintf(buf, len, "jobs[%zu].%s", j, field);
-	else
-		snprintf(buf, len, "%s", field);
-}
 
 /* Says, into msg, how the use of path (use) clashes with the earlier use k. */
 static void describe_clash(char *msg, size_t len, const char *path, enum fb_use use,
@@ -450,15 +441,17 @@ static int check_existing_frames(struct fb_pathset *set, const struct ctx *c, co
 	return rc;
 }
 
-/* Adds one use of a job's file; -1 after reporting a clash or a failure. */
-static int add_use(struct fb_pathset *set, const struct ctx *c, const cJSON *jobs, size_t j,
-		   const char *field, const char *path, enum fb_use use)
+/* Adds one use of a file by the job c names; -1 after reporting a clash or a
+ * failure. */
+static int add_use(struct fb_pathset *set, const struct ctx *c, const char *field,
+		   const char *path, enum fb_use use)
 {
 	struct fb_pathset_clash k;
 	char what[300];
 	int rc;
 
-	describe(what, sizeof(what), jobs, j, field);
+	/* "jobs[3].output.png", "zoom.png of zoom frame 3 (scale 4.16e-05)" */
+	cfg_field_name(&c->origin, field, what, sizeof(what));
 	rc = fb_pathset_add(set, path, use, what, &k);
 	if (rc < 0)
 		return -1;	/* out of memory: reported */
@@ -481,14 +474,14 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 	for (size_t j = 0; j < b->n; j++) {
 		if (!b->job[j].frames_png)
 			continue;
-		describe(what, sizeof(what), jobs, j, "output.frames.png");
+		cfg_field_name(&b->job[j].origin, "output.frames.png", what, sizeof(what));
 		if (fb_pathset_add_frames(set, b->job[j].frames_png, what) < 0)
 			return -1;
 	}
 	if (fb_pathset_check_frames(set, &pa, &pb)) {
 		struct ctx c = *base;
 
-		c.index = -1;
+		c.origin = (struct fb_job_origin){ .index = -1 };
 		return cfg_error(&c, pb, "can name the same frame files as %s", pa);
 	}
 	if (config_file) {
@@ -498,7 +491,7 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 		if (rc < 0)
 			return -1;
 		/* Only a frame pattern can clash here: nothing else was added yet. */
-		c.index = -1;
+		c.origin = (struct fb_job_origin){ .index = -1 };
 		if (rc > 0)
 			return cfg_error(&c, "output.frames.png", "%s ('%s') can write over the "
 					 "config file", k.what, k.path);
@@ -509,9 +502,9 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 
 		if (!b->job[j].frames_png)
 			continue;
-		c.index = jobs ? (int)j : -1;
+		c.origin = b->job[j].origin;
 		c.job = item;
-		describe(what, sizeof(what), jobs, j, "output.frames.png");
+		cfg_field_name(&c.origin, "output.frames.png", what, sizeof(what));
 		if (check_existing_frames(set, &c, what, b->job[j].frames_png) < 0)
 			return -1;
 	}
@@ -524,9 +517,9 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 		struct ctx c = *base;
 		char field[300];
 
-		c.index = jobs ? (int)j : -1;
+		c.origin = job->origin;
 		c.job = item;
-		if (job->input && add_use(set, &c, jobs, j, "input", job->input, FB_USE_READ) < 0)
+		if (job->input && add_use(set, &c, "input", job->input, FB_USE_READ) < 0)
 			return -1;
 		for (size_t i = 0; i < kern->n_params; i++) {
 			const struct fb_param *p = &kern->params[i];
@@ -544,16 +537,16 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 				continue;
 			m = (const void *)((const char *)job->params + p->offset);
 			snprintf(field, sizeof(field), "params.%s.npy", p->name);
-			if (m->npy && add_use(set, &c, jobs, j, field, m->npy, FB_USE_READ) < 0)
+			if (m->npy && add_use(set, &c, field, m->npy, FB_USE_READ) < 0)
 				return -1;
 		}
-		if (job->png && add_use(set, &c, jobs, j, "output.png", job->png, FB_USE_WRITE) < 0)
+		if (job->png && add_use(set, &c, "output.png", job->png, FB_USE_WRITE) < 0)
 			return -1;
 		snprintf(field, sizeof(field), "output.%s", kern->raw_output ? kern->raw_output : "");
-		if (job->raw && add_use(set, &c, jobs, j, field, job->raw, FB_USE_WRITE) < 0)
+		if (job->raw && add_use(set, &c, field, job->raw, FB_USE_WRITE) < 0)
 			return -1;
 		if (job->report &&
-		    add_use(set, &c, jobs, j, "output.report", job->report, FB_USE_WRITE) < 0)
+		    add_use(set, &c, "output.report", job->report, FB_USE_WRITE) < 0)
 			return -1;
 	}
 	return 0;

@@ -2,7 +2,10 @@
  * "zoom_%04d.png"} stands for N jobs, one a frame, whose scales run from the job's own
  * (params.scale, default 3) to SCALE, log-spaced, at the same center, each written to
  * the pattern's name for its frame number (0 to N - 1). The expansion is done on the
- * JSON, before any job is validated: the frames are then a batch like any other. */
+ * JSON, before any job is validated: the frames are then a batch like any other, whose
+ * jobs keep, beside the JSON, where they came from (struct fb_job_origin: the user's
+ * jobs[k], which sequence, which frame), so that messages name a frame as its user
+ * sees it and the run shows a sequence as one. */
 #include "runtime/compat.h"
 
 #include "config_internal.h"
@@ -40,9 +43,34 @@ static cJSON *object_at(cJSON *obj, const char *key)
 	return cJSON_AddObjectToObject(obj, key);
 }
 
-/* The frames of one zoom job, appended to out (a JSON array). where names the job in
- * messages ("deep.json", "deep.json: jobs[2]"). 0, or -1 after reporting. */
-static int expand_one(const char *where, const cJSON *job, const cJSON *zoom, cJSON *out)
+/* The origins of the batch being made, one a job (config_internal.h). */
+struct origins {
+	struct fb_job_origin *o;
+	size_t n, cap;
+	unsigned seqs;		/* zoom sequences so far */
+};
+
+static int add_origin(struct origins *list, struct fb_job_origin o)
+{
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		struct fb_job_origin *bigger = realloc(list->o, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return fb_error("out of memory");
+		list->o = bigger;
+		list->cap = cap;
+	}
+	list->o[list->n++] = o;
+	return 0;
+}
+
+/* The frames of one zoom job, appended to out (a JSON array) and their origins to
+ * list; index is the job's place in the file's jobs (-1: the file is the job). where
+ * names the job in messages ("deep.json", "deep.json: jobs[2]"). 0, or -1 after
+ * reporting. */
+static int expand_one(const char *where, long index, const cJSON *job, const cJSON *zoom,
+		      cJSON *out, struct origins *list)
 {
 	static const char *const keys[] = { "frames", "to", "png" };
 	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(zoom, "frames");
@@ -93,8 +121,12 @@ static int expand_one(const char *where, const cJSON *job, const cJSON *zoom, cJ
 				"output.png and output.iterations out", where);
 	e0 = log10l(s0);
 	e1 = log10l(s1);
+	list->seqs++;
 	for (long f = 0; f < n; f++) {
 		cJSON *frame = cJSON_Duplicate(job, true), *p, *o, *scale;
+		struct fb_job_origin origin = { .index = index, .seq = list->seqs,
+						.frame = (uint32_t)f, .frames = (uint32_t)n };
+		long double at;
 		char text[64], name[4096];
 		bool ok;
 
@@ -102,15 +134,18 @@ static int expand_one(const char *where, const cJSON *job, const cJSON *zoom, cJ
 			return fb_error("out of memory");
 		cJSON_DeleteItemFromObjectCaseSensitive(frame, "zoom");
 		/* The ends as written; between them, log-spaced to long double's digits. */
-		if (f == 0 && from)
+		if (f == 0 && from) {
 			scale = cJSON_Duplicate(from, true);
-		else if (f == n - 1)
+			at = s0;
+		} else if (f == n - 1) {
 			scale = cJSON_Duplicate(to, true);
-		else {
-			snprintf(text, sizeof(text), "%.21Lg",
-				 powl(10.0L, e0 + (e1 - e0) * (long double)f / (long double)(n - 1)));
+			at = s1;
+		} else {
+			at = powl(10.0L, e0 + (e1 - e0) * (long double)f / (long double)(n - 1));
+			snprintf(text, sizeof(text), "%.21Lg", at);
 			scale = cJSON_CreateString(text);
 		}
+		snprintf(origin.scale, sizeof(origin.scale), "%.3Lg", at);
 		fb_frame_path(png->valuestring, (uint64_t)f, name, sizeof(name));
 		p = object_at(frame, "params");
 		o = object_at(frame, "output");
@@ -129,16 +164,20 @@ static int expand_one(const char *where, const cJSON *job, const cJSON *zoom, cJ
 			cJSON_Delete(frame);
 			return fb_error("out of memory");
 		}
+		if (add_origin(list, origin) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-int cfg_expand_zoom(const char *source, cJSON **doc)
+int cfg_expand_zoom(const char *source, cJSON **doc, struct fb_job_origin **origin)
 {
 	cJSON *jobs = cJSON_GetObjectItemCaseSensitive(*doc, "jobs"), *out, *batch;
+	struct origins list = { 0 };
 	bool any = false;
-	size_t i = 0;
+	long i = 0;
 
+	*origin = NULL;
 	if (cJSON_IsArray(jobs)) {
 		for (const cJSON *it = jobs->child; it; it = it->next)
 			any |= cJSON_IsObject(it) && cJSON_HasObjectItem(it, "zoom");
@@ -154,24 +193,35 @@ int cfg_expand_zoom(const char *source, cJSON **doc)
 			const cJSON *zoom = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "zoom")
 							      : NULL;
 			char where[512];
+			int rc;
 
-			snprintf(where, sizeof(where), "%s: jobs[%zu]", source, i);
-			if (zoom ? expand_one(where, it, zoom, out) < 0 :
-				   !cJSON_AddItemToArray(out, cJSON_Duplicate(it, true))) {
+			snprintf(where, sizeof(where), "%s: jobs[%ld]", source, i);
+			if (zoom)
+				rc = expand_one(where, i, it, zoom, out, &list);
+			else if (!cJSON_AddItemToArray(out, cJSON_Duplicate(it, true)))
+				rc = fb_error("out of memory");
+			else	/* a job as written, at its place in the file */
+				rc = add_origin(&list, (struct fb_job_origin){ .index = i });
+			if (rc < 0) {
 				cJSON_Delete(out);
+				free(list.o);
 				return -1;
 			}
 		}
 		cJSON_ReplaceItemInObjectCaseSensitive(*doc, "jobs", out);
+		*origin = list.o;
 		return 0;
 	}
-	if (expand_one(source, *doc, cJSON_GetObjectItemCaseSensitive(*doc, "zoom"), out) < 0 ||
+	if (expand_one(source, -1, *doc, cJSON_GetObjectItemCaseSensitive(*doc, "zoom"), out,
+		       &list) < 0 ||
 	    !(batch = cJSON_CreateObject())) {
 		cJSON_Delete(out);
+		free(list.o);
 		return -1;
 	}
 	cJSON_AddItemToObject(batch, "jobs", out);
 	cJSON_Delete(*doc);
 	*doc = batch;
+	*origin = list.o;
 	return 0;
 }

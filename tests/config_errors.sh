@@ -319,6 +319,25 @@ t zoom-and-png 'bad.json: output: a zoom writes its frames to zoom.png; leave ou
 	<<<"{ $Z, \"output\": { \"png\": \"a.png\" }, \"zoom\": { \"frames\": 3, \"to\": \"1e-20\", \"png\": \"z_%d.png\" } }"
 t zoom-in-defaults 'bad.json: defaults.zoom: unknown key (in jobs[0])' \
 	<<<"{ \"defaults\": { $Z, \"zoom\": {} }, \"jobs\": [ {} ] }"
+# A frame is named as its user sees it (its number and scale, the zoom's jobs[k]), not
+# by its place in the batch the zoom became; the jobs after a zoom keep their jobs[k].
+# Frame 3 of 5 from 3 to 1e-6 is at 3 x (1e-6 / 3)^(3/4) = 4.16e-05.
+ZF='"zoom": { "frames": 5, "to": "1e-6", "png": "z_%d.png" }'
+SETUP='echo precious >z_3.png && chmod 444 z_3.png' CHECK='[ "$(cat z_3.png)" = precious ]' \
+	t zoom-frame-read-only "bad.json: zoom frame 3 (scale 4.16e-05): zoom.png: 'z_3.png' is read-only" \
+	<<<"{ $Z, $ZF }"
+t zoom-frame-clash "bad.json: jobs[1].output.png: 'z_3.png' is also written by zoom.png of jobs[0] (zoom frame 3, scale 4.16e-05)" \
+	<<<"{ \"defaults\": { $Z }, \"jobs\": [ { $ZF }, { \"output\": { \"png\": \"z_3.png\" } } ] }"
+t zoom-frame-clash-after "bad.json: jobs[1] (zoom frame 3, scale 4.16e-05): zoom.png: 'z_3.png' is also written by jobs[0].output.png" \
+	<<<"{ \"defaults\": { $Z }, \"jobs\": [ { \"output\": { \"png\": \"z_3.png\" } }, { $ZF } ] }"
+t zoom-frame-defaults "bad.json: jobs[0] (zoom frame 0, scale 3): defaults.params.max_iter: expected an integer" \
+	<<<"{ \"defaults\": { $Z, \"params\": { \"max_iter\": 0 } }, \"jobs\": [ { $ZF } ] }"
+t zoom-then-not-object 'bad.json: jobs[1]: expected an object, got 7' \
+	<<<"{ \"defaults\": { $Z }, \"jobs\": [ { $ZF }, 7 ] }"
+t zoom-with-o '-o: the config holds a zoom sequence, whose frames are written to its zoom.png; leave -o out' \
+	-o a.png <<<"{ $Z, $ZF }"
+FORKBAND_TEST_MEMAVAILABLE=1000 \
+	t zoom-frame-memory 'bad.json: zoom frame 0 (scale 3): job needs' <<<"{ $Z, $ZF }"
 t julia-deep 'bad.json: params.scale: expected a pixel size (scale / width) of at least 2^-48 times the center' \
 	<<<'{ "kernel": "julia", "width": 8, "height": 8, "params": { "c": [0, 1], "scale": "1e-30" } }'
 t choice-as-number 'bad.json: params.coloring: expected one of smooth, histogram, bands, got 1' <<EOF

@@ -5,7 +5,9 @@
 # is narrower than the width, and the rate gives way before the rows; TERM=dumb gets no
 # escape codes; a batch shows `job 2/3`;
 # a stepped job with a tolerance shows its change against it and its ETA only as an
-# upper bound; `forkband scale` shows the study's `run K/N`. Each job runs about half a
+# upper bound; `forkband scale` shows the study's `run K/N`; a zoom sequence shows one
+# bar for all its frames, `frame K/N`, and one summary, and in a batch beside other
+# jobs those keep their `job K/N` (counted as the file has them). Each job runs about half a
 # second at -j 1, so that the bar (at most 10 redraws a second) draws a few times; in
 # quick mode (a sanitizer build, whose loops run several times slower) a third of that.
 # usage: progress.sh FORKBAND [quick]
@@ -108,6 +110,48 @@ grep -q "ETA <= [0-9]" "$dir/steps" && ok "its ETA is an upper bound (ETA <=)" |
 	bad "no 'ETA <=': $(head -3 "$dir/steps")"
 grep -q "ETA [0-9]" "$dir/steps" && bad "a false ETA: $(grep -m1 "ETA [0-9]" "$dir/steps")" ||
 	ok "no ETA to the step count"
+
+# A zoom sequence of 5 frames (shallow: no MPFR): one bar for the sequence, `frame K/5`
+# and the frame's file before it, for K = 1 to 5, its percent never going back from
+# one redraw to the next (across frames too) and ending at 100%; one summary for the
+# sequence, none per frame.
+cat >"$dir/zoom.json" <<EOF
+{ "kernel": "mandelbrot", "width": 32, "height": 24,
+  "params": { "center": [-0.75, 0], "scale": 3.0, "max_iter": $((1000000 / div)) },
+  "zoom": { "frames": 5, "to": "1e-6", "png": "$dir/z_%d.png" } }
+EOF
+onterm zoom "COLUMNS=100 '$bin' run -j 1 '$dir/zoom.json'"
+fits zoom 100
+grep -v '^frame [1-5]/5 ' "$dir/zoom" | head -1 | grep . && bad "a redraw without 'frame K/5'" ||
+	ok "every redraw of the sequence shows 'frame K/5'"
+for k in 1 2 3 4 5; do
+	grep -qF "frame $k/5 $dir/z_$((k - 1)).png stream " "$dir/zoom" ||
+		bad "no 'frame $k/5 $dir/z_$((k - 1)).png stream': $(head -3 "$dir/zoom")"
+done
+awk '{ match($0, /[0-9]+%/); p = substr($0, RSTART, RLENGTH - 1) + 0
+       if (p < last) { print "back from " last "% to " p "%: " $0; exit 1 } last = p }
+     END { if (last != 100) { print "ends at " last "%"; exit 1 } }' "$dir/zoom" >"$dir/back" &&
+	ok "the sequence's percent never goes back, over $(wc -l <"$dir/zoom") redraws, and ends at 100%" ||
+	bad "the sequence's percent: $(cat "$dir/back")"
+tr '\r' '\n' <"$dir/zoom.raw" | sed 's/\x1b\[K//g' | grep '^wrote ' >"$dir/zoom.sum"
+grep -qF "wrote $dir/z_0.png to $dir/z_4.png (5 frames):" "$dir/zoom.sum" &&
+	[ "$(wc -l <"$dir/zoom.sum")" = 1 ] && ok "one summary for the sequence" ||
+	bad "the sequence's summaries: $(cat "$dir/zoom.sum")"
+
+# A batch of a job, a zoom of 2 frames and a job: the jobs keep `job K/3` (the zoom is
+# jobs[1] of 3, whatever frames it makes), the frames share a bar.
+cat >"$dir/mixed.json" <<EOF
+{ "defaults": { "kernel": "mandelbrot", "width": 32, "height": 24,
+                "params": { "center": [-0.75, 0], "max_iter": 1000 } },
+  "jobs": [ { "output": { "png": "$dir/x0.png" } },
+            { "zoom": { "frames": 2, "to": "1e-3", "png": "$dir/y_%d.png" } },
+            { "output": { "png": "$dir/x2.png" } } ] }
+EOF
+onterm mixed "COLUMNS=100 '$bin' run -j 1 '$dir/mixed.json'"
+awk '{ print $1, $2 }' "$dir/mixed" | uniq | tr '\n' ' ' >"$dir/mixed.seen"
+[ "$(cat "$dir/mixed.seen")" = "job 1/3 frame 1/2 frame 2/2 job 3/3 " ] &&
+	ok "a batch with a zoom: 'job 1/3', 'frame 1/2', 'frame 2/2', 'job 3/3'" ||
+	bad "a batch with a zoom showed: $(cat "$dir/mixed.seen")"
 
 # A study: the whole study's run K/N, percent and ETA.
 onterm scale "COLUMNS=80 '$bin' scale --set width=64 --set height=48 \
