@@ -530,7 +530,7 @@ int cfg_check_collisions(struct fb_batch *b, const struct ctx *base, const char 
 									p->offset);
 
 				snprintf(field, sizeof(field), "params.%s", p->name);
-				if (*loc && add_use(set, &c, jobs, j, field, *loc, FB_USE_READ) < 0)
+				if (*loc && add_use(set, &c, field, *loc, FB_USE_READ) < 0)
 					return -1;
 			}
 			if (p->type != FB_PARAM_MATSRC)
