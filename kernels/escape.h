@@ -103,8 +103,9 @@ extern const char *const fb_escape_arithmetic_names[];
 	{ "palette", FB_PARAM_CHOICE, offsetof(struct escape_params, palette),             \
 	  "colour palette", .choices = fb_palette_names, .def_choice = FB_PALETTE_DEFAULT }, \
 	{ "arithmetic", FB_PARAM_CHOICE, offsetof(struct escape_params, arithmetic),       \
-	  "exact: the spec's arithmetic, identical on every CPU; fast: fused "            \
-	  "multiply-add on CPUs with AVX-512, or AVX2 and FMA (faster; some pixels differ)", \
+	  "exact: the spec's arithmetic, identical on every CPU (deep views: long "        \
+	  "double); fast: fused multiply-add on CPUs with AVX-512, or AVX2 and FMA, "     \
+	  "and deep views in double (faster; some pixels differ)",                        \
 	  .choices = fb_escape_arithmetic_names, .def_choice = MB_EXACT }
 
 /* The members of struct fb_kernel both kernels share; each adds its name, summary,

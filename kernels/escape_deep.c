@@ -42,6 +42,8 @@ struct fb_escape_deep {
 	void *bla;			/* this view's BLA table (shared), or NULL: none */
 	size_t bla_size;
 	unsigned levels;		/* of the table: level j at bla + offset[j], n[j] */
+	double r2max_d;			/* the largest radius^2 of levels 1 and up */
+	long double r2max_ld;
 	size_t offset[MAX_LEVELS];
 	uint32_t n[MAX_LEVELS];
 	uint32_t w, h, max_iter;
@@ -239,9 +241,10 @@ static int make_bla(struct fb_escape_deep *dp)
 	if (!(dp->bla = shared_malloc_or_error(dp->bla_size)))
 		return -1;
 	if (dp->ld)
-		bla_build_ld(dp->bla, o->z, dp->levels, dp->offset, dp->n, cmax);
+		dp->r2max_ld = bla_build_ld(dp->bla, o->z, dp->levels, dp->offset, dp->n, cmax);
 	else
-		bla_build_d(dp->bla, o->z, dp->levels, dp->offset, dp->n, (double)cmax);
+		dp->r2max_d = bla_build_d(dp->bla, o->z, dp->levels, dp->offset, dp->n,
+					  (double)cmax);
 	return 0;
 }
 

@@ -23,11 +23,12 @@ struct NAME(bla) {
 };
 
 /* The table of an orbit Z: level j at t + offset[j], n[j] entries (n[0]: the orbit's
- * length - 1, its steps from Z_1). */
-static void NAME(bla_build)(struct NAME(bla) *t, const REAL (*Z)[2], unsigned levels, const size_t *offset, const uint32_t *n,
+ * length - 1, its steps from Z_1). Returns the largest r2 of level 1 and up (0: none). */
+static REAL NAME(bla_build)(struct NAME(bla) *t, const REAL (*Z)[2], unsigned levels, const size_t *offset, const uint32_t *n,
 			    REAL cmax)
 {
 	const REAL eps = ldexp((REAL)1, -EPS_BITS);
+	REAL r2max = 0;
 
 	for (uint32_t i = 0; i < n[0]; i++) {
 		struct NAME(bla) *e = &t[i];
@@ -47,7 +48,7 @@ static void NAME(bla_build)(struct NAME(bla) *t, const REAL (*Z)[2], unsigned le
 		for (uint32_t i = 0; i < n[j]; i++) {
 			const struct NAME(bla) *x = &lo[2 * i], *y = &lo[2 * i + 1];
 			struct NAME(bla) *e = &hi[i];
-			REAL ry = sqrt(y->r2), rx = sqrt(x->r2);
+			REAL ry = sqrt(y->r2);
 			REAL r = (ry - hypot(x->br, x->bi) * cmax) / hypot(x->ar, x->ai);
 
 			e->ar = y->ar * x->ar - y->ai * x->ai;
@@ -56,10 +57,14 @@ static void NAME(bla_build)(struct NAME(bla) *t, const REAL (*Z)[2], unsigned le
 			e->bi = y->ar * x->bi + y->ai * x->br + y->bi;
 			/* fmax and fmin take the number over a NaN (an infinite A or B where the
 			 * orbit's derivative overflowed): such a step is never valid. */
-			r = fmin(rx, fmax((REAL)0, r));
-			e->r2 = r * r;
+			r = fmax((REAL)0, r);
+			/* Never above x's, to the last bit: the pixels' search relies on it. */
+			e->r2 = fmin(x->r2, r * r);
+			if (e->r2 > r2max)
+				r2max = e->r2;
 		}
 	}
+	return r2max;
 }
 
 /* Whether |f| < |dz|, without squaring into underflow (views below 1e-154 in double):
@@ -101,29 +106,37 @@ static uint32_t NAME(count)(const struct fb_escape_deep *dp, REAL dcr, REAL dci,
 
 		if (bla && m >= 1) {
 			/* The longest step that starts at m, fits in what is left of max_iter
-			 * and holds dz within its radius. */
-			uint32_t i0 = m - 1;
+			 * and holds dz within its radius. A level's radius is at most the one
+			 * below's at the same start (bla_build), so the valid levels run from 1
+			 * up: the search climbs, and stops at the first that fails. Past the
+			 * table's largest radius no step is valid at all. */
+			uint32_t i0 = m - 1, top = i0 ? (uint32_t)__builtin_ctz(i0) : dp->levels - 1;
 			REAL dz2 = zr * zr + zi * zi;
+			const struct NAME(bla) *use = NULL;
 
-			j = i0 ? (unsigned)__builtin_ctz(i0) + 1 : dp->levels;
-			if (j > dp->levels)
-				j = dp->levels;
-			while (--j > 0) {
-				const struct NAME(bla) *e;
+			if (dz2 < dp->NAME(r2max)) {
+				if (top > dp->levels - 1)
+					top = dp->levels - 1;
+				for (unsigned l = 1; l <= top; l++) {
+					const struct NAME(bla) *e;
 
-				if ((i0 >> j) >= dp->n[j] || ((uint32_t)1 << j) > max_iter - k)
-					continue;
-				e = &bla[dp->offset[j] + (i0 >> j)];
-				if (dz2 < e->r2) {
-					REAL nr = e->ar * zr - e->ai * zi + e->br * dcr - e->bi * dci;
-					REAL ni = e->ar * zi + e->ai * zr + e->br * dci + e->bi * dcr;
-
-					zr = nr;
-					zi = ni;
-					m += (uint32_t)1 << j;
-					k += (uint32_t)1 << j;
-					break;
+					if ((i0 >> l) >= dp->n[l] || ((uint32_t)1 << l) > max_iter - k)
+						break;
+					e = &bla[dp->offset[l] + (i0 >> l)];
+					if (!(dz2 < e->r2))
+						break;
+					use = e;
+					j = l;
 				}
+			}
+			if (use) {
+				REAL nr = use->ar * zr - use->ai * zi + use->br * dcr - use->bi * dci;
+				REAL ni = use->ar * zi + use->ai * zr + use->br * dci + use->bi * dcr;
+
+				zr = nr;
+				zi = ni;
+				m += (uint32_t)1 << j;
+				k += (uint32_t)1 << j;
 			}
 		}
 		if (j == 0) {
