@@ -4,6 +4,8 @@
 #include "escape_deep.h"
 
 #include "escape.h"
+#include "escape_deep_plain.h"
+#include "isa.h"
 #include "runtime/error.h"
 #include "runtime/shared_mem.h"
 
@@ -50,6 +52,10 @@ struct fb_escape_deep {
 	long double d, r2;
 	bool ld;			/* iterate in long double */
 	bool rebase;			/* false only under FORKBAND_TEST_NO_REBASE=1 */
+	/* Double views on AVX-512: the plain stretches in lanes (escape_deep_plain.h),
+	 * a row's pixels private to each process. */
+	bool lanes;
+	struct fb_deep_px *px;
 };
 
 static struct orbit cached;
@@ -71,6 +77,9 @@ static struct orbit cached;
 #undef REAL
 #undef NAME
 #undef EPS_BITS
+
+_Static_assert(sizeof(struct bla_d) == FB_DEEP_BLA_STRIDE * sizeof(double),
+	       "the lanes step through level 1's radii FB_DEEP_BLA_STRIDE doubles apart");
 
 long double fb_escape_pixel_size(const struct escape_params *p, uint32_t w)
 {
@@ -100,7 +109,13 @@ size_t fb_escape_deep_footprint(const struct escape_params *p, uint32_t w)
 	size_t bla = ld ? sizeof(struct bla_ld) : sizeof(struct bla_d);
 
 	/* max_iter is at most 2^31 (the param table): no overflow on 64 bits. */
-	return ((size_t)p->max_iter + 1) * orbit + 2 * (size_t)p->max_iter * bla;
+	return ((size_t)p->max_iter + 1) * orbit + 2 * (size_t)p->max_iter * bla +
+	       (ld ? 0 : (size_t)w * sizeof(struct fb_deep_px));
+}
+
+bool fb_deep_nearer_d(double fr, double fi, double zr, double zi)
+{
+	return nearer_d(fr, fi, zr, zi);
 }
 
 /* The center's coordinate i as MPFR reads it: the decimal text, or the double. */
@@ -271,6 +286,11 @@ int fb_escape_deep_create(struct fb_escape_deep **out, const struct escape_param
 	dp->r2 = r2;
 	dp->ld = needs_ld(p, w);
 	dp->rebase = !env_on("FORKBAND_TEST_NO_REBASE");
+	dp->lanes = !dp->ld && fb_isa_current() == FB_ISA_AVX512;
+	if (dp->lanes && !(dp->px = calloc(w, sizeof(*dp->px)))) {
+		fb_escape_deep_destroy(dp);
+		return fb_error("out of memory");
+	}
 	*out = dp;
 	return 0;
 }
@@ -297,19 +317,70 @@ int fb_escape_deep_prepare(struct fb_escape_deep *dp, struct fb_pass *shown)
 	return env_on("FORKBAND_TEST_NO_BLA") ? 0 : make_bla(dp);
 }
 
+#if defined(__x86_64__)
+/* advance_d() for the lanes (fb_deep_advance_fn): ctx is the state, the results go to
+ * the row's arrays. */
+struct lanes_ctx {
+	const struct fb_escape_deep *dp;
+	uint32_t *count;
+	double *mag2;
+};
+
+static bool lanes_advance(void *vc, struct fb_deep_px *p, uint64_t *steps)
+{
+	const struct lanes_ctx *c = vc;
+
+	return advance_d(c->dp, p->dcr, p->dci, &p->zr, &p->zi, &p->m, &p->k, true,
+			 &c->count[p->x], &c->mag2[p->x], steps);
+}
+
+/* Row y of a double view in lanes: each pixel's BLA stretches in advance_d(), its plain
+ * stretches eight at a time (escape_deep_plain.h). */
+static uint64_t row_lanes(const struct fb_escape_deep *dp, uint32_t y, uint32_t *count,
+			  double *mag2)
+{
+	long double di = (dp->h / 2.0L - ((long double)y + 0.5L)) * dp->d;
+	const struct fb_deep_plain pl = {
+		.Z = (const double (*)[2])dp->orbit->z, .len = dp->orbit->len,
+		.max_iter = dp->max_iter, .r2 = (double)dp->r2, .rebase = dp->rebase,
+		.r2_1 = dp->bla && dp->levels > 1 ?
+			&((const struct bla_d *)dp->bla)[dp->offset[1]].r2 : NULL,
+		.n1 = dp->bla && dp->levels > 1 ? dp->n[1] : 0, .r2max = dp->r2max_d,
+	};
+	struct lanes_ctx c = { dp, count, mag2 };
+	uint64_t steps = 0;
+
+	for (uint32_t x = 0; x < dp->w; x++) {
+		long double dr = ((long double)x + 0.5L - dp->w / 2.0L) * dp->d;
+
+		dp->px[x] = (struct fb_deep_px){ .dcr = (double)dr, .dci = (double)di, .x = x };
+	}
+	fb_deep_plain_avx512(&pl, dp->px, dp->w, lanes_advance, &c, count, mag2, &steps);
+	return steps;
+}
+#endif
+
 uint64_t fb_escape_deep_row(const struct fb_escape_deep *dp, uint32_t y, uint32_t *count,
 			    double *mag2)
 {
 	long double di = (dp->h / 2.0L - ((long double)y + 0.5L)) * dp->d;
 	uint64_t steps = 0;
 
+#if defined(__x86_64__)
+	if (dp->lanes)
+		return row_lanes(dp, y, count, mag2);
+#endif
 	for (uint32_t x = 0; x < dp->w; x++) {
 		long double dr = ((long double)x + 0.5L - dp->w / 2.0L) * dp->d;
+		long double lzr = 0, lzi = 0;
+		double zr = 0, zi = 0;
+		uint32_t m = 0, k = 0;
 
 		if (dp->ld)
-			count[x] = count_ld(dp, dr, di, &mag2[x], &steps);
+			advance_ld(dp, dr, di, &lzr, &lzi, &m, &k, false, &count[x], &mag2[x], &steps);
 		else
-			count[x] = count_d(dp, (double)dr, (double)di, &mag2[x], &steps);
+			advance_d(dp, (double)dr, (double)di, &zr, &zi, &m, &k, false, &count[x],
+				  &mag2[x], &steps);
 	}
 	return steps;
 }
@@ -319,5 +390,6 @@ void fb_escape_deep_destroy(struct fb_escape_deep *dp)
 	if (!dp)
 		return;
 	shared_free(dp->bla, dp->bla_size);	/* the orbit stays cached for the next job */
+	free(dp->px);
 	free(dp);
 }

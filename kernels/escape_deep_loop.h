@@ -88,17 +88,21 @@ static inline bool NAME(nearer)(REAL fr, REAL fi, REAL zr, REAL zi)
 	return fr * fr + fi * fi < zr * zr + zi * zi;
 }
 
-/* One pixel, dc from the reference: the count, |z|^2 at escape into *mag2, and the steps
- * taken added to *steps. */
-static uint32_t NAME(count)(const struct fb_escape_deep *dp, REAL dcr, REAL dci,
-			    double *mag2, uint64_t *steps)
+/* Steps a pixel at offset dc, from dz = (*pzr, *pzi), reference iteration *pm and count
+ * *pk, adding the steps it takes to *steps. Returns true when it is done: *count its
+ * count (0: inside) and *mag2 |z|^2 at escape (0 inside). With stop_plain, returns false
+ * instead, the pixel's place stored back, as soon as its next step would be a plain one
+ * that no BLA step could replace (the lanes' share: escape_deep_plain.h). */
+static bool NAME(advance)(const struct fb_escape_deep *dp, REAL dcr, REAL dci, REAL *pzr,
+			  REAL *pzi, uint32_t *pm, uint32_t *pk, bool stop_plain,
+			  uint32_t *count, double *mag2, uint64_t *steps)
 {
 	const REAL (*Z)[2] = (const REAL (*)[2])dp->orbit->z;
 	const struct NAME(bla) *bla = dp->bla;
 	uint32_t len = dp->orbit->len, max_iter = dp->max_iter;
 	const REAL r2 = dp->r2;
-	REAL zr = 0, zi = 0;	/* dz */
-	uint32_t m = 0, k = 0, taken = 0;
+	REAL zr = *pzr, zi = *pzi;	/* dz */
+	uint32_t m = *pm, k = *pk, taken = 0;
 
 	while (k < max_iter) {
 		REAL fr, fi, f2;
@@ -139,6 +143,15 @@ static uint32_t NAME(count)(const struct fb_escape_deep *dp, REAL dcr, REAL dci,
 				k += (uint32_t)1 << j;
 			}
 		}
+		if (j == 0 && stop_plain) {
+			/* A plain step: the lanes' (escape_deep_plain.h). */
+			*pzr = zr;
+			*pzi = zi;
+			*pm = m;
+			*pk = k;
+			*steps += taken;
+			return false;
+		}
 		if (j == 0) {
 			REAL tr = 2 * Z[m][0] + zr, ti = 2 * Z[m][1] + zi;
 			REAL nr = tr * zr - ti * zi + dcr, ni = tr * zi + ti * zr + dci;
@@ -153,9 +166,10 @@ static uint32_t NAME(count)(const struct fb_escape_deep *dp, REAL dcr, REAL dci,
 		fi = Z[m][1] + zi;
 		f2 = fr * fr + fi * fi;
 		if (f2 > r2) {
+			*count = k;
 			*mag2 = (double)f2;
 			*steps += taken;
-			return k;
+			return true;
 		}
 		if (m == len || (dp->rebase && NAME(nearer)(fr, fi, zr, zi))) {
 			zr = fr;
@@ -163,7 +177,8 @@ static uint32_t NAME(count)(const struct fb_escape_deep *dp, REAL dcr, REAL dci,
 			m = 0;
 		}
 	}
+	*count = 0;
 	*mag2 = 0;
 	*steps += taken;
-	return 0;
+	return true;
 }
