@@ -14,14 +14,18 @@
  * or 0.
  *
  * How: the parent iterates the center's orbit Z_n (Z_0 = 0, Z_n+1 = Z_n^2 + C) once in
- * GNU MPFR, at the precision the view needs, and stores it rounded to long double in
- * shared memory, read by every worker. A pixel iterates only its difference from it,
- * dz' = (2 Z_m + dz) dz + dc, in long double, and tests z = Z_m+1 + dz. When |z| < |dz|
- * (the pixel's orbit passed nearer 0 than the reference's difference: where plain
- * perturbation glitches) or the stored orbit ends, it rebases: dz := z, m := 0
- * (Zhuoran, 2021), so one reference serves every pixel. The result approximates the
- * spec: tests allow 0.1% of pixels one count off, none more. Not yet: series or
- * bilinear approximation to skip iterations, a double fast path, Julia sets.
+ * GNU MPFR, at the precision the view needs, and stores it rounded to the view's number
+ * type in shared memory, read by every worker: long double with arithmetic "exact",
+ * double with "fast" (views whose pixel is 2^-960 and larger). A pixel iterates only
+ * its difference from it, dz' = (2 Z_m + dz) dz + dc, and tests z = Z_m+1 + dz. When
+ * |z| < |dz| (the pixel's orbit passed nearer 0 than the reference's difference: where
+ * plain perturbation glitches) or the stored orbit ends, it rebases: dz := z, m := 0
+ * (Zhuoran, 2021), so one reference serves every pixel. While dz is small next to Z, a
+ * table of bilinear approximations (BLA, escape_deep_loop.h) takes up to 2^j steps at
+ * once; with "fast" on AVX-512 the plain steps run in vector lanes
+ * (escape_deep_plain.h), to the scalar loop's bits. The result approximates the spec:
+ * tests allow 0.1% of pixels one count off with "exact", 1% with "fast". Julia sets
+ * are not deep.
  */
 #ifndef FORKBAND_ESCAPE_DEEP_H
 #define FORKBAND_ESCAPE_DEEP_H

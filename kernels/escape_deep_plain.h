@@ -1,10 +1,11 @@
-/* escape_deep_plain.h: deep zoom's plain stretches in double, eight pixels at a time.
+/* escape_deep_plain.h: deep zoom's plain stretches in double, 16 pixels at a time.
  *
  * With arithmetic "fast", a deep pixel spends most of its steps past BLA's reach: its dz
  * has grown beyond every step's radius (or it was rebased to iteration 0), and each step
  * is a plain perturbation step. Those steps are the same for every pixel but for where
- * it is on the reference (m), so eight pixels can take them side by side in AVX-512
- * lanes, each lane reading its own Z_m (a gather). The lanes do the scalar step's
+ * it is on the reference (m), so pixels can take them side by side in AVX-512 lanes,
+ * each lane reading its own Z_m (a gather): two vectors of eight, stepped in turn so
+ * that the latency of one's chain hides behind the other's work. The lanes do the scalar step's
  * arithmetic operation for operation (separate multiplies and adds, in the same order;
  * the project builds with -ffp-contract=off), the same escape test and the same
  * rebasing, so every pixel's count and |z|^2 are those of the scalar loop, bit for bit
@@ -51,8 +52,8 @@ bool fb_deep_nearer_d(double fr, double fi, double zr, double zi);
 typedef bool fb_deep_advance_fn(void *ctx, struct fb_deep_px *p, uint64_t *steps);
 
 /* Computes the pixels px[0 .. n), set at dz = 0, m = k = 0: each goes through advance()
- * first and again wherever a BLA step is valid, and through its plain stretches eight
- * at a time; a lane
+ * first and again wherever a BLA step is valid, and through its plain stretches in the
+ * lanes; a lane
  * whose pixel is done takes the next. Writes count[x] (0: inside) and mag2[x] of each
  * and adds the steps taken to *steps. x86-64 with AVX-512F only (fb_isa_supported()). */
 void fb_deep_plain_avx512(const struct fb_deep_plain *pl, struct fb_deep_px *px, uint32_t n,
