@@ -191,6 +191,11 @@ tr '\r' '\n' <"$dir/ref.raw" | grep -aq "reference orbit .* iterations" &&
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["jobs"][0]["phases_s"]
 assert p["reference"] > 0, p' "$dir/ref.report.json" && ok "the report has a reference phase" ||
 	bad "no reference phase in the report"
+# configs/zoom.json, the example sequence, is a valid job of 60 frames.
+"$bin" run --dry-run "$(dirname "$0")/../configs/zoom.json" >"$dir/zoom_dry.json" &&
+	python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["jobs"]) == 60' \
+		"$dir/zoom_dry.json" && ok "configs/zoom.json: 60 frames" ||
+	bad "configs/zoom.json: $(head -c 300 "$dir/zoom_dry.json")"
 # A zoom sequence: 6 frames from 3 to 1e-20 (shallow to deep), log-spaced at the same
 # center, each the bytes of the same job run alone at that frame's scale.
 mkdir "$dir/zoom"
