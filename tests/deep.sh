@@ -166,6 +166,11 @@ if "$bin" version | grep -q "^isa: avx512"; then
 	FORKBAND_TEST_NO_BLA=1 lanes l_inside "${glitch[@]}"
 	w=7 h=5 lanes l_narrow 0 1 1e-50 2 400
 	w=32 h=24
+	# Any worker count and schedule: the lanes take a row's pixels in its order.
+	arith=fast render l_glitch_j3 "${glitch[@]}" --isa avx512 -j 3 --schedule cyclic &&
+		cmp -s "$dir/l_glitch_v.npy" "$dir/l_glitch_j3.npy" &&
+		ok "lanes: the same counts at -j 2 and -j 3 cyclic" ||
+		bad "lanes: counts differ between worker counts or schedules"
 	# The PNG too: smooth colouring reads |z|^2, which the lanes compute.
 	arith=fast render l_seahorse_s "${seahorse[@]}" --isa avx2 \
 		--set output.png="\"$dir/l_seahorse_s.png\"" &&
