@@ -59,7 +59,7 @@ unsigned long fb_crc32_more(unsigned long crc, const void *data, uint64_t len)
 int fb_kernel_prepare(const struct fb_kernel *k, void *state, struct fb_progress *prog,
 		      struct fb_job_result *res)
 {
-	struct fb_pass shown = { .progress = fb_progress_update, .pctx = prog };
+	struct fb_pass shown = { .progress = fb_progress_serial, .pctx = prog };
 	uint64_t t0 = fb_now_ns();
 	int rc;
 

@@ -268,7 +268,7 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	uLong raw_crc = crc32(0L, Z_NULL, 0);
 	bool raw, raw_file = job->raw && !dopt->no_files;
 	char what[600];
-	uint64_t t0 = fb_now_ns(), hist_rows = 0;
+	uint64_t t0 = fb_now_ns(), t_prep, hist_rows = 0;
 	double write_s = 0;
 	struct fb_pass pass;
 	bool bad_input = false;
@@ -294,6 +294,13 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	st.shown = (struct fb_pass){ .name = "stream", .rows = job->height };
 	st.units = hist_rows + (st.png ? 2 : 1) * (uint64_t)job->height;
 
+	/* The kernel's serial work (deep zoom's reference orbit), before any output is
+	 * opened: a failure there leaves nothing half-written, not even on stdout. Its
+	 * time is its own phase's, not setup's. */
+	t_prep = fb_now_ns();
+	if (fb_kernel_prepare(k, st.state, prog, res) < 0)
+		goto out;
+	t0 += fb_now_ns() - t_prep;
 	/* The outputs' temporary files, from the first byte. */
 	if (fb_stream_out_open(&o, job, dopt, st.png ? &st.enc : NULL, what,
 			       raw ? &out : NULL) < 0)
@@ -321,8 +328,6 @@ int fb_pipeline_run(const struct fb_job *job, const struct fb_drive_options *dop
 	fb_result_add_phase(res, "setup", (double)(fb_now_ns() - t0) / 1e9 - input.seconds);
 	input.seconds = 0;
 
-	if (fb_kernel_prepare(k, st.state, prog, res) < 0)
-		goto out;
 	fb_progress_pass_start(prog);
 	/* Before the strips: the passes over the whole image that keep no rows. */
 	for (unsigned i = 0; k->pass(st.state, i, &pass); i++) {

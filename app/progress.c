@@ -359,6 +359,15 @@ static void draw(struct fb_progress *p, const char *text, size_t n, size_t max)
 	p->drawn = true;
 }
 
+void fb_progress_serial(void *pctx, const struct fb_pass *pass, uint64_t done)
+{
+	struct fb_progress *p = pctx;
+
+	p->serial = true;
+	fb_progress_update(pctx, pass, done);
+	p->serial = false;
+}
+
 void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 {
 	struct fb_progress *p = pctx;
@@ -373,7 +382,8 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 
 	/* The end of a sequence's last frame is drawn however soon after the last redraw:
 	 * its 100% is the one that says the sequence is done. */
-	bool seq_end = p->seq && p->job_k == p->job_n && done >= pass->rows && p->frame_frac < 1;
+	bool seq_end = p->seq && !p->serial && p->job_k == p->job_n && done >= pass->rows &&
+		       p->frame_frac < 1;
 
 	if (!p->bar || (p->drawn && now - p->last_draw_ns < REDRAW_NS && !seq_end) ||
 	    pass->rows == 0)
@@ -400,7 +410,7 @@ void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done)
 	} else if (p->seq) {
 		/* The whole sequence, not the frame; a frame's rows and rate would read
 		 * as the sequence's. */
-		l.frac = seq_frac(p, now, l.frac, &eta_s);
+		l.frac = seq_frac(p, now, p->serial ? 0 : l.frac, &eta_s);
 		elapsed = (double)(now - p->seq_start_ns) / 1e9;
 		l.name = pass->name;
 	} else {

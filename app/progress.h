@@ -61,6 +61,7 @@ struct fb_progress {
 	uint64_t study_start_ns, run_start_ns;
 	double done_s;		/* the study's seconds when the last run finished */
 	bool seq;		/* the line shows a zoom sequence's progress */
+	bool serial;		/* fb_progress_serial() is drawing */
 	uint64_t seq_start_ns, frame_start_ns;
 	double last_frame_s;	/* the seconds the last finished frame took; 0: none */
 	double frame_frac;	/* of the frame under way: the most its passes showed */
@@ -110,6 +111,11 @@ void fb_progress_study_run(struct fb_progress *p, size_t k, size_t n, const char
 
 /* The pool's progress callback (struct fb_pass.progress); pctx is a fb_progress. */
 void fb_progress_update(void *pctx, const struct fb_pass *pass, uint64_t done);
+
+/* The same for serial work of the parent's before a job's passes (a kernel's prepare():
+ * deep zoom's reference orbit): drawn alike, but in a zoom sequence not counted as a
+ * share of the frame, whose pixels are still to come. */
+void fb_progress_serial(void *pctx, const struct fb_pass *pass, uint64_t done);
 
 /* Marks the start of a pass (for its rate and ETA). */
 void fb_progress_pass_start(struct fb_progress *p);

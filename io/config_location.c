@@ -320,15 +320,17 @@ int cfg_apply_location(const struct ctx *c, const cJSON *obj, const struct fb_pa
 			  shown, k.line[KEY_ZOOM], got);
 		goto out;
 	}
+	/* The width in long double's range, and not above double's: the view's double
+	 * offsets (shallow views) must be finite. */
 	if (zoom_to_scale(k.value[KEY_ZOOM], job->width, job->height, scale_text,
-			  sizeof(scale_text)) < 0) {
+			  sizeof(scale_text)) < 0 ||
+	    !isfinite(d = (double)strtold(scale_text, NULL))) {
 		cfg_error(c, "params.location", "%s line %u: Zoom is %s, expected one whose view "
-			  "is within long double's range at %ux%u (a width of about 1e-4931 to "
-			  "1e4932)", shown, k.line[KEY_ZOOM], got, job->width, job->height);
+			  "is within range at %ux%u (a width of about 1e-4931 to 1e308)", shown,
+			  k.line[KEY_ZOOM], got, job->width, job->height);
 		goto out;
 	}
 	strcpy(params + scale->text_offset, scale_text);
-	d = (double)strtold(scale_text, NULL);
 	memcpy(params + scale->offset, &d, sizeof(d));
 	/* The job's own max_iter wins; else the file's, in max_iter's range. */
 	if (k.value[KEY_ITERATIONS] && !cJSON_GetObjectItemCaseSensitive(obj, "max_iter")) {

@@ -106,6 +106,12 @@ int fb_escape_check(const void *vp, uint32_t w, uint32_t h, const char **field,
 			 MB_HISTOGRAM_MAX_ITER);
 		return -1;
 	}
+	if (!isfinite(p->scale)) {
+		/* A decimal string above double's range: the double path's offsets. */
+		*field = "scale";
+		snprintf(expected, len, "a scale of at most 1.7e308 (double's largest)");
+		return -1;
+	}
 	if (!(d > 0)) {
 		/* scale / width underflowed to 0: every pixel would be the same point. */
 		*field = "scale";

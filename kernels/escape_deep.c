@@ -223,11 +223,12 @@ static int get_orbit(struct fb_escape_deep *dp, const struct escape_params *p,
 	    strcmp(cached.key[0], o.key[0]) == 0 && strcmp(cached.key[1], o.key[1]) == 0) {
 		orbit_free(&o);
 	} else {
+		/* The old orbit goes first: two at once would exceed the job's footprint. */
+		orbit_free(&cached);
 		if (compute_orbit(&o, p, prec, dp->r2, shown) < 0) {
 			orbit_free(&o);
 			return -1;
 		}
-		orbit_free(&cached);
 		cached = o;
 	}
 	dp->orbit = &cached;
@@ -366,6 +367,8 @@ uint64_t fb_escape_deep_row(const struct fb_escape_deep *dp, uint32_t y, uint32_
 	long double di = (dp->h / 2.0L - ((long double)y + 0.5L)) * dp->d;
 	uint64_t steps = 0;
 
+	if (!dp->orbit)
+		FB_BUG("a deep row computed before the kernel's prepare()");
 #if defined(__x86_64__)
 	if (dp->lanes)
 		return row_lanes(dp, y, count, mag2);

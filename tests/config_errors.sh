@@ -270,6 +270,8 @@ t scale-string-zero 'bad.json: params.scale: expected a number greater than 0 (b
 	<<<"{ $J, \"params\": { \"scale\": \"0\" } }"
 t scale-string-underflow 'bad.json: params.scale: expected a number greater than 0 (below about 1e-4931 is out of range), got "1e-5000"' \
 	<<<"{ $J, \"params\": { \"scale\": \"1e-5000\" } }"
+t scale-string-overflow 'bad.json: params.scale: expected a scale of at most 1.7e308 (double'"'"'s largest), got "1e400"' \
+	<<<"{ $J, \"params\": { \"scale\": \"1e400\" } }"
 t scale-string-negative 'bad.json: params.scale: expected a number greater than 0 (below about 1e-4931 is out of range), got "-1e-300"' \
 	<<<"{ $J, \"params\": { \"scale\": \"-1e-300\" } }"
 # Kalles Fraktaler locations (config_location.c): the file's mistakes name it, its line
@@ -280,6 +282,9 @@ SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nIterations: 200\r\n" >x.kfr' \
 	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
 SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nZoom: 0\r\n" >x.kfr' \
 	t kfr-zoom-0 'bad.json: params.location: "x.kfr" line 3: Zoom is "0", expected a number above 0' \
+	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nZoom: 1e-400\r\n" >x.kfr' \
+	t kfr-zoom-tiny 'bad.json: params.location: "x.kfr" line 3: Zoom is "1e-400", expected one whose view is within range at' \
 	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
 SETUP='printf "Re: 0x1p3\r\nIm: 0.1\r\nZoom: 1\r\n" >x.kfr' \
 	t kfr-garbage-re 'bad.json: params.location: "x.kfr" line 1: Re is "0x1p3", expected a decimal number' \

@@ -288,6 +288,21 @@ rc=$?
 [ "$rc" = 2 ] || bad "bad config: exit status $rc, expected 2"
 [ "$(wc -l <bad.err)" = 1 ] || bad "bad config: $(wc -l <bad.err) lines: $(cat bad.err)"
 grep -q "^forkband-mpi: bad.json: width" bad.err || bad "bad config: message: $(cat bad.err)"
+# A deep view (perturbation: every rank computes the reference orbit in its kernel's
+# prepare()): the same counts on 2 ranks as forkband alone, in both arithmetics.
+for a in exact fast; do
+	cat >deep.json <<JSON
+{"kernel": "mandelbrot", "width": 48, "height": 20,
+ "params": {"center": ["-0.743643887037158704752191506114774",
+                       "0.131825904205311970493132056385139"], "scale": "1e-20",
+            "max_iter": 12000, "arithmetic": "$a"},
+ "output": {"iterations": "deep.npy"}}
+JSON
+	"$bin" run -q deep.json -j 1 --set output.iterations='"deep-ref.npy"' &&
+		run_mpi 2 self,vader run deep.json -q -j 1 >deep.out 2>&1 &&
+		cmp -s deep-ref.npy deep.npy ||
+		bad "a deep view ($a) on 2 ranks: not forkband's counts: $(tail -3 deep.out)"
+done
 # Pipes that mpirun cannot carry (docs/mpi.md): refused in one line, nothing run.
 run_mpi 2 self,vader run - -q <m.json 2>pipe.err >/dev/null
 rc=$?

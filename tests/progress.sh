@@ -133,6 +133,20 @@ awk '{ match($0, /[0-9]+%/); p = substr($0, RSTART, RLENGTH - 1) + 0
      END { if (last != 100) { print "ends at " last "%"; exit 1 } }' "$dir/zoom" >"$dir/back" &&
 	ok "the sequence's percent never goes back, over $(wc -l <"$dir/zoom") redraws, and ends at 100%" ||
 	bad "the sequence's percent: $(cat "$dir/back")"
+# A sequence whose last frame is deep: its reference orbit's progress line is the
+# frame's serial start, not a share of it: the sequence's percent stays below 100%
+# there, and reaches 100% only when the frame's pixels are done.
+cat >"$dir/dzoom.json" <<EOF
+{ "kernel": "mandelbrot", "width": 16, "height": 4,
+  "params": { "center": ["-0.75", "0.1"], "scale": 1e-5, "max_iter": $((2000000 / div)) },
+  "zoom": { "frames": 2, "to": "1e-20", "png": "$dir/d_%d.png" } }
+EOF
+onterm dzoom "COLUMNS=120 '$bin' run -j 1 '$dir/dzoom.json'"
+grep -q 'reference orbit' "$dir/dzoom" || bad "no reference-orbit redraw in a deep frame"
+awk '/reference orbit/ { match($0, /[0-9]+%/); if (substr($0, RSTART, RLENGTH - 1) + 0 >= 100) {
+       print; exit 1 } }' "$dir/dzoom" >"$dir/dback" &&
+	ok "a deep frame's reference orbit does not count as the frame done" ||
+	bad "the reference orbit drew the sequence at 100%: $(cat "$dir/dback")"
 tr '\r' '\n' <"$dir/zoom.raw" | sed 's/\x1b\[K//g' | grep '^wrote ' >"$dir/zoom.sum"
 grep -qF "wrote $dir/z_0.png to $dir/z_4.png (5 frames):" "$dir/zoom.sum" &&
 	[ "$(wc -l <"$dir/zoom.sum")" = 1 ] && ok "one summary for the sequence" ||
