@@ -138,7 +138,7 @@ awk '{ match($0, /[0-9]+%/); p = substr($0, RSTART, RLENGTH - 1) + 0
 # there, and reaches 100% only when the frame's pixels are done.
 cat >"$dir/dzoom.json" <<EOF
 { "kernel": "mandelbrot", "width": 16, "height": 4,
-  "params": { "center": ["-0.75", "0.1"], "scale": 1e-5, "max_iter": $((2000000 / div)) },
+  "params": { "center": ["-0.75", "0.1"], "scale": 1e-5, "max_iter": $((300000 / div)) },
   "zoom": { "frames": 2, "to": "1e-20", "png": "$dir/d_%d.png" } }
 EOF
 onterm dzoom "COLUMNS=120 '$bin' run -j 1 '$dir/dzoom.json'"
