@@ -1,8 +1,8 @@
 /* escape_deep_loop.h: the per-pixel work of deep zoom (escape_deep.h), written once for
  * the two number types it runs in. escape_deep.c includes it twice, with REAL defined as
- * double (views whose pixel is 2^-960 and larger) and as long double (deeper), NAME(x)
- * naming x for that type, and EPS_BITS the type's mantissa bits. Here
- * <tgmath.h> makes fabs, frexp, ldexp, sqrt and hypot those of REAL.
+ * double (arithmetic "fast", views whose pixel is 2^-960 and larger) and as long double
+ * (the rest), NAME(x) naming x for that type, and EPS_BITS the type's mantissa bits.
+ * Here <tgmath.h> makes fabs, frexp, ldexp, sqrt and hypot those of REAL.
  *
  * Bilinear approximation (BLA). Near the reference, one step of a pixel's difference,
  * dz' = 2 Z_m dz + dz^2 + dc, is the linear A dz + B dc (A = 2 Z_m, B = 1) but for dz^2,
@@ -24,8 +24,8 @@ struct NAME(bla) {
 
 /* The table of an orbit Z: level j at t + offset[j], n[j] entries (n[0]: the orbit's
  * length - 1, its steps from Z_1). Returns the largest r2 of level 1 and up (0: none). */
-static REAL NAME(bla_build)(struct NAME(bla) *t, const REAL (*Z)[2], unsigned levels, const size_t *offset, const uint32_t *n,
-			    REAL cmax)
+static REAL NAME(bla_build)(struct NAME(bla) *t, const REAL (*Z)[2], unsigned levels,
+			    const size_t *offset, const uint32_t *n, REAL cmax)
 {
 	const REAL eps = ldexp((REAL)1, -EPS_BITS);
 	REAL r2max = 0;
