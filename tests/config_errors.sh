@@ -30,8 +30,18 @@ trap 'chmod -R u+rwx "$top" 2>/dev/null; rm -rf "$top"' EXIT
 n=0 failed=0 skipped=0
 
 # Every file and folder under $1, hidden ones too, one path a line, sorted.
+# list_files DIR: every file and folder under DIR, one a line, in C order (what comm
+# wants). In this shell, not a subshell and a sort: twice a case, that was a tenth of
+# the test's time.
+shopt -s globstar dotglob nullglob
 list_files() {
-	(cd "$1" && shopt -s globstar dotglob nullglob && printf '%s\n' **) | LC_ALL=C sort
+	local here=$PWD LC_COLLATE=C f
+
+	cd "$1" || return
+	for f in **; do
+		printf '%s\n' "$f"
+	done
+	cd "$here" || exit 2
 }
 
 # t NAME PATTERN [ARG...] <<'EOF' CONFIG EOF
