@@ -42,6 +42,7 @@ static void clear_lane(struct lanes *ln, unsigned l)
 {
 	ln->zr[l] = ln->zi[l] = ln->dcr[l] = ln->dci[l] = 0;
 	ln->m[l] = ln->k[l] = 0;
+	ln->pixel[l] = 0;	/* never read for a lane not live; set all the same */
 }
 
 /* Gives lane l the next pixel of px that still has plain steps to take (running each
