@@ -287,21 +287,21 @@ t scale-string-negative 'bad.json: params.scale: expected a number greater than 
 # Kalles Fraktaler locations (config_location.c): the file's mistakes name it, its line
 # and what a location holds; the view comes from the location or from center and scale.
 K='Re: -0.75\r\nIm: 0.1\r\nZoom: 1.5\r\nIterations: 200\r\n'
-SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nIterations: 200\r\n" >x.kfr' \
-	t kfr-no-zoom 'bad.json: params.location: "x.kfr" has no Zoom line (expected a Kalles Fraktaler location with Re, Im and Zoom)' \
-	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
-SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nZoom: 0\r\n" >x.kfr' \
-	t kfr-zoom-0 'bad.json: params.location: "x.kfr" line 3: Zoom is "0", expected a number above 0' \
-	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
-SETUP='printf "Re: -0.75\r\nIm: 0.1\r\nZoom: 1e-400\r\n" >x.kfr' \
-	t kfr-zoom-tiny 'bad.json: params.location: "x.kfr" line 3: Zoom is "1e-400", expected one whose view is within range at' \
-	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
-SETUP='printf "Re: 0x1p3\r\nIm: 0.1\r\nZoom: 1\r\n" >x.kfr' \
-	t kfr-garbage-re 'bad.json: params.location: "x.kfr" line 1: Re is "0x1p3", expected a decimal number' \
-	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
-SETUP='echo "{}" >x.kfr' \
-	t kfr-not-a-location 'bad.json: params.location: "x.kfr" has no Re line (expected a Kalles Fraktaler location' \
-	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+# kfr NAME PATTERN TEXT: the job of params.location "x.kfr", the file holding TEXT (a
+# printf format: \r\n line ends, as KF writes them).
+kfr() {
+	SETUP="printf '$3' >x.kfr" t "$1" "$2" <<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+}
+kfr kfr-no-zoom 'bad.json: params.location: "x.kfr" has no Zoom line (expected a Kalles Fraktaler location with Re, Im and Zoom)' \
+	'Re: -0.75\r\nIm: 0.1\r\nIterations: 200\r\n'
+kfr kfr-zoom-0 'bad.json: params.location: "x.kfr" line 3: Zoom is "0", expected a number above 0' \
+	'Re: -0.75\r\nIm: 0.1\r\nZoom: 0\r\n'
+kfr kfr-zoom-tiny 'bad.json: params.location: "x.kfr" line 3: Zoom is "1e-400", expected one whose view is within range at' \
+	'Re: -0.75\r\nIm: 0.1\r\nZoom: 1e-400\r\n'
+kfr kfr-garbage-re 'bad.json: params.location: "x.kfr" line 1: Re is "0x1p3", expected a decimal number' \
+	'Re: 0x1p3\r\nIm: 0.1\r\nZoom: 1\r\n'
+kfr kfr-not-a-location 'bad.json: params.location: "x.kfr" has no Re line (expected a Kalles Fraktaler location' \
+	'{}\n'
 t kfr-missing "bad.json: params.location: cannot open 'nope.kfr': No such file or directory" \
 	<<<"{ $J, \"params\": { \"location\": \"nope.kfr\" } }"
 SETUP="printf '$K' >x.kfr" \
@@ -310,12 +310,10 @@ SETUP="printf '$K' >x.kfr" \
 SETUP="printf '$K' >x.kfr" \
 	t kfr-and-scale 'bad.json: params.scale: params.location sets the view: leave scale out (or location)' \
 	<<<"{ $J, \"params\": { \"location\": \"x.kfr\", \"scale\": 1 } }"
-SETUP='printf "Re: 0\r\nIm: 0\r\nZoom: 1\r\nIterations: 0\r\n" >x.kfr' \
-	t kfr-iterations-0 'bad.json: params.max_iter: expected an integer from 1 to 1000000000, got 0 (Iterations, line 4 of params.location "x.kfr")' \
-	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
-SETUP='printf "Re: 0\r\nIm: 0\r\nZoom: 1\r\nFractalType: 1\r\n" >x.kfr' \
-	t kfr-burning-ship 'bad.json: params.location: "x.kfr" line 4: FractalType is "1", expected 0' \
-	<<<"{ $J, \"params\": { \"location\": \"x.kfr\" } }"
+kfr kfr-iterations-0 'bad.json: params.max_iter: expected an integer from 1 to 1000000000, got 0 (Iterations, line 4 of params.location "x.kfr")' \
+	'Re: 0\r\nIm: 0\r\nZoom: 1\r\nIterations: 0\r\n'
+kfr kfr-burning-ship 'bad.json: params.location: "x.kfr" line 4: FractalType is "1", expected 0' \
+	'Re: 0\r\nIm: 0\r\nZoom: 1\r\nFractalType: 1\r\n'
 SETUP="printf '$K' >x.kfr" \
 	t kfr-julia 'bad.json: params.location: unknown key' \
 	<<<'{ "kernel": "julia", "width": 8, "height": 8, "params": { "c": [0, 1], "location": "x.kfr" } }'
